@@ -1,0 +1,106 @@
+"""The table of wire formats: name -> codec object, imported lazily.
+
+A codec is any object with the :class:`Codec` shape. Each sub-package exposes one codec
+object per format name; this table is the only place that lists them, so adding a format is
+one line here and nothing leaks between sub-packages.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from .inspection import Inspection
+    from .keys import KeysArg
+    from .model import Reading
+    from .errors import DecodeError
+
+__all__ = ["Codec", "FrameStream", "FORMATS", "get_codec", "available_codecs"]
+
+
+@runtime_checkable
+class FrameStream(Protocol):
+    """Stateful, sans-I/O decoder of one byte stream (what StreamDecoder drives).
+
+    ``feed`` takes any chunk and returns, in order, a Reading for every complete valid
+    message and a DecodeError for every broken frame; it never raises for bad input and keeps
+    its buffer bounded.
+    """
+
+    def feed(self, data: bytes) -> list["Reading | DecodeError"]: ...
+
+
+@runtime_checkable
+class Codec(Protocol):
+    """What a format sub-package provides (one object per format name)."""
+
+    name: str
+    description: str
+
+    def sniff(self, data: bytes) -> int:
+        """Confidence 0..100 that ``data`` (a complete message) is this format; 0 = surely not."""
+        ...
+
+    def decode_all(self, data: bytes, *, keys: "KeysArg", profile: str | None) -> list["Reading"]:
+        """Every Reading in a complete message; raises DecodeError subclasses only."""
+        ...
+
+    def inspect(self, data: bytes, *, keys: "KeysArg", profile: str | None) -> "Inspection":
+        """Layer tree with byte offsets; never raises for bad input (sets ``error``)."""
+        ...
+
+    def encode(self, reading: "Reading", *, profile: str | None, keys: "KeysArg") -> bytes:
+        """A message that decodes back to ``reading`` (meter simulator)."""
+        ...
+
+    def stream(self, *, keys: "KeysArg", profile: str | None) -> FrameStream | None:
+        """A stream decoder, or None when the format is not a byte stream (JSON documents)."""
+        ...
+
+
+# name -> (module, attribute, one-line description). Order = autodetect tie-break order.
+FORMATS: dict[str, tuple[str, str, str]] = {
+    "dlms": ("smartmeter_codecs.dlms.codec", "CODEC",
+             "DLMS/COSEM push (HDLC, LLC, M-Bus or raw APDU; AES-GCM) - Nordic/Alpine HAN ports"),
+    "mbus": ("smartmeter_codecs.mbus.codec", "CODEC",
+             "Wired M-Bus EN 13757-2/-3 telegrams (sub-meters, heat/water meters)"),
+    "wmbus": ("smartmeter_codecs.mbus.codec", "WMBUS_CODEC",
+              "Wireless M-Bus EN 13757-4 frames (format A/B, AES mode 5)"),
+    "chain2": ("smartmeter_codecs.chain2.codec", "CODEC",
+               "Italian Open Meter Chain 2 messages as published by Chain2Gate (JSON)"),
+    "chain2-alfa": ("smartmeter_codecs.chain2.codec", "ALFA_CODEC",
+                    "Italian Chain 2 readings from a Sinapsi Alfa Modbus register block"),
+}
+
+
+def get_codec(name: str) -> Codec:
+    """The codec for a format name; ``KeyError`` with the known names if unknown."""
+    try:
+        module, attr, _ = FORMATS[name]
+    except KeyError:
+        raise KeyError(f"unknown format {name!r}; known: {', '.join(FORMATS)}") from None
+    codec = _load(module, attr)
+    if codec is None:
+        raise KeyError(f"format {name!r} is not available in this build")
+    return codec
+
+
+def _load(module: str, attr: str) -> Codec | None:
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as err:
+        # Only "this format's module does not exist (yet)" is tolerated; a broken import
+        # inside an existing module is a bug and propagates.
+        if err.name and module.startswith(err.name):
+            return None
+        raise
+    return getattr(mod, attr, None)
+
+
+def available_codecs() -> list[Codec]:
+    out = []
+    for name, (module, attr, _) in FORMATS.items():
+        codec = _load(module, attr)
+        if codec is not None:
+            out.append(codec)
+    return out

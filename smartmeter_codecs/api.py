@@ -1,0 +1,147 @@
+"""The public entry points (DESIGN.md section 2): decode, decode_all, formats, inspect, encode."""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from ._registry import FORMATS, Codec, available_codecs, get_codec
+from .errors import DecodeError, UnsupportedError
+from .inspection import Field, Inspection
+from .keys import KeysArg
+from .model import Reading
+
+__all__ = ["decode", "decode_all", "formats", "inspect", "encode", "FormatInfo", "to_bytes"]
+
+log = logging.getLogger("smartmeter_codecs")
+
+Data = bytes | bytearray | memoryview | str
+
+_HEX_NOISE = re.compile(r"(0x|\s|:|,|-)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class FormatInfo:
+    """A format name and what it is."""
+
+    name: str
+    description: str
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.description}"
+
+
+def formats() -> list[FormatInfo]:
+    """The format names ``decode(format=...)`` accepts, each with a one-line description."""
+    names = {c.name for c in available_codecs()}
+    return [FormatInfo(n, d) for n, (_, _, d) in FORMATS.items() if n in names]
+
+
+def to_bytes(data: Data) -> bytes:
+    """Normalise input: bytes-like as is; text as hex when it is hex, else UTF-8 (JSON, ASCII).
+
+    Hex text may contain white space, ``0x`` prefixes, colons, commas or dashes between bytes.
+    """
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    if isinstance(data, str):
+        stripped = data.strip()
+        if stripped[:1] in ("{", "["):
+            return stripped.encode("utf-8")
+        compact = _HEX_NOISE.sub("", stripped)
+        if compact and len(compact) % 2 == 0:
+            try:
+                return bytes.fromhex(compact)
+            except ValueError:
+                pass
+        return data.encode("utf-8")
+    raise TypeError(f"data must be bytes, bytearray, memoryview or str, not {type(data).__name__}")
+
+
+def _pick_codec(data: bytes, format: str | None) -> Codec:
+    if format is not None:
+        try:
+            return get_codec(format)
+        except KeyError as err:
+            raise ValueError(str(err.args[0])) from None
+    if not data:
+        raise UnsupportedError("detect", 0, "empty input: nothing to decode")
+    best: tuple[int, Codec] | None = None
+    for codec in available_codecs():
+        try:
+            score = codec.sniff(data)
+        except Exception:  # a sniffer must never break detection of other formats
+            log.exception("sniffer of %s failed", codec.name)
+            continue
+        if score > 0 and (best is None or score > best[0]):
+            best = (score, codec)
+    if best is None:
+        raise UnsupportedError(
+            "detect", 0,
+            f"no known format starts with {data[:8].hex()!r}; pass format= (one of "
+            f"{', '.join(f.name for f in formats())})",
+            {"first_bytes": data[:8].hex()})
+    log.debug("autodetected format %s (confidence %d)", best[1].name, best[0])
+    return best[1]
+
+
+def decode_all(data: Data, *, format: str | None = None, keys: KeysArg = None,
+               profile: str | None = None) -> list[Reading]:
+    """Every Reading in ``data``: several frames, multi-telegram sequences, time series.
+
+    Args:
+        data: a complete message (or several) as bytes, or hex text, or JSON text.
+        format: a name from :func:`formats`; ``None`` autodetects.
+        keys: :class:`~smartmeter_codecs.Keys`, or a mapping from system title to Keys.
+        profile: a national list/profile name where the frame cannot tell a convention
+            (e.g. ``"kamstrup-se"``); ``None`` picks the documented default.
+
+    Raises:
+        DecodeError: (a subclass) for any input that cannot be decoded. Never anything
+            else for bad input.
+    """
+    raw = to_bytes(data)
+    codec = _pick_codec(raw, format)
+    return codec.decode_all(raw, keys=keys, profile=profile)
+
+
+def decode(data: Data, *, format: str | None = None, keys: KeysArg = None,
+           profile: str | None = None) -> Reading:
+    """Decode one message into a :class:`Reading`.
+
+    When the input holds several readings (e.g. two concatenated frames), the *last* one is
+    returned: it is the meter's most recent state. Use :func:`decode_all` for all of them.
+    Raises :class:`UnsupportedError` when the input is valid but carries no reading (e.g. an
+    HDLC supervisory frame).
+    """
+    readings = decode_all(data, format=format, keys=keys, profile=profile)
+    if not readings:
+        raise UnsupportedError("application", None,
+                               "the input is well-formed but carries no meter reading")
+    return readings[-1]
+
+
+def inspect(data: Data, *, format: str | None = None, keys: KeysArg = None,
+            profile: str | None = None) -> Inspection:
+    """A layer tree of ``data`` with byte offsets (``str()`` = text tree, HTML in Jupyter).
+
+    Never raises for bad input: the returned Inspection shows what was understood and sets
+    ``error`` to the DecodeError that stopped decoding.
+    """
+    raw = to_bytes(data)
+    try:
+        codec = _pick_codec(raw, format)
+    except DecodeError as err:
+        return Inspection(raw, "unknown", Field("input", 0, len(raw)), [], err)
+    return codec.inspect(raw, keys=keys, profile=profile)
+
+
+def encode(reading: Reading, *, format: str, profile: str | None = None, keys: KeysArg = None) -> bytes:
+    """Encode a Reading as ``format`` (a meter simulator; fixtures for your own tests)."""
+    try:
+        codec = get_codec(format)
+    except KeyError as err:
+        raise ValueError(str(err.args[0])) from None
+    return codec.encode(reading, profile=profile, keys=keys)

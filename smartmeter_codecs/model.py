@@ -1,0 +1,194 @@
+"""The one typed value every format decodes to.
+
+Nothing here knows a wire format: codecs fill these fields, the charging calculator and users
+read them. All quantities are SI (W, Wh, var, varh, V, A, Hz); ``None`` means the source did
+not carry the quantity.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .obis import ObisCode
+
+__all__ = ["Reading", "Register"]
+
+Value = int | float | str | bytes | bool | _dt.datetime | _dt.date | _dt.time | None | tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """One value a frame carried, lossless.
+
+    Attributes:
+        key: the OBIS string (``"1-0:1.8.0.255"``) when there is one, else a stable
+            format-specific key (e.g. ``"mbus:0:energy"``, ``"value[3]"``).
+        value: the value scaled to ``unit`` (numbers), or text/bytes/datetime as sent.
+        unit: the source's unit in SI spelling (``"Wh"``, ``"W"``, ``"V"``, ``"m3"``,
+            ``"°C"``...), ``None`` for unit-less values.
+        obis: the parsed OBIS code when there is one.
+        description: a human-readable name (``"Active energy import (+A)"``).
+        extra: qualifiers: DLMS scaler/raw value/type, M-Bus storage/tariff/function,
+            C12.19 table/offset... Plain JSON-friendly values.
+    """
+
+    key: str
+    value: Value
+    unit: str | None = None
+    obis: ObisCode | None = None
+    description: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "value": _jsonable(self.value),
+            "unit": self.unit,
+            "obis": str(self.obis) if self.obis is not None else None,
+            "description": self.description,
+            "extra": {k: _jsonable(v) for k, v in dict(self.extra).items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A meter reading, the same for every country and wire format (see docs/model.md)."""
+
+    format: str
+    profile: str | None = None
+    timestamp: _dt.datetime | None = None
+    meter_id: str | None = None
+    meter_model: str | None = None
+    active_power_import: float | None = None
+    active_power_export: float | None = None
+    reactive_power_import: float | None = None
+    reactive_power_export: float | None = None
+    active_power_import_l1: float | None = None
+    active_power_import_l2: float | None = None
+    active_power_import_l3: float | None = None
+    active_power_export_l1: float | None = None
+    active_power_export_l2: float | None = None
+    active_power_export_l3: float | None = None
+    voltage_l1: float | None = None
+    voltage_l2: float | None = None
+    voltage_l3: float | None = None
+    current_l1: float | None = None
+    current_l2: float | None = None
+    current_l3: float | None = None
+    active_energy_import: float | None = None
+    active_energy_export: float | None = None
+    reactive_energy_import: float | None = None
+    reactive_energy_export: float | None = None
+    frequency: float | None = None
+    power_factor: float | None = None
+    tariff: str | None = None
+    contracted_power: float | None = None
+    available_power: float | None = None
+    interval: _dt.timedelta | None = None
+    active_energy_import_delta: float | None = None
+    active_energy_export_delta: float | None = None
+    quality: str | None = None
+    authenticated: bool | None = None
+    registers: tuple[Register, ...] = ()
+
+    def register(self, key: str | ObisCode) -> Register | None:
+        """Look a register up by OBIS code (any common notation) or by key; ``None`` if absent."""
+        wanted: ObisCode | None
+        if isinstance(key, ObisCode):
+            wanted = key
+        else:
+            for r in self.registers:
+                if r.key == key:
+                    return r
+            try:
+                wanted = ObisCode.parse(key)
+            except ValueError:
+                return None
+        for r in self.registers:
+            if r.obis == wanted:
+                return r
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data: datetimes as ISO 8601, timedeltas as seconds, registers as dicts."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if f.name == "registers":
+                out[f.name] = [r.to_dict() for r in v]
+            else:
+                out[f.name] = _jsonable(v)
+        return out
+
+    def replace(self, **changes: Any) -> "Reading":
+        """A copy with some fields changed (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
+
+    def __str__(self) -> str:
+        lines = [f"Reading ({self.format}" + (f", profile {self.profile}" if self.profile else "") + ")"]
+        for f in dataclasses.fields(self):
+            if f.name in ("format", "profile", "registers"):
+                continue
+            v = getattr(self, f.name)
+            if v is None:
+                continue
+            lines.append(f"  {f.name:<28} {_fmt(v)}{_UNITS.get(f.name, '')}")
+        if self.registers:
+            lines.append(f"  registers ({len(self.registers)}):")
+            for r in self.registers:
+                unit = f" {r.unit}" if r.unit else ""
+                desc = f"  ({r.description})" if r.description else ""
+                lines.append(f"    {r.key:<24} {_fmt(r.value)}{unit}{desc}")
+        return "\n".join(lines)
+
+
+def _unit_of(name: str) -> str:
+    if name.startswith("active_power") or name in ("contracted_power", "available_power"):
+        return " W"
+    if name.startswith("reactive_power"):
+        return " var"
+    if name.startswith("active_energy"):
+        return " Wh"
+    if name.startswith("reactive_energy"):
+        return " varh"
+    if name.startswith("voltage"):
+        return " V"
+    if name.startswith("current"):
+        return " A"
+    if name == "frequency":
+        return " Hz"
+    return ""
+
+
+_UNITS = {f.name: _unit_of(f.name) for f in dataclasses.fields(Reading)}
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, (bytes, bytearray)):
+        return v.hex()
+    if isinstance(v, _dt.datetime):
+        return v.isoformat()
+    return str(v)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
+        return v.isoformat()
+    if isinstance(v, _dt.timedelta):
+        return v.total_seconds()
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v).hex()
+    if isinstance(v, enum.Enum):
+        return v.value
+    if isinstance(v, ObisCode):
+        return str(v)
+    if isinstance(v, (tuple, list)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, Mapping):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    return v

@@ -1,0 +1,85 @@
+"""OBIS codes (IEC 62056-61): the six-group identifiers A-B:C.D.E*F of COSEM objects."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["ObisCode"]
+
+# "1-0:1.8.0.255", "1-0:1.8.0*255", "1-0:1.8.0", "1.0.1.8.0.255", "1.0.1.8.0", "0100010800ff"
+_TEXT = re.compile(
+    r"^\s*(?:(\d{1,3})-(\d{1,3}):)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:[.*&](\d{1,3}))?\s*$"
+)
+_DOTTED6 = re.compile(r"^\s*(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\s*$")
+_DOTTED5 = re.compile(r"^\s*(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\s*$")
+_HEX = re.compile(r"^\s*([0-9a-fA-F]{12})\s*$")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ObisCode:
+    """An OBIS code. ``str()`` gives the canonical ``"A-B:C.D.E.F"`` form used as register key."""
+
+    a: int
+    b: int
+    c: int
+    d: int
+    e: int
+    f: int = 255
+
+    def __post_init__(self) -> None:
+        for name in ("a", "b", "c", "d", "e", "f"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or not 0 <= v <= 255:
+                raise ValueError(f"OBIS group {name.upper()} must be an int 0..255, got {v!r}")
+
+    @classmethod
+    def parse(cls, text: str | bytes | "ObisCode") -> "ObisCode":
+        """Parse any common notation.
+
+        Accepts ``"1-0:1.8.0.255"``, ``"1-0:1.8.0*255"``, ``"1-0:1.8.0"`` (F defaults to 255),
+        ``"1.0.1.8.0.255"``, ``"1.0.1.8.0"`` (five groups: F = 255), ``"0100010800ff"`` (hex)
+        and 6 raw bytes. Raises ``ValueError`` for anything else.
+        """
+        if isinstance(text, ObisCode):
+            return text
+        if isinstance(text, (bytes, bytearray, memoryview)):
+            raw = bytes(text)
+            if len(raw) != 6:
+                raise ValueError(f"an OBIS code is 6 bytes, got {len(raw)}")
+            return cls(*raw)
+        if not isinstance(text, str):
+            raise ValueError(f"cannot parse an OBIS code from {type(text).__name__}")
+        m = _DOTTED6.match(text)
+        if m:
+            return cls(*(int(g) for g in m.groups()))
+        m = _DOTTED5.match(text)
+        if m and "-" not in text:
+            return cls(*(int(g) for g in m.groups()), 255)
+        m = _HEX.match(text)
+        if m:
+            return cls(*bytes.fromhex(m.group(1)))
+        m = _TEXT.match(text)
+        if m and m.group(1) is not None:
+            a, b, c, d, e, f = m.groups()
+            return cls(int(a), int(b), int(c), int(d), int(e), int(f) if f is not None else 255)
+        raise ValueError(f"not an OBIS code: {text!r} (expected e.g. '1-0:1.8.0.255')")
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> "ObisCode":
+        """The 6-byte octet-string form used on the wire."""
+        return cls.parse(bytes(raw))
+
+    def to_bytes(self) -> bytes:
+        return bytes((self.a, self.b, self.c, self.d, self.e, self.f))
+
+    def __str__(self) -> str:
+        return f"{self.a}-{self.b}:{self.c}.{self.d}.{self.e}.{self.f}"
+
+    @property
+    def dotted(self) -> str:
+        """``"1.0.1.8.0.255"`` notation."""
+        return f"{self.a}.{self.b}.{self.c}.{self.d}.{self.e}.{self.f}"
+
+    def with_b(self, b: int) -> "ObisCode":
+        """The same code on another channel (group B); Kamstrup sends B=1 where others send 0."""
+        return ObisCode(self.a, b, self.c, self.d, self.e, self.f)
