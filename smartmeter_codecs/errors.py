@@ -40,6 +40,17 @@ class DecodeError(ValueError):
     def __reduce__(self) -> tuple[Any, ...]:  # keep errors picklable (multiprocessing users)
         return (self.__class__, (self.layer, self.offset, self.message))
 
+    def shifted(self, base: int, note: str | None = None) -> "DecodeError":
+        """Re-express the offset relative to an enclosing buffer that starts ``base`` bytes
+        earlier (used when a layer decoded a slice of the caller's input). Returns self."""
+        if self.offset is not None:
+            self.offset += base
+        if note:
+            self.message = f"{self.message} ({note})"
+        where = f" at byte {self.offset}" if self.offset is not None else ""
+        self.args = (f"[{self.layer}{where}] {self.message}",)
+        return self
+
 
 class FramingError(DecodeError):
     """The bytes do not form a valid frame/structure (bad flag, length, tag, stop byte...)."""

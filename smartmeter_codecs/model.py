@@ -168,7 +168,7 @@ _UNITS = {f.name: _unit_of(f.name) for f in dataclasses.fields(Reading)}
 
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
-        return f"{v:g}"
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.10g}"
     if isinstance(v, (bytes, bytearray)):
         return v.hex()
     if isinstance(v, _dt.datetime):

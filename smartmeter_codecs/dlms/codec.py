@@ -1,0 +1,307 @@
+"""The ``dlms`` format: complete messages or streams in, Readings out (and back).
+
+Input is autodetected by its first bytes:
+
+* ``7E A?``: HDLC frames (one or more; segmented frames and GBT blocks are reassembled),
+* ``68 L L 68`` with a DLMS CI: wired M-Bus segments (EN 13757-2 + DLMS transport),
+* ``E6 E7 00`` / ``E6 E6 00``: an LLC PDU (HDLC already stripped),
+* an APDU tag (``0F`` data-notification, ``E0`` block transfer, ``DB``/``DC``/``DD`` ciphered).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..errors import DecodeError, FramingError, IncompleteError, UnsupportedError
+from ..inspection import Field, Inspection
+from ..keys import Keys, KeysArg
+from ..model import Reading
+from . import security
+from .apdu import APDU_NAMES, TAG_DATA_NOTIFICATION, TAG_GBT, DataNotification, parse_data_notification, validate_apdu
+from .axdr import TYPE_NAMES, Data
+from .compact import decode_compact_body
+from .gbt import GbtAssembler, parse_block
+from .hdlc import FLAG, HdlcFrame, HdlcSplitter, split_frames
+from .interpret import interpret_body, registers_to_fields
+from .mbus_transport import MbusApduAssembler, apdus_from_mbus, is_dlms_mbus
+from .profiles import Profile, get_profile
+
+__all__ = ["DlmsCodec", "CODEC", "LLC_HEADERS"]
+
+log = logging.getLogger(__name__)
+
+LLC_HEADERS = (b"\xe6\xe7\x00", b"\xe6\xe6\x00")  # response / command LLC (IEC 62056-46 8.2)
+_APDU_TAGS = {TAG_DATA_NOTIFICATION, TAG_GBT} | set(security.CIPHERED_TAGS)
+_MAX_SEGMENTS_BYTES = 65536
+
+
+@dataclass
+class _Context:
+    """What a reading was decoded with (for inspect and the Reading)."""
+
+    authenticated: bool | None = None
+    system_title: bytes | None = None
+    notes: list[tuple[str, Any]] = field(default_factory=list)
+
+
+class _Pipeline:
+    """Link payloads in, Readings/errors out: HDLC segments -> LLC -> GBT -> security -> APDU.
+
+    Shared by ``decode_all`` (errors raised) and the stream (errors yielded).
+    """
+
+    def __init__(self, keys: KeysArg, profile: Profile | None, trace: Callable[..., None] | None = None) -> None:
+        self.keys = keys
+        self.profile = profile
+        self._segments: list[bytes] = []
+        self._segment_bytes = 0
+        self._segment_start: int | None = None
+        self._gbt = GbtAssembler()
+        self._trace = trace
+
+    # -- link layers ---------------------------------------------------------------------
+    def hdlc_frame(self, frame: HdlcFrame) -> list[Reading]:
+        if not frame.carries_data:
+            return []
+        if frame.segmented:
+            if self._segment_start is None:
+                self._segment_start = frame.info_start
+            self._segments.append(frame.information)
+            self._segment_bytes += len(frame.information)
+            if self._segment_bytes > _MAX_SEGMENTS_BYTES:
+                self._reset_segments()
+                raise FramingError("hdlc", frame.start, f"segmented message exceeds {_MAX_SEGMENTS_BYTES} bytes")
+            return []
+        if self._segments:
+            info = b"".join(self._segments) + frame.information
+            base = self._segment_start
+            self._reset_segments()
+            contiguous = False
+        else:
+            info = frame.information
+            base = frame.info_start
+            contiguous = True
+        return self.link_payload(info, base if base is not None else 0, contiguous)
+
+    def _reset_segments(self) -> None:
+        self._segments = []
+        self._segment_bytes = 0
+        self._segment_start = None
+
+    def link_payload(self, info: bytes, base: int, contiguous: bool = True) -> list[Reading]:
+        if info[:3] in LLC_HEADERS:
+            info = info[3:]
+            base += 3
+        if not info:
+            return []
+        return self.apdu(info, base, contiguous)
+
+    # -- application ------------------------------------------------------------------------
+    def apdu(self, apdu: bytes, base: int, contiguous: bool = True, ctx: _Context | None = None) -> list[Reading]:
+        ctx = ctx or _Context()
+        try:
+            return self._apdu(apdu, base, contiguous, ctx)
+        except DecodeError as err:
+            if contiguous:
+                raise err.shifted(base)
+            raise err.shifted(0, "offset within the reassembled APDU")
+
+    def _apdu(self, apdu: bytes, base: int, contiguous: bool, ctx: _Context) -> list[Reading]:
+        tag = apdu[0]
+        if tag == TAG_GBT:
+            block = parse_block(apdu)
+            if block.end != len(apdu):
+                raise FramingError("gbt", block.end, f"{len(apdu) - block.end} bytes after the block data")
+            whole = self._gbt.push(block, base)
+            if self._trace:
+                self._trace("gbt", block)
+            if whole is None:
+                return []
+            return self.apdu(whole, 0, False, ctx)
+        if tag in security.CIPHERED_TAGS:
+            un = security.unwrap(apdu, self.keys, validate=validate_apdu, offset=0)
+            if un.consumed != len(apdu):
+                raise FramingError("dlms-security", un.consumed,
+                                   f"{len(apdu) - un.consumed} bytes after the ciphered APDU")
+            ctx.authenticated = un.authenticated
+            ctx.system_title = un.system_title
+            if self._trace:
+                self._trace("security", un)
+            return self.apdu(un.plaintext, 0, False, ctx)
+        if tag == TAG_DATA_NOTIFICATION:
+            dn = _parse_notification(apdu)
+            if self._trace:
+                self._trace("apdu", dn)
+            return [self.reading(dn, ctx)]
+        name = APDU_NAMES.get(tag)
+        raise UnsupportedError("apdu", 0, f"APDU tag {tag:#04x} ({name or 'unknown'}) is not a data push; "
+                                          f"expected a data-notification (0x0F), block transfer (0xE0) or "
+                                          f"ciphered APDU", {"apdu_tag": tag, "apdu": name})
+
+    def reading(self, dn: DataNotification, ctx: _Context) -> Reading:
+        interp = interpret_body(dn.body, profile=self.profile, system_title=ctx.system_title)
+        fields = registers_to_fields(interp.registers)
+        clock = fields.pop("clock", None)
+        ts = dn.datetime.to_datetime() if dn.datetime is not None else None
+        if ts is None:
+            ts = clock
+        if self._trace:
+            self._trace("interpretation", interp)
+        return Reading(format="dlms", profile=interp.profile.name, timestamp=ts,
+                       authenticated=ctx.authenticated, registers=interp.registers, **fields)
+
+
+def _parse_notification(apdu: bytes) -> DataNotification:
+    try:
+        return parse_data_notification(apdu)
+    except FramingError as err:
+        # Sagemcom XT211 / EG.D "compact" bodies are not plain A-XDR (untagged descriptors):
+        # try that grammar before giving up, and report the standard error if it fails too.
+        try:
+            return decode_compact_body(apdu)
+        except DecodeError:
+            raise err from None
+
+
+def _layer_of(data: bytes) -> str:
+    if not data:
+        raise UnsupportedError("dlms", 0, "empty input")
+    b0 = data[0]
+    if b0 == FLAG:
+        return "hdlc"
+    if data[:3] in LLC_HEADERS:
+        return "llc"
+    if b0 == 0x68 and is_dlms_mbus(data):
+        return "mbus"
+    if b0 in _APDU_TAGS:
+        return "apdu"
+    raise UnsupportedError("dlms", 0, f"first byte {b0:#04x} starts no DLMS framing: expected 0x7E (HDLC), "
+                                      f"E6 E7 00 (LLC), 68 (M-Bus) or an APDU tag (0F, E0, DB, DC, DD)",
+                           {"first_byte": b0})
+
+
+class DlmsStream:
+    """FrameStream for the ``dlms`` format: HDLC or M-Bus framing, picked by the first valid frame."""
+
+    def __init__(self, keys: KeysArg, profile: Profile | None) -> None:
+        self._keys = keys
+        self._profile = profile
+        self._hdlc: HdlcSplitter | None = HdlcSplitter()
+        self._mbus: MbusApduAssembler | None = MbusApduAssembler()
+        self._pipe = _Pipeline(keys, profile)
+        self._held: list[DecodeError] = []
+
+    def feed(self, data: bytes) -> list[Reading | DecodeError]:
+        out: list[Reading | DecodeError] = []
+        if self._hdlc is not None:
+            hdlc_items = self._hdlc.feed(data)
+            got_frame = any(not isinstance(i, DecodeError) for i in hdlc_items)
+            if got_frame and self._mbus is not None:
+                self._mbus = None        # locked to HDLC
+            if self._mbus is None:
+                out.extend(self._hdlc_items(hdlc_items))
+                return out
+            hdlc_out = self._hdlc_items(hdlc_items)
+        else:
+            hdlc_out = []
+        if self._mbus is not None:
+            mbus_items = self._mbus.feed(data)
+            got_apdu = any(not isinstance(i, DecodeError) for i in mbus_items)
+            if got_apdu:
+                self._hdlc = None        # locked to M-Bus
+                for item in mbus_items:
+                    if isinstance(item, DecodeError):
+                        out.append(item)
+                    else:
+                        apdu, offset = item
+                        out.extend(self._run(lambda: self._pipe.apdu(apdu, offset, False)))
+                return out
+            if self._hdlc is None:
+                return list(mbus_items)  # type: ignore[arg-type]
+        # not locked yet: report HDLC framing errors (they need a type-3 header and valid HCS)
+        return hdlc_out
+
+    def _hdlc_items(self, items: list[HdlcFrame | DecodeError]) -> list[Reading | DecodeError]:
+        out: list[Reading | DecodeError] = []
+        for item in items:
+            if isinstance(item, DecodeError):
+                out.append(item)
+                continue
+            out.extend(self._run(lambda: self._pipe.hdlc_frame(item)))
+        return out
+
+    @staticmethod
+    def _run(fn: Callable[[], list[Reading]]) -> list[Reading | DecodeError]:
+        try:
+            return list(fn())
+        except DecodeError as err:
+            return [err]
+
+
+class DlmsCodec:
+    """The ``dlms`` codec (see module docstring)."""
+
+    name = "dlms"
+    description = "DLMS/COSEM push (HDLC, LLC, M-Bus or raw APDU; AES-GCM) - Nordic/Alpine HAN ports"
+
+    def sniff(self, data: bytes) -> int:
+        if len(data) >= 3 and data[0] == FLAG and data[1] & 0xF0 == 0xA0:
+            return 90
+        if data[:3] in LLC_HEADERS:
+            return 85
+        if data[:1] == b"\x68" and is_dlms_mbus(data):
+            return 85
+        if data[:1] and data[0] in _APDU_TAGS and len(data) >= 6:
+            return 40
+        return 0
+
+    @staticmethod
+    def _profile(profile: str | None) -> Profile | None:
+        return get_profile(profile) if profile else None
+
+    def decode_all(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> list[Reading]:
+        return self._decode(data, keys, self._profile(profile), None)
+
+    def _decode(self, data: bytes, keys: KeysArg, profile: Profile | None,
+                trace: Callable[..., None] | None) -> list[Reading]:
+        layer = _layer_of(data)
+        pipe = _Pipeline(keys, profile, trace)
+        out: list[Reading] = []
+        if layer == "hdlc":
+            frames = split_frames(data)
+            if trace:
+                for f in frames:
+                    trace("hdlc", f)
+            for f in frames:
+                out.extend(pipe.hdlc_frame(f))
+            if pipe._segments:
+                raise IncompleteError("hdlc", len(data), "the last frame has the segmentation bit set: "
+                                                         "the message's final segment is missing")
+        elif layer == "mbus":
+            for apdu, offset in apdus_from_mbus(data):
+                if trace:
+                    trace("mbus", (apdu, offset))
+                out.extend(pipe.apdu(apdu, offset, False))
+        elif layer == "llc":
+            out.extend(pipe.link_payload(data, 0))
+        else:
+            out.extend(pipe.apdu(data, 0))
+        if pipe._gbt.open:
+            raise IncompleteError("gbt", len(data), "input ended inside a general-block-transfer message "
+                                                    "(last block missing)")
+        return out
+
+    def inspect(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> Inspection:
+        from .inspect import build_inspection
+        return build_inspection(self, data, keys, profile)
+
+    def encode(self, reading: Reading, *, profile: str | None = None, keys: KeysArg = None) -> bytes:
+        from .encode import encode_reading
+        return encode_reading(reading, profile=profile, keys=keys)
+
+    def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> DlmsStream:
+        return DlmsStream(keys, self._profile(profile))
+
+
+CODEC = DlmsCodec()

@@ -1,0 +1,329 @@
+"""HDLC frame format type 3 (IEC 62056-46 / ISO/IEC 13239) as HAN ports send it.
+
+Frame:  7E | format(2) | dest addr (1,2,4) | src addr (1,2,4) | control | [HCS(2) | info] | FCS(2) | 7E
+
+* format field: 4 bits frame type (0b1010 = type 3), 1 bit segmentation (S), 11 bits length of
+  the frame without the two flags (IEC 62056-46 clause 6.4.1).
+* addresses: each byte's LSB is 1 on the last byte of the address (clause 6.4.2). Type 3
+  allows 1, 2 or 4 bytes; 3-byte addresses are rejected as a framing error.
+* HCS covers format..control and is present only when an information field follows; in a
+  header-only frame the one check sequence is the FCS (clause 6.4.4).
+* CRC-16/X.25 (poly 0x1021 reflected, init 0xFFFF, xorout 0xFFFF), transmitted LSB first.
+* No octet stuffing on HAN ports: 0x7E/0x7D occur raw inside frames (corpus: amshan
+  `contains-0x7e`), so frames are delimited by the length field, not by scanning for flags.
+
+The hand-written parser (not ``construct``) is deliberate: the address field is
+self-delimiting and the benchmark (docs/benchmarks.md) needs the hot path cheap.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ..errors import ChecksumError, DecodeError, FramingError, IncompleteError
+
+__all__ = ["HdlcFrame", "crc16_x25", "parse_frame", "split_frames", "build_frame", "HdlcSplitter",
+           "FLAG", "MAX_FRAME"]
+
+log = logging.getLogger(__name__)
+
+FLAG = 0x7E
+LAYER = "hdlc"
+MAX_FRAME = 2047 + 2  # 11-bit length + both flags
+
+_CRC_TABLE = []
+for _n in range(256):
+    _c = _n
+    for _ in range(8):
+        _c = (_c >> 1) ^ 0x8408 if _c & 1 else _c >> 1
+    _CRC_TABLE.append(_c)
+_CRC = tuple(_CRC_TABLE)
+del _CRC_TABLE, _n, _c
+
+
+def crc16_x25(data: bytes | memoryview, start: int = 0, end: int | None = None) -> int:
+    """CRC-16/X.25 of ``data[start:end]`` (the HDLC HCS/FCS)."""
+    crc = 0xFFFF
+    table = _CRC
+    for b in data[start:end] if (start or end is not None) else data:
+        crc = (crc >> 8) ^ table[(crc ^ b) & 0xFF]
+    return crc ^ 0xFFFF
+
+
+@dataclass(frozen=True, slots=True)
+class HdlcFrame:
+    """One HDLC frame. Offsets are absolute in the buffer it was parsed from."""
+
+    segmented: bool
+    length: int                 # frame length field (bytes between the flags)
+    destination: int            # address value with the LSB markers removed
+    source: int
+    destination_size: int       # bytes used by the address (1, 2 or 4)
+    source_size: int
+    control: int
+    information: bytes
+    start: int                  # offset of the opening flag
+    end: int                    # offset just after the closing flag
+    info_start: int             # offset of the information field (== FCS offset when empty)
+
+    @property
+    def frame_kind(self) -> str:
+        """'I' (information), 'UI', 'SNRM', 'UA', 'DISC', 'DM', 'FRMR', 'RR', 'RNR' or 'U?'."""
+        c = self.control
+        if c & 0x01 == 0:
+            return "I"
+        if c & 0x03 == 0x01:
+            return {0x01: "RR", 0x05: "RNR"}.get(c & 0x0F, "S?")
+        return _U_FRAMES.get(c & 0xEF, "U?")
+
+    @property
+    def carries_data(self) -> bool:
+        """True for I and UI frames (the ones that carry APDUs)."""
+        return self.frame_kind in ("I", "UI")
+
+
+_U_FRAMES = {0x03: "UI", 0x83: "SNRM", 0x63: "UA", 0x43: "DISC", 0x0F: "DM", 0x87: "FRMR"}
+
+
+def _address(data: bytes, pos: int, limit: int, which: str, frame_start: int) -> tuple[int, int]:
+    """Read a self-delimiting HDLC address at pos; returns (value, size)."""
+    value = 0
+    for size in range(1, 5):
+        if pos + size - 1 >= limit:
+            raise FramingError(LAYER, pos, f"{which} address runs past the frame header")
+        b = data[pos + size - 1]
+        value = (value << 7) | (b >> 1)
+        if b & 1:
+            if size == 3:
+                raise FramingError(LAYER, pos, f"{which} address of 3 bytes; type 3 allows 1, 2 or 4 "
+                                               f"(IEC 62056-46 6.4.2)")
+            return value, size
+    raise FramingError(LAYER, pos, f"{which} address longer than 4 bytes (no byte with LSB 1)")
+
+
+def parse_frame(data: bytes, offset: int = 0) -> HdlcFrame:
+    """Parse one complete frame whose opening flag is at ``data[offset]``.
+
+    Raises FramingError (flag, format type, addresses, length), ChecksumError (HCS/FCS),
+    IncompleteError (the buffer ends before the frame does).
+    """
+    n = len(data)
+    if offset >= n or data[offset] != FLAG:
+        raise FramingError(LAYER, offset, "expected the opening flag 0x7E")
+    if n - offset < 3:
+        raise IncompleteError(LAYER, offset, "need the 2-byte frame format field after the flag")
+    f0 = data[offset + 1]
+    if f0 & 0xF0 != 0xA0:
+        raise FramingError(LAYER, offset + 1, f"frame format type {f0 >> 4:#x}, expected 0xA (type 3)")
+    length = ((f0 & 0x07) << 8) | data[offset + 2]
+    if length < 7:
+        raise FramingError(LAYER, offset + 1, f"frame length {length} is below the minimum 7")
+    end = offset + length + 2
+    if end > n:
+        raise IncompleteError(LAYER, n, f"frame at {offset} announces {length} bytes, only "
+                                        f"{n - offset - 2} present")
+    if data[end - 1] != FLAG:
+        raise FramingError(LAYER, end - 1, f"expected the closing flag 0x7E after {length} bytes, "
+                                            f"found {data[end - 1]:#04x}")
+    body_end = end - 1          # exclusive end of format..FCS
+    pos = offset + 3
+    dest, dsize = _address(data, pos, body_end - 2, "destination", offset)
+    pos += dsize
+    src, ssize = _address(data, pos, body_end - 2, "source", offset)
+    pos += ssize
+    if pos >= body_end - 2:
+        raise FramingError(LAYER, pos, "frame ends before the control field")
+    control = data[pos]
+    pos += 1
+    fcs_pos = body_end - 2
+    fcs = data[fcs_pos] | (data[fcs_pos + 1] << 8)
+    if pos == fcs_pos:  # header-only frame: the FCS is the only check sequence
+        info_start = pos
+        info = b""
+    else:
+        if pos + 2 > fcs_pos:
+            raise FramingError(LAYER, pos, "frame too short for HCS + FCS")
+        hcs = data[pos] | (data[pos + 1] << 8)
+        calc = crc16_x25(data, offset + 1, pos)
+        if hcs != calc:
+            raise ChecksumError(LAYER, pos, f"HCS {hcs:#06x} does not match the header's CRC-16/X.25 "
+                                            f"{calc:#06x}", expected=calc, actual=hcs)
+        info_start = pos + 2
+        info = bytes(data[info_start:fcs_pos])
+    calc = crc16_x25(data, offset + 1, fcs_pos)
+    if fcs != calc:
+        raise ChecksumError(LAYER, fcs_pos, f"FCS {fcs:#06x} does not match the frame's CRC-16/X.25 "
+                                            f"{calc:#06x}", expected=calc, actual=fcs)
+    return HdlcFrame(bool(f0 & 0x08), length, dest, src, dsize, ssize, control, info,
+                     offset, end, info_start)
+
+
+def split_frames(data: bytes, offset: int = 0) -> list[HdlcFrame]:
+    """All frames of a buffer that holds only HDLC frames (flags may be shared or repeated).
+
+    Strict: anything that is not a valid frame raises.
+    """
+    frames: list[HdlcFrame] = []
+    n = len(data)
+    pos = offset
+    while pos < n:
+        if data[pos] != FLAG:
+            raise FramingError(LAYER, pos, f"expected a flag 0x7E between frames, found {data[pos]:#04x}")
+        # A closing flag may double as the next opening flag; extra flags are fill.
+        while pos + 1 < n and data[pos + 1] == FLAG:
+            pos += 1
+        if pos + 1 == n:
+            if not frames:
+                raise IncompleteError(LAYER, pos, "a lone flag: no frame follows")
+            break
+        frame = parse_frame(data, pos)
+        frames.append(frame)
+        pos = frame.end - 1 if frame.end < n and data[frame.end] != FLAG else frame.end
+        if pos == frame.end - 1:
+            # shared flag: the closing flag opens the next frame
+            continue
+    return frames
+
+
+def _encode_address(value: int, size: int) -> bytes:
+    out = bytearray()
+    for i in range(size - 1, -1, -1):
+        out.append(((value >> (7 * i)) & 0x7F) << 1)
+    out[-1] |= 1
+    return bytes(out)
+
+
+def build_frame(information: bytes, *, destination: int = 0x01, source: int = 0x01, control: int = 0x13,
+                destination_size: int = 1, source_size: int = 1, segmented: bool = False) -> bytes:
+    """Build one frame (with HCS when there is information, and FCS)."""
+    header = _encode_address(destination, destination_size) + _encode_address(source, source_size) + bytes(
+        (control,))
+    length = 2 + len(header) + (2 + len(information) if information else 0) + 2
+    if length > 2047:
+        raise ValueError(f"information too long for one frame ({length} > 2047); segment it")
+    fmt = bytes((0xA0 | (0x08 if segmented else 0) | (length >> 8), length & 0xFF))
+    body = bytearray(fmt + header)
+    if information:
+        hcs = crc16_x25(bytes(body))
+        body += bytes((hcs & 0xFF, hcs >> 8)) + information
+    fcs = crc16_x25(bytes(body))
+    body += bytes((fcs & 0xFF, fcs >> 8))
+    return bytes((FLAG,)) + bytes(body) + bytes((FLAG,))
+
+
+class HdlcSplitter:
+    """Sans-I/O stream splitter: feed chunks, get complete valid frames and errors for broken ones.
+
+    * Garbage between frames is skipped (logged at debug level).
+    * A candidate frame whose header checks out (type 3 and valid HCS) but whose FCS, closing
+      flag or length is wrong is reported as a DecodeError item, and scanning resumes right
+      after its opening flag, so a valid frame that follows is never lost.
+    * While a long candidate is still incomplete, a valid complete frame that starts later in
+      the buffer wins: the candidate is reported as cut short.
+    * The buffer never holds more than one maximal frame plus one chunk.
+    """
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._base = 0  # stream offset of _buf[0], for error offsets
+
+    def feed(self, chunk: bytes) -> list[HdlcFrame | DecodeError]:
+        self._buf += chunk
+        out: list[HdlcFrame | DecodeError] = []
+        buf = self._buf
+        pos = 0
+        n = len(buf)
+        while True:
+            i = buf.find(FLAG, pos)
+            if i < 0:
+                pos = n
+                break
+            if n - i < 3:
+                pos = i
+                break
+            b1 = buf[i + 1]
+            if b1 & 0xF0 != 0xA0:
+                pos = i + 1      # flag fill or garbage
+                continue
+            length = ((b1 & 0x07) << 8) | buf[i + 2]
+            end = i + length + 2
+            if length < 7:
+                pos = i + 1
+                continue
+            if end > n:
+                later = self._valid_frame_after(buf, i + 1, n)
+                if later is None:
+                    pos = i
+                    break
+                if self._header_ok(buf, i, n):
+                    out.append(IncompleteError(LAYER, self._base + i,
+                                               f"frame announcing {length} bytes was cut short by a "
+                                               f"new frame at stream offset {self._base + later}"))
+                pos = later
+                continue
+            try:
+                frame = parse_frame(bytes(buf[i:end]), 0)
+            except DecodeError as err:
+                if self._header_ok(buf, i, n) or (isinstance(err, ChecksumError) and buf[end - 1] == FLAG):
+                    out.append(type(err)(err.layer, None if err.offset is None else self._base + i + err.offset,
+                                         err.message) if not isinstance(err, ChecksumError) else
+                               ChecksumError(err.layer, self._base + i + (err.offset or 0), err.message,
+                                             err.expected, err.actual))
+                else:
+                    log.debug("skipping garbage at stream offset %d", self._base + i)
+                pos = i + 1
+                continue
+            out.append(_rebase(frame, self._base + i))
+            pos = end - 1        # the closing flag may open the next frame
+        # keep the unconsumed tail; bound it (a candidate can need at most MAX_FRAME bytes)
+        keep_from = pos
+        if n - keep_from > MAX_FRAME:
+            keep_from = n - MAX_FRAME
+        del buf[:keep_from]
+        self._base += keep_from
+        return out
+
+    @staticmethod
+    def _header_ok(buf: bytearray, i: int, n: int) -> bool:
+        """Type-3 format field, parseable addresses and a matching HCS: this really was a frame."""
+        try:
+            pos = i + 3
+            for _ in range(2):
+                size = 0
+                while True:
+                    if pos + size >= n or size >= 4:
+                        return False
+                    b = buf[pos + size]
+                    size += 1
+                    if b & 1:
+                        break
+                pos += size
+            pos += 1  # control
+            if pos + 2 > n:
+                return False
+            hcs = buf[pos] | (buf[pos + 1] << 8)
+            return hcs == crc16_x25(bytes(buf[i + 1:pos]))
+        except IndexError:
+            return False
+
+    @staticmethod
+    def _valid_frame_after(buf: bytearray, start: int, n: int) -> int | None:
+        j = buf.find(FLAG, start)
+        while j >= 0 and n - j >= 9:
+            b1 = buf[j + 1]
+            if b1 & 0xF0 == 0xA0:
+                end = j + (((b1 & 0x07) << 8) | buf[j + 2]) + 2
+                if end <= n and buf[end - 1] == FLAG:
+                    try:
+                        parse_frame(bytes(buf[j:end]), 0)
+                        return j
+                    except DecodeError:
+                        pass
+            j = buf.find(FLAG, j + 1)
+        return None
+
+
+def _rebase(frame: HdlcFrame, base: int) -> HdlcFrame:
+    return HdlcFrame(frame.segmented, frame.length, frame.destination, frame.source, frame.destination_size,
+                     frame.source_size, frame.control, frame.information, frame.start + base,
+                     frame.end + base, frame.info_start + base)

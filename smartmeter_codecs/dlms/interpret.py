@@ -1,0 +1,298 @@
+"""From a notification body (A-XDR Data) to Registers and Reading fields.
+
+Three shapes cover every push seen (research/dlms.md §4):
+
+1. **OBIS-keyed**: anywhere in the body, an OBIS octet-string followed by its value and
+   optionally a scaler-unit structure ``{integer scaler, enum unit}`` (Aidon, Kaifa SE/AT,
+   Kamstrup, Iskra, Sagemcom; nested in structures or flat).
+2. **Push object list**: the first element is the push setup's object list
+   ``array of {class-id, logical name, attribute index, data index}`` and element *i* of the
+   body is the value of object *i* (Landis+Gyr CH / VSE 2026, Energomera).
+3. **Value-only**: no OBIS at all; the profile's layout names each position (Kaifa KFM_001,
+   Iskra SI, L&G Burgenland). Without a layout, values are kept as ``value[i]`` registers.
+
+Scaling: an in-band scaler-unit always wins; otherwise the profile's scaler for the quantity
+(``profiles.py``); otherwise 0. Units come from the scaler-unit, else from the OBIS code.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from ..model import Register
+from ..obis import ObisCode
+from .axdr import BitString, Data
+from .cosem_time import CosemDate, CosemDateTime, CosemTime, parse_datetime
+from .obis_map import CLOCK_CODES, METER_ID_CODES, METER_MODEL_CODES, describe, reading_field, unit_for
+from .profiles import GENERIC, PROFILES, Profile, detect_profile
+from .units import unit_symbol
+
+__all__ = ["Interpretation", "interpret_body", "registers_to_fields"]
+
+_SIMPLE_NUMERIC = {5, 6, 13, 15, 16, 17, 18, 20, 21, 22, 23, 24}
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    obis: ObisCode | None
+    value: Data
+    scaler: int | None
+    unit_code: int | None
+    attribute: int | None = None
+    class_id: int | None = None
+    position: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Interpretation:
+    profile: Profile
+    shape: str                    # "obis", "push-object-list", "positional", "raw"
+    registers: tuple[Register, ...]
+
+
+def _plausible_obis(d: Data) -> bool:
+    # A logical name: 6 bytes, group A a known medium (0 abstract, 1 electricity, 4-9 heat/
+    # gas/water, 15 other) and a channel B below 65 (IEC 62056-6-1 7.2). Rules out 6-character
+    # ASCII values such as a meter number "160456".
+    if d.tag != 9 or len(d.value) != 6:
+        return False
+    a, b = d.value[0], d.value[1]
+    return a <= 15 and b <= 64
+
+
+def _is_scaler_unit(d: Data) -> bool:
+    v = d.value
+    return d.tag == 2 and len(v) == 2 and v[0].tag == 15 and v[1].tag == 22
+
+
+def _leaves(d: Data) -> Iterator[Data]:
+    if d.tag in (1, 2, 19) and not _is_scaler_unit(d):
+        for c in d.value:
+            yield from _leaves(c)
+    else:
+        yield d
+
+
+def _push_object_list(body: Data) -> list[tuple[int, ObisCode, int]] | None:
+    """(class, OBIS, attribute) per element when the body starts with a push object list."""
+    if body.tag != 2 or not body.value:
+        return None
+    head = body.value[0]
+    if head.tag != 1 or len(head.value) != len(body.value):
+        return None
+    out = []
+    for entry in head.value:
+        v = entry.value
+        if entry.tag != 2 or len(v) != 4 or v[0].tag != 18 or v[1].tag != 9 or len(v[1].value) != 6 \
+                or v[2].tag != 15:
+            return None
+        out.append((v[0].value, ObisCode.from_bytes(v[1].value), v[2].value))
+    return out
+
+
+def _strings(body: Data, limit: int = 6) -> list[str]:
+    out = []
+    for leaf in _leaves(body):
+        if leaf.tag in (9, 10, 12) and leaf.value:
+            raw = leaf.value.encode("latin-1") if isinstance(leaf.value, str) else leaf.value
+            if all(0x20 <= b < 0x7F for b in raw):
+                out.append(raw.decode("ascii"))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def interpret_body(body: Data, *, profile: Profile | None = None, system_title: bytes | None = None) -> Interpretation:
+    """Registers of a notification body, with the profile that was applied."""
+    pol = _push_object_list(body)
+    if profile is None:
+        profile = detect_profile(_strings(body), system_title)
+        if pol is not None and profile is GENERIC:
+            # Push-object-list pushes whose registers come without their scaler-unit are
+            # Landis+Gyr's (CH, VSE 2026); no other maker in the corpus sends them unscaled.
+            profile = PROFILES["landisgyr"]
+    items: list[_Item] = []
+    shape: str
+    if pol is not None:
+        shape = "push-object-list"
+        su_by_obis: dict[ObisCode, tuple[int, int]] = {}
+        for (cls, obis, attr), value in zip(pol, body.value):
+            if attr == 3 and cls in (3, 4, 5) and _is_scaler_unit(value):
+                su_by_obis[obis] = (value.value[0].value, value.value[1].value)
+        for i, ((cls, obis, attr), value) in enumerate(zip(pol, body.value)):
+            if cls == 40 or (attr == 3 and obis in su_by_obis):
+                continue        # the push setup itself; scaler-units are applied below
+            su = su_by_obis.get(obis) if attr == 2 else None
+            items.append(_Item(obis, value, su[0] if su else None, su[1] if su else None, attr, cls, i))
+    else:
+        leaves = list(_leaves(body))
+        keyed = any(_plausible_obis(x) for x in leaves[:-1])
+        if keyed:
+            shape = "obis"
+            i, n = 0, len(leaves)
+            while i < n:
+                it = leaves[i]
+                if i + 1 < n and _plausible_obis(it) and not _is_scaler_unit(leaves[i + 1]):
+                    value = leaves[i + 1]
+                    i += 2
+                    scaler = unit = None
+                    if i < n and _is_scaler_unit(leaves[i]):
+                        scaler, unit = leaves[i].value[0].value, leaves[i].value[1].value
+                        i += 1
+                    items.append(_Item(ObisCode.from_bytes(it.value), value, scaler, unit, 2, None, len(items)))
+                else:
+                    if it.tag != 0:          # null-data placeholders (single-phase Kamstrup) carry nothing
+                        items.append(_Item(None, it, None, None, None, None, i))
+                    i += 1
+        else:
+            values = list(body.value) if body.tag in (1, 2) else [body]
+            layout = profile.layouts.get(len(values)) or GENERIC.layouts.get(len(values))
+            if layout is not None and len(values) == 1 and not _is_numeric(values[0]):
+                layout = None
+            shape = "positional" if layout else "raw"
+            for i, value in enumerate(values):
+                code = layout[i] if layout else None
+                obis = ObisCode.parse(code) if code else None
+                su = (value.value[0].value, value.value[1].value) if _is_scaler_unit(value) else (None, None)
+                items.append(_Item(obis, value, su[0], su[1], None, None, i))
+    regs = tuple(_register(it, profile) for it in items)
+    return Interpretation(profile, shape, regs)
+
+
+def _is_numeric(d: Data) -> bool:
+    return d.tag in _SIMPLE_NUMERIC
+
+
+def _quantity(obis: ObisCode) -> str | None:
+    unit = unit_for(obis)
+    if unit in ("W", "var", "VA"):
+        return "power"
+    if unit in ("Wh", "varh", "VAh"):
+        return "energy"
+    if unit == "A":
+        return "current"
+    if unit == "V":
+        return "voltage"
+    if unit == "Hz":
+        return "frequency"
+    if obis.a == 1 and obis.c in (13, 33, 53, 73):
+        return "power_factor"
+    return None
+
+
+def _scale(raw: int | float, scaler: int) -> int | float:
+    if scaler == 0:
+        return raw
+    if scaler > 0:
+        return raw * 10 ** scaler
+    return round(raw * 10.0 ** scaler, -scaler)
+
+
+def _plain(d: Data, obis: ObisCode | None) -> Any:
+    v = d.value
+    if d.tag == 9:
+        if obis is not None and (obis.c, obis.d) == (1, 0) and len(v) == 12:
+            return _dt_value(parse_datetime(v))
+        if len(v) == 12 and obis is None and v[0] in (0x07, 0x08) and 1 <= v[2] <= 12 and 1 <= v[3] <= 31:
+            return _dt_value(parse_datetime(v))   # an unlabelled date-time (Sagemcom T210-D, Kaifa AT)
+        if v and all(0x20 <= b < 0x7F for b in v):
+            return v.decode("ascii")
+        return v
+    if d.tag == 25:
+        return _dt_value(v)
+    if d.tag in (26, 27):
+        return (v.to_date() if isinstance(v, CosemDate) else v.to_time()) or str(v)
+    if d.tag in (1, 2, 19):
+        return tuple(_plain(c, None) for c in v)
+    if isinstance(v, BitString):
+        return str(v)
+    return v
+
+
+def _dt_value(c: CosemDateTime) -> Any:
+    dt = c.to_datetime()
+    return dt if dt is not None else str(c)
+
+
+def _register(it: _Item, profile: Profile) -> Register:
+    d = it.value
+    extra: dict[str, Any] = {"type": d.type_name}
+    if it.class_id is not None:
+        extra["class_id"] = it.class_id
+    if it.attribute not in (None, 2):
+        extra["attribute"] = it.attribute
+    if it.position is not None:
+        extra["position"] = it.position
+    obis = it.obis
+    if obis is None:
+        key = f"value[{it.position}]"
+    elif it.attribute not in (None, 2):
+        key = f"{obis}#{it.attribute}"
+    else:
+        key = str(obis)
+    unit: str | None = None
+    if d.tag in _SIMPLE_NUMERIC and d.tag != 22 or (d.tag == 22 and it.scaler is not None):
+        raw = d.value
+        scaler = it.scaler
+        if scaler is not None:
+            unit = unit_symbol(it.unit_code) if it.unit_code is not None else None
+            extra["scaler_unit"] = "in-band"
+        elif obis is not None:
+            q = _quantity(obis)
+            scaler = profile.scalers.get(q, 0) if q else 0
+            unit = unit_for(obis)
+            if scaler:
+                extra["scaler_unit"] = f"profile {profile.name}"
+        else:
+            scaler = 0
+        if unit is None and obis is not None and it.unit_code in (None, 255):
+            unit = unit_for(obis)
+        extra["raw"] = raw
+        extra["scaler"] = scaler
+        value: Any = _scale(raw, scaler) if isinstance(raw, (int, float)) else raw
+    else:
+        value = _plain(d, obis)
+        if d.tag == 9:
+            extra["raw"] = d.value.hex()
+    desc = describe(obis) if obis is not None else None
+    return Register(key, value, unit, obis, desc, extra)
+
+
+def registers_to_fields(regs: tuple[Register, ...]) -> dict[str, Any]:
+    """Reading fields from registers (first register wins for each field)."""
+    fields: dict[str, Any] = {}
+    by_obis: dict[ObisCode, Register] = {}
+    for r in regs:
+        if r.obis is None or r.obis in by_obis:
+            continue
+        by_obis[r.obis] = r
+        f = reading_field(r.obis)
+        if f and f not in fields and isinstance(r.value, (int, float)) and not isinstance(r.value, bool):
+            fields[f] = float(r.value)
+    for code in METER_ID_CODES:
+        r = by_obis.get(ObisCode.parse(code))
+        if r is not None and r.value not in (None, ""):
+            fields["meter_id"] = _text(r.value)
+            break
+    for code in METER_MODEL_CODES:
+        r = by_obis.get(ObisCode.parse(code))
+        if r is not None and r.value not in (None, ""):
+            fields["meter_model"] = _text(r.value)
+            break
+    for code in CLOCK_CODES:
+        r = by_obis.get(ObisCode.parse(code))
+        if r is not None and isinstance(r.value, _dt.datetime):
+            fields["clock"] = r.value
+            break
+    tariff = by_obis.get(ObisCode(0, 0, 96, 14, 0, 255))
+    if tariff is not None and tariff.value is not None:
+        t = _text(tariff.value)
+        fields["tariff"] = t if not t.isdigit() else f"T{int(t)}"
+    return fields
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, bytes):
+        return v.hex()
+    return str(v)
