@@ -368,7 +368,8 @@ def test_bad_lengths_and_tags() -> None:
     with pytest.raises(FramingError, match="definite"):
         unwrap(bytes.fromhex("db08") + b"ABCDEFGH" + b"\x85" + bytes(20), None, validate=_stand_in_validate)
     with pytest.raises(FramingError, match="too short"):
-        unwrap(bytes.fromhex("db08") + b"ABCDEFGH" + bytes.fromhex("03200000"), None, validate=_stand_in_validate)
+        unwrap(bytes.fromhex("db08") + b"ABCDEFGH" + bytes.fromhex("03200000"), None,
+               validate=_stand_in_validate)
     with pytest.raises(FramingError, match="tag"):
         unwrap(bytes.fromhex("db08") + b"ABCDEFGH" + bytes.fromhex("073000000001aabb"), None,
                validate=_stand_in_validate)

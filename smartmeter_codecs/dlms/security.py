@@ -1,7 +1,7 @@
 """DLMS/COSEM application-layer security: ciphered APDUs (AES-GCM), both ways.
 
-Green Book (DLMS UA 1000-2) clause 9.2.7 "cryptographic algorithms" and 9.2.7.2.4
-"security header": a ciphered APDU carries
+Green Book (DLMS UA 1000-2) clause 9.2, "information security in DLMS/COSEM" (security
+header, AES-GCM use): a ciphered APDU carries
 
 * the security control byte (``SC``: suite id, authentication, encryption, key set,
   compression, :class:`SecurityControl`),
@@ -22,7 +22,7 @@ The initialisation vector is ``system title (8 bytes) || IC`` (96 bits). With
 Nothing is hand-rolled: AES-GCM and AES-CTR come from ``cryptography``. Keys are never logged
 or put in error messages.
 
-Wire layouts handled by :func:`unwrap` (xDLMS APDU ASN.1, Green Book 9.5):
+Wire layouts handled by :func:`unwrap` (the xDLMS APDU ASN.1 of the Green Book):
 
 * ``general-glo-ciphering`` [219] = 0xDB and ``general-ded-ciphering`` [220] = 0xDC:
   ``tag, system-title OCTET STRING, ciphered-content OCTET STRING``;
@@ -81,12 +81,12 @@ log = logging.getLogger(__name__)
 
 LAYER = "dlms-security"
 
-#: Length of the truncated GCM authentication tag (Green Book 9.2.7.3.3: 96 bits).
+#: Length of the truncated GCM authentication tag (Green Book: 96 bits for the DLMS suites).
 TAG_LENGTH = 12
 _IC_LENGTH = 4
 _SYSTEM_TITLE_LENGTH = 8
 
-# xDLMS APDU tags (Green Book 9.5, ASN.1 "XDLMS-APDU ::= CHOICE").
+# xDLMS APDU tags (Green Book ASN.1, "XDLMS-APDU ::= CHOICE", context tag numbers in brackets).
 GENERAL_GLO_CIPHERING = 0xDB  # [219]
 GENERAL_DED_CIPHERING = 0xDC  # [220]
 GENERAL_CIPHERING = 0xDD  # [221]
@@ -127,12 +127,12 @@ _TAG_NAMES: Mapping[int, str] = {**GLOBAL_SERVICE_TAGS, **DEDICATED_SERVICE_TAGS
 #: Every APDU tag :func:`unwrap` understands.
 CIPHERED_TAGS: frozenset[int] = frozenset(_TAG_NAMES)
 
-# Security suites (Green Book 9.2.3.7, Table 8): 0 AES-GCM-128; 1 ECDH-ECDSA-AES-GCM-128-SHA-256;
+# Security suites (Green Book 9.2.3, "security suites"): 0 AES-GCM-128; 1 ECDH-ECDSA-AES-GCM-128-SHA-256;
 # 2 ECDH-ECDSA-AES-GCM-256-SHA-384. All three cipher APDUs with AES-GCM; the key length picks
 # AES-128 or AES-256. (The Kaifa MA309 of Stoen, PL, sends SC 0x21 = suite 1 with a 16-byte key.)
 _KNOWN_SUITES = frozenset({0, 1, 2})
 
-# Key-Info CHOICE of general-ciphering (Green Book 9.5): 0 identified-key, 1 wrapped-key,
+# Key-Info CHOICE of general-ciphering (Green Book ASN.1): 0 identified-key, 1 wrapped-key,
 # 2 agreed-key. Identified-Key key-id: 0 global unicast, 1 global broadcast encryption key.
 _KEY_INFO_NAMES = {0: "identified-key", 1: "wrapped-key", 2: "agreed-key"}
 
@@ -141,7 +141,7 @@ _MAX_LENGTH_OCTETS = 4
 
 @dataclass(frozen=True, slots=True)
 class SecurityControl:
-    """The security control byte (Green Book 9.2.7.2.4, Table 37).
+    """The security control byte (Green Book 9.2.7.2.4, security header).
 
     Bits 0-3 security suite id, bit 4 authentication, bit 5 encryption, bit 6 key set
     (0 unicast, 1 broadcast), bit 7 compression.
@@ -283,7 +283,8 @@ def decrypt(protected: bytes, *, security_control: int, system_title: bytes, inv
                 dec = _ctr_keystream_cipher(encryption_key, iv).decryptor()
                 return dec.update(body) + dec.finalize(), False
             aad = bytes([security_control]) + authentication_key + aad_extra
-            d = Cipher(algorithms.AES(encryption_key), modes.GCM(iv, tag, min_tag_length=TAG_LENGTH)).decryptor()
+            gcm = modes.GCM(iv, tag, min_tag_length=TAG_LENGTH)
+            d = Cipher(algorithms.AES(encryption_key), gcm).decryptor()
             d.authenticate_additional_data(aad)
             plain = d.update(body)
             plain += d.finalize()  # raises InvalidTag
@@ -411,14 +412,16 @@ def _parse_header(r: _Reader) -> _Header:
             key_id = r.byte("identified-key key-id")
             if key_id not in (0, 1):
                 raise FramingError(LAYER, r.base + r.pos - 1,
-                                   f"identified-key key-id must be 0 (unicast) or 1 (broadcast), got {key_id}")
+                                   "identified-key key-id must be 0 (unicast) or 1 (broadcast), "
+                                   f"got {key_id}")
             broadcast = key_id == 1
             r.fields.append(("key_info", r.base + start, r.base + r.pos,
                              "identified-key: global " + ("broadcast" if broadcast else "unicast")))
         else:
             r.fields.append(("key_info", r.base + start, r.base + r.pos, "absent"))
         # For suites 1 and 2 the AAD of general-ciphering also covers these fields, each as
-        # length + value (Green Book 9.2.7.2.4.2, "use of the fields of the ciphering process").
+        # length + value (as Gurux builds it; no corpus frame exercises this - a wrong guess
+        # can only make the tag check fail with DecryptionError, never pass wrong data).
         for item in (transaction_id, system_title, recipient, date_time, other):
             aad_extra += _encode_length(len(item)) + item
     n = r.length("ciphered_content")
@@ -496,7 +499,8 @@ def unwrap(apdu: bytes, keys: KeysArg, *, validate: Callable[[bytes], None], off
     r.fields.append(("ciphertext" if sc.encryption else "plaintext", offset + body_pos, offset + text_end,
                      data[body_pos:text_end]))
     if sc.authentication:
-        r.fields.append(("auth_tag", offset + text_end, offset + hdr.content_end, data[text_end:hdr.content_end]))
+        r.fields.append(("auth_tag", offset + text_end, offset + hdr.content_end,
+                         data[text_end:hdr.content_end]))
 
     title = hdr.system_title if hdr.system_title else None
     chosen: Keys | None = resolve_keys(keys, title) if title is not None else (
