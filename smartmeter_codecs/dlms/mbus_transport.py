@@ -5,11 +5,12 @@ Kaifa MA309 push DLMS APDUs in M-Bus long frames (research/dlms.md §4.9, resear
 
     68 L L 68 | C A | CI | STSAP DTSAP | APDU segment ... | CS 16
 
-* ``CI`` 0x00-0x1F is reserved for DLMS-based applications (EN 13757-3 CI table; the DLMS UA
-  Green Book wired M-Bus profile). Within it, bit 4 (0x10) is the FIN flag (last segment)
-  and bits 0-3 the segment sequence number, 0 for the first segment and +1 (mod 16) for
-  each following one: a single-segment APDU is ``CI 0x10``, two segments are ``0x00`` then
-  ``0x11`` - as in every captured frame of the corpus (Kaifa, Sagemcom, the "ELSep" meter).
+* ``CI`` 0x00-0x1F is reserved for DLMS-based applications (EN 13757-3 CI table). Within it,
+  bit 4 (0x10) is the FIN flag (last segment) and bits 0-3 the segment sequence number, 0
+  for the first segment and +1 (mod 16) for each following one (the DLMS/COSEM wired M-Bus
+  transport as we read it; it is what every captured frame in the corpus shows: a
+  single-segment APDU is ``CI 0x10``, two segments are ``0x00`` then ``0x11`` - Kaifa,
+  Sagemcom and the "ELSep" meter alike).
 * ``STSAP``/``DTSAP`` (source/destination transport SAP, ``01 67`` in the captures) open
   every segment.
 * The APDU is the concatenation of the segments after their DTSAP, in sequence order.

@@ -5,7 +5,7 @@ header, AES-GCM use): a ciphered APDU carries
 
 * the security control byte (``SC``: suite id, authentication, encryption, key set,
   compression, :class:`SecurityControl`),
-* a 4-byte invocation counter (``IC``, the low half of the GCM initialisation vector),
+* a 4-byte invocation counter (``IC``, the last 4 bytes of the GCM initialisation vector),
 * the ciphertext (or, for authentication only, the plaintext APDU),
 * a 12-byte truncated GCM tag when ``SC`` has the authentication bit.
 
