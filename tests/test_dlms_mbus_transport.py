@@ -136,8 +136,9 @@ def test_stream_starting_with_a_tail_segment() -> None:
     assert [o for _, o in apdus] == starts
     for apdu, _ in apdus:
         assert apdu[:10] == bytes.fromhex("db085341475905e6d9fd") and len(apdu) == _declared_size(apdu)
-    # Batch decoding works from the first complete telegram on.
+    # Batch decoding works from the first complete telegram on, or leniently on everything.
     assert apdus_from_mbus(raw[len(frames[0]):]) == [(a, o - len(frames[0])) for a, o in apdus]
+    assert apdus_from_mbus(raw, strict=False) == apdus
 
 
 def test_missing_and_out_of_order_segments() -> None:
@@ -153,6 +154,10 @@ def test_missing_and_out_of_order_segments() -> None:
     with pytest.raises(IncompleteError) as info:
         apdus_from_mbus(f1 + f1 + f2)  # repeated
     assert info.value.offset == len(f1)
+    # Lenient batch: only complete APDUs.
+    whole = apdus_from_mbus(f1 + f2)[0][0]
+    assert apdus_from_mbus(f2 + f1 + f1 + f2 + f1, strict=False) == [(whole, len(f2) + len(f1))]
+    assert apdus_from_mbus(f1, strict=False) == []
     # Stream: the broken APDU is reported, the next complete one still arrives.
     asm = MbusApduAssembler()
     items = asm.feed(f1 + f1 + f2)

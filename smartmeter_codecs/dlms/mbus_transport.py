@@ -178,15 +178,19 @@ class _Reassembly:
         return apdu, start
 
 
-def apdus_from_mbus(data: bytes) -> list[tuple[bytes, int]]:
+def apdus_from_mbus(data: bytes, *, strict: bool = True) -> list[tuple[bytes, int]]:
     """Every DLMS APDU carried by ``data``: consecutive M-Bus long frames and nothing else.
 
     Returns ``(apdu, offset)`` pairs in order, ``offset`` being where the APDU's first segment
     starts in ``data``.
 
+    With ``strict=False`` segments that belong to no complete APDU (a capture that starts
+    with the tail of a telegram, a lost segment, an unfinished last APDU) are skipped and
+    only complete APDUs are returned; link-layer errors and non-DLMS frames still raise.
+
     Raises:
-        IncompleteError: a missing or out-of-order segment, or the input ends before the last
-            segment (CI bit 0x10) of an APDU; a truncated frame (from the link layer).
+        IncompleteError: (strict) a missing or out-of-order segment, or the input ends before
+            the last segment (CI bit 0x10) of an APDU; a truncated frame (from the link layer).
         FramingError, ChecksumError: from the M-Bus link layer.
         UnsupportedError: a frame that is not a DLMS transport segment.
     """
@@ -195,10 +199,16 @@ def apdus_from_mbus(data: bytes) -> list[tuple[bytes, int]]:
     out: list[tuple[bytes, int]] = []
     state = _Reassembly()
     for frame in frames:
-        done = state.add(segment_from_frame(frame))
+        seg = segment_from_frame(frame)
+        try:
+            done = state.add(seg)
+        except IncompleteError:
+            if strict:
+                raise
+            done = state.add(seg) if seg.sequence == 0 else None  # a first segment starts anew
         if done is not None:
             out.append(done)
-    if state.active:
+    if state.active and strict:
         raise IncompleteError(LAYER, len(data),
                               f"the DLMS APDU started at byte {state.start} has no last segment "
                               "(CI with bit 0x10): the input ends after an intermediate segment")
