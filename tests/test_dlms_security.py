@@ -453,15 +453,19 @@ def test_wrap_unwrap_round_trip(ek, ak, title, ic, mode, suite, broadcast, tag, 
 
 @settings(max_examples=300, deadline=None)
 @given(tag=st.sampled_from(sorted(CIPHERED_TAGS) + [0x0F, 0x00]), rest=st.binary(max_size=80),
-       keyed=st.booleans())
-def test_any_bytes_give_a_value_or_a_decode_error(tag: int, rest: bytes, keyed: bool) -> None:
+       keyed=st.booleans(), offset=st.integers(0, 1000))
+def test_any_bytes_give_a_value_or_a_decode_error(tag: int, rest: bytes, keyed: bool, offset: int) -> None:
     keys = Keys(bytes(16), bytes(16), b"ABCDEFGH") if keyed else None
+    data = bytes([tag]) + rest
     try:
-        u = unwrap(bytes([tag]) + rest, keys, validate=_stand_in_validate)
+        u = unwrap(data, keys, validate=_stand_in_validate, offset=offset)
     except DecodeError as err:
         assert err.layer in ("dlms-security", "test-apdu")
+        if err.layer == "dlms-security":  # offsets are absolute and inside the input
+            assert offset <= err.offset <= offset + len(data)
     else:
-        assert isinstance(u.plaintext, bytes) and 0 < u.consumed <= 1 + len(rest)
+        assert isinstance(u.plaintext, bytes) and 0 < u.consumed <= len(data)
+        assert all(offset <= start <= end <= offset + u.consumed for _, start, end, _ in u.fields)
 
 
 @settings(max_examples=200, deadline=None)
