@@ -1,0 +1,231 @@
+"""EN 13757-3 application layer: CI field dispatch, data headers, security mode 5, records.
+
+CI fields handled (EN 13757-3:2018 Table 2, EN 13757-7:2018 for the headers):
+
+* 0x72 long header (12 bytes: ident, manufacturer, version, device type, access number, status,
+  configuration/signature), LSB first; 0x76 the same with every multi-byte field MSB first;
+* 0x7A short header (4 bytes: access number, status, configuration); 0x78 no header;
+* 0x70 application error (EN 13757-3:2018 Table 26) -> :class:`ApplicationError` with the code;
+* 0x00-0x1F reserved for DLMS-based transport (EN 13757-3 Table 2): not M-Bus records;
+  :class:`UnsupportedError` with ``recognised["dlms_transport"] = True`` (use format "dlms").
+
+Security mode 5 (configuration field bits 12-8 = 5, EN 13757-7:2018 9.4.4 / OMS Vol. 2):
+AES-128-CBC over the first N*16 bytes after the header (N = configuration bits 7-4), IV =
+manufacturer (2) + address (ident 4, version, device type) + 8 x access number; the plaintext
+must start with 2F 2F. Key = ``Keys.encryption_key``.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ApplicationError, DecryptionError, FramingError, KeyRequiredError, UnsupportedError
+from ..keys import Keys
+from . import vif as _vif
+from .records import DataRecord, parse_records
+
+__all__ = ["LAYER", "Header", "Telegram", "Address", "parse_application", "manufacturer_code",
+           "manufacturer_id", "DLMS_CIS", "is_dlms_ci", "decrypt_mode5"]
+
+log = logging.getLogger(__name__)
+
+LAYER = "mbus-app"
+
+CI_ERROR = 0x70
+CI_LONG = 0x72
+CI_FIXED = 0x73
+CI_LONG_MSB = 0x76
+CI_NONE = 0x78
+CI_SHORT = 0x7A
+DLMS_CIS = range(0x00, 0x20)  # EN 13757-3:2018 Table 2: reserved for DLMS-based applications
+
+
+def is_dlms_ci(ci: int | None) -> bool:
+    """True for CI values reserved for DLMS transport (0x00..0x1F)."""
+    return ci is not None and 0x00 <= ci <= 0x1F
+
+
+def manufacturer_code(m: int) -> str:
+    """The 3-letter FLAG code packed in 15 bits (EN 13757-7:2018 7.5.2)."""
+    return "".join(chr(((m >> shift) & 0x1F) + 64) for shift in (10, 5, 0))
+
+
+def manufacturer_id(code: str) -> int:
+    """Inverse of :func:`manufacturer_code`."""
+    if len(code) != 3 or not all("@" <= ch <= "_" for ch in code.upper()):
+        raise ValueError(f"manufacturer code must be 3 letters, got {code!r}")
+    c = code.upper()
+    return ((ord(c[0]) - 64) << 10) | ((ord(c[1]) - 64) << 5) | (ord(c[2]) - 64)
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Identification of the sender: from a long header or the wM-Bus link layer."""
+
+    ident: str               # 8 BCD digits as text (hex digits kept when not BCD)
+    manufacturer: str        # FLAG code, e.g. "KAM"
+    manufacturer_id: int
+    version: int
+    medium: int
+    raw: bytes               # M(2) + ident(4) + version + medium, LSB first (for the IV)
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The data header after the CI field (``kind`` ``"long"``, ``"short"`` or ``"none"``)."""
+
+    kind: str
+    start: int
+    end: int
+    address: Address | None = None
+    access_no: int | None = None
+    status: int | None = None
+    config: int | None = None
+
+    @property
+    def security_mode(self) -> int:
+        return 0 if self.config is None else (self.config >> 8) & 0x1F
+
+    @property
+    def encrypted_blocks(self) -> int:
+        return 0 if self.config is None else (self.config >> 4) & 0x0F
+
+
+@dataclass(frozen=True, slots=True)
+class Telegram:
+    """One decoded application-layer message."""
+
+    ci: int
+    header: Header
+    records: tuple[DataRecord, ...]
+    more_records_follow: bool
+    address: Address | None
+    encrypted: bool = False
+    decrypted_by_receiver: bool = False
+    payload_start: int = 0
+
+
+def _address(raw: bytes) -> Address:
+    m = int.from_bytes(raw[0:2], "little")
+    ident = raw[2:6][::-1].hex().upper()
+    return Address(ident, manufacturer_code(m), m, raw[6], raw[7], bytes(raw))
+
+
+def decrypt_mode5(key: bytes, iv: bytes, data: bytes, offset: int) -> bytes:
+    """AES-128-CBC decrypt (no padding) with the `cryptography` package."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    if len(data) % 16:
+        raise DecryptionError(LAYER, offset, f"encrypted part is {len(data)} bytes, not a multiple of 16")
+    try:
+        dec = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+        return dec.update(data) + dec.finalize()
+    except ValueError as err:  # wrong key size
+        raise DecryptionError(LAYER, offset, f"AES-CBC failed: {err}") from None
+
+
+def _pick_key(keys: Any, address: Address | None) -> bytes | None:
+    if keys is None:
+        return None
+    if isinstance(keys, Keys):
+        return keys.encryption_key
+    if hasattr(keys, "get") and address is not None:
+        for k in (address.ident, address.ident.lower(), address.raw[2:6], address.raw):
+            found = keys.get(k)
+            if found is not None:
+                return found.encryption_key if isinstance(found, Keys) else Keys(encryption_key=found).encryption_key
+    return None
+
+
+def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Address | None = None,
+                      keys: Any = None) -> Telegram:
+    """Decode the application data after a CI field.
+
+    Args:
+        ci: the CI field.
+        data: the bytes after the CI field.
+        base: offset of ``data[0]`` in the caller's input.
+        link_address: the sender address from the wM-Bus link layer (short/no header).
+        keys: a Keys (or mapping ident -> Keys) for encrypted payloads.
+
+    Raises:
+        ApplicationError: CI 0x70. UnsupportedError: CI not handled (DLMS CIs flagged).
+        FramingError: header too short, broken records. KeyRequiredError/DecryptionError.
+    """
+    data = bytes(data)
+    if ci == CI_ERROR:
+        code = data[0] if data else 0
+        text = _vif.APPLICATION_ERRORS.get(code, f"unknown error code 0x{code:02X}")
+        raise ApplicationError(LAYER, base - 1, f"the device answered CI 0x70 application error {code}: {text}",
+                               code=code)
+    if is_dlms_ci(ci):
+        raise UnsupportedError(LAYER, base - 1,
+                               f"CI 0x{ci:02X} carries a DLMS transport segment (EN 13757-3 Table 2), not "
+                               "M-Bus records: decode it with format='dlms'",
+                               {"ci": ci, "dlms_transport": True})
+    msb_first = ci == CI_LONG_MSB
+    if ci in (CI_LONG, CI_LONG_MSB):
+        if len(data) < 12:
+            raise FramingError(LAYER, base + len(data),
+                               f"CI 0x{ci:02X} long header needs 12 bytes, got {len(data)} (variable header too short)")
+        h = data[:12]
+        if msb_first:  # every multi-byte field most significant byte first
+            raw = h[4:6][::-1] + h[0:4][::-1] + h[6:8]
+            cfg = int.from_bytes(h[10:12], "big")
+        else:
+            raw = h[4:6] + h[0:4] + h[6:8]
+            cfg = int.from_bytes(h[10:12], "little")
+        address = _address(raw)
+        header = Header("long", base, base + 12, address, h[8], h[9], cfg)
+        payload_at = 12
+    elif ci == CI_SHORT:
+        if len(data) < 4:
+            raise FramingError(LAYER, base + len(data), f"CI 0x7A short header needs 4 bytes, got {len(data)}")
+        address = link_address
+        header = Header("short", base, base + 4, address, data[0], data[1], int.from_bytes(data[2:4], "little"))
+        payload_at = 4
+    elif ci == CI_NONE:
+        address = link_address
+        header = Header("none", base, base)
+        payload_at = 0
+    else:
+        raise UnsupportedError(LAYER, base - 1,
+                               f"CI 0x{ci:02X} is not an M-Bus data response this decoder handles "
+                               "(expected 0x70, 0x72, 0x76, 0x78 or 0x7A)", {"ci": ci})
+    payload = data[payload_at:]
+    encrypted = decrypted_by_receiver = False
+    mode = header.security_mode
+    if mode != 0:
+        encrypted = True
+        if mode != 5:
+            raise UnsupportedError(LAYER, header.end - 2,
+                                   f"security mode {mode} is not supported (only mode 0 and mode 5 AES-CBC)",
+                                   {"ci": ci, "security_mode": mode})
+        key = _pick_key(keys, address)
+        if key is None:
+            if payload[:2] == b"\x2f\x2f":
+                # already decrypted upstream (e.g. by a receiver dongle); the configuration
+                # field still announces mode 5
+                decrypted_by_receiver = True
+            else:
+                raise KeyRequiredError(LAYER, header.start,
+                                       "payload is encrypted (security mode 5, AES-CBC): pass keys="
+                                       "Keys(encryption_key=...)",
+                                       system_title=address.raw[2:6] if address else None)
+        else:
+            if address is None:
+                raise DecryptionError(LAYER, header.start, "mode 5 needs the sender address for the IV")
+            n = header.encrypted_blocks * 16 or (len(payload) // 16) * 16
+            if n > len(payload):
+                raise DecryptionError(LAYER, base + payload_at,
+                                      f"configuration announces {n} encrypted bytes, only {len(payload)} present")
+            iv = address.raw + bytes((header.access_no or 0,)) * 8
+            plain = decrypt_mode5(key, iv, payload[:n], base + payload_at)
+            if plain[:2] != b"\x2f\x2f":
+                raise DecryptionError(LAYER, base + payload_at,
+                                      "decrypted payload does not start with 2F 2F: wrong key or IV")
+            payload = plain + payload[n:]
+    records, more = parse_records(payload, base + payload_at, msb_first=msb_first)
+    return Telegram(ci, header, tuple(records), more, address, encrypted, decrypted_by_receiver,
+                    base + payload_at)

@@ -1,0 +1,229 @@
+"""The ``mbus`` (wired, EN 13757-2/-3) and ``wmbus`` (wireless, EN 13757-4) codecs.
+
+Both share the EN 13757-3 application layer (:mod:`.application`, :mod:`.records`) and the
+mapping to :class:`~smartmeter_codecs.model.Reading` in :mod:`.reading`.
+"""
+from __future__ import annotations
+
+import logging
+from ..errors import DecodeError, UnsupportedError
+from ..inspection import Inspection
+from ..keys import KeysArg
+from ..model import Reading
+from . import link as _link
+from . import wireless as _wireless
+from .application import Telegram, is_dlms_ci, parse_application
+from .inspect import inspect_wired, inspect_wireless
+from .reading import build_frame, telegrams_to_reading
+
+__all__ = ["CODEC", "WMBUS_CODEC", "MBusCodec", "WMBusCodec", "MBusStream", "MAX_TELEGRAMS"]
+
+log = logging.getLogger(__name__)
+
+#: At most this many telegrams are joined into one multi-telegram reading (wmbusmeters caps
+#: its REQ_UD2 repeat loop at 10; we allow a little more before flushing).
+MAX_TELEGRAMS = 16
+
+_DATA_CIS = {0x70, 0x72, 0x73, 0x76, 0x78, 0x7A}
+
+
+def _same_sender(a: Telegram, b: Telegram, a_link: int | None, b_link: int | None) -> bool:
+    if a.address is not None and b.address is not None:
+        return (a.address.ident, a.address.manufacturer) == (b.address.ident, b.address.manufacturer)
+    return a_link == b_link
+
+
+class _Joiner:
+    """Collects telegrams of a multi-telegram sequence (DIF 1F = more records follow)."""
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+        self.pending: list[tuple[Telegram, int | None]] = []
+
+    def add(self, tg: Telegram, link_address: int | None) -> list[Reading]:
+        out: list[Reading] = []
+        if self.pending and not _same_sender(self.pending[-1][0], tg, self.pending[-1][1], link_address):
+            out += self.flush()
+        self.pending.append((tg, link_address))
+        if not tg.more_records_follow or len(self.pending) >= MAX_TELEGRAMS:
+            out += self.flush()
+        return out
+
+    def flush(self) -> list[Reading]:
+        if not self.pending:
+            return []
+        tgs = [t for t, _ in self.pending]
+        self.pending = []
+        return [telegrams_to_reading(tgs, self.fmt)]
+
+
+class MBusCodec:
+    """Wired M-Bus (EN 13757-2 link layer, EN 13757-3 application layer)."""
+
+    name = "mbus"
+    description = "Wired M-Bus EN 13757-2/-3 telegrams (sub-meters, heat/water meters)"
+
+    def sniff(self, data: bytes) -> int:
+        """Confidence that ``data`` is wired M-Bus; 0 for DLMS transport CIs (format "dlms")."""
+        if not data:
+            return 0
+        try:
+            frame = _link.parse_frame(data, 0)
+        except DecodeError:
+            if data[0] == 0x68 and len(data) >= 4 and data[3] == 0x68 and data[1] == data[2]:
+                ci = data[6] if len(data) > 6 else None
+                return 0 if is_dlms_ci(ci) else 20
+            return 0
+        if frame.kind == "ack":
+            return 5 if len(data) == 1 else 0
+        if frame.kind == "short":
+            return 60
+        if is_dlms_ci(frame.ci):
+            return 0
+        return 90 if frame.ci in _DATA_CIS else 40
+
+    def decode_all(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> list[Reading]:
+        """Every Reading of consecutive M-Bus frames; multi-telegram sequences are joined.
+
+        Raises DecodeError subclasses: FramingError/ChecksumError/IncompleteError (link),
+        ApplicationError (CI 0x70), UnsupportedError (e.g. DLMS transport CI), FramingError
+        from the records layer.
+        """
+        frames = _link.split_frames(bytes(data))
+        joiner = _Joiner(self.name)
+        out: list[Reading] = []
+        for frame in frames:
+            if frame.kind in ("ack", "short") or (frame.kind == "control" and not frame.data and frame.ci != 0x70):
+                log.debug("M-Bus %s frame at byte %d carries no reading", frame.kind, frame.start)
+                continue
+            tg = parse_application(frame.ci or 0, frame.data, frame.start + 7, keys=keys)
+            out += joiner.add(tg, frame.a)
+        out += joiner.flush()
+        return out
+
+    def inspect(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> Inspection:
+        """Layer tree: link frame fields, data header, each record's DIF/DIFE/VIF/VIFE/data."""
+        return inspect_wired(bytes(data), keys, self.name, self.decode_all)
+
+    def encode(self, reading: Reading, *, profile: str | None = None, keys: KeysArg = None) -> bytes:
+        """A RSP_UD long frame (C=08, CI=72) carrying the reading's registers/fields."""
+        return build_frame(reading)
+
+    def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> "MBusStream":
+        """A stream decoder built on :class:`~smartmeter_codecs.mbus.link.LinkFrameSplitter`."""
+        return MBusStream(keys=keys)
+
+
+class MBusStream:
+    """Sans-I/O wired M-Bus stream: frames -> Readings (multi-telegram sequences joined).
+
+    Frames with a DLMS transport CI (0x00-0x1F) are skipped silently (debug log): they belong
+    to the ``dlms`` format. ACK, short and control frames carry no reading and are skipped.
+    A telegram announcing more records (DIF 1F) is held until its sequence ends.
+    """
+
+    def __init__(self, *, keys: KeysArg = None) -> None:
+        self._keys = keys
+        self._splitter = _link.LinkFrameSplitter(allow_16bit_length=True)
+        self._joiner = _Joiner("mbus")
+
+    def feed(self, data: bytes) -> list[Reading | DecodeError]:
+        out: list[Reading | DecodeError] = []
+        for item in self._splitter.feed(bytes(data)):
+            if isinstance(item, DecodeError):
+                out.append(item)
+                continue
+            if item.kind in ("ack", "short") or (item.kind == "control" and item.ci != 0x70):
+                log.debug("M-Bus %s frame at stream byte %d skipped", item.kind, item.start)
+                continue
+            if is_dlms_ci(item.ci):
+                log.debug("M-Bus frame at stream byte %d has DLMS transport CI 0x%02X: skipped", item.start, item.ci)
+                continue
+            try:
+                tg = parse_application(item.ci or 0, item.data, item.start + 7, keys=self._keys)
+            except DecodeError as err:
+                out.append(err)
+                continue
+            out += self._joiner.add(tg, item.a)
+        return out
+
+
+class WMBusCodec:
+    """Wireless M-Bus (EN 13757-4 link layer; EN 13757-3 application layer, AES mode 5)."""
+
+    name = "wmbus"
+    description = "Wireless M-Bus EN 13757-4 frames (format A/B, AES mode 5)"
+
+    def sniff(self, data: bytes) -> int:
+        """Low confidence only: wM-Bus frames have no start byte (pass format="wmbus")."""
+        if len(data) < 12 or data[0] in (0x68, 0x10, 0xE5):
+            return 0
+        try:
+            frame = _wireless.parse_wireless(data)
+        except DecodeError:
+            return 0
+        if frame.c in (0x44, 0x46, 0x08, 0x18, 0x28, 0x38, 0x06) and frame.ci in (0x72, 0x78, 0x7A, 0x8C, 0x8D):
+            return 15
+        return 0
+
+    def _frames(self, data: bytes) -> list[tuple[bytes, int]]:
+        """Split concatenated frames: one frame, or several CRC-less frames back to back."""
+        try:
+            _wireless.strip_dll(data)
+            return [(data, 0)]
+        except DecodeError as first_error:
+            out = []
+            pos = 0
+            while pos < len(data):
+                size = data[pos] + 1
+                if size < 12 or pos + size > len(data):
+                    raise first_error
+                out.append((data[pos:pos + size], pos))
+                pos += size
+            return out
+
+    def decode_all(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> list[Reading]:
+        """Every Reading of one (or several CRC-less, concatenated) wM-Bus frames."""
+        data = bytes(data)
+        joiner = _Joiner(self.name)
+        out: list[Reading] = []
+        for chunk, base in self._frames(data):
+            tg = decode_wireless_telegram(chunk, keys, base)
+            out += joiner.add(tg, None)
+        out += joiner.flush()
+        return out
+
+    def inspect(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> Inspection:
+        return inspect_wireless(bytes(data), keys, self.name, self.decode_all)
+
+    def encode(self, reading: Reading, *, profile: str | None = None, keys: KeysArg = None) -> bytes:
+        """A format A frame without CRCs (C=44 SND_NR, CI=72 long header)."""
+        wired = build_frame(reading)
+        frame = _link.parse_frame(wired)
+        header, records = frame.data[:12], frame.data[12:]
+        address_raw = header[4:6] + header[0:4] + header[6:8]
+        return _wireless.build_wireless(0x44, address_raw, 0x72, header + records)
+
+    def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> None:
+        """None: wM-Bus frames have no start byte; feed whole frames to decode_all()."""
+        return None
+
+
+def decode_wireless_telegram(data: bytes, keys: KeysArg, base: int = 0) -> Telegram:
+    """Link layer + (unencrypted) ELL + application layer of one wM-Bus frame."""
+    frame = _wireless.parse_wireless(data)
+    body = frame.body
+    ci, pos = _wireless.skip_ell(body, 10)
+    if ci == 0x90:
+        raise UnsupportedError(_wireless.LAYER, base + frame.positions[pos - 1],
+                               "authentication and fragmentation layer (CI 0x90) is not supported",
+                               {"ci": ci})
+    app_data = body[pos:]
+    # record offsets are offsets in the CRC-free body mapped from its first byte
+    start = frame.positions[pos] if pos < len(frame.positions) else len(data)
+    return parse_application(ci, app_data, base + start, link_address=frame.address, keys=keys)
+
+
+CODEC = MBusCodec()
+WMBUS_CODEC = WMBusCodec()
+

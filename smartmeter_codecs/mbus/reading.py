@@ -1,0 +1,319 @@
+"""M-Bus telegrams <-> :class:`~smartmeter_codecs.model.Reading`.
+
+Every data record becomes a :class:`Register` (key ``"mbus:<quantity>[:qualifiers]"``, value
+scaled to the base unit, ``extra`` = storage/tariff/subunit/function plus the raw DIB/VIB).
+Electricity meters (device type 0x02) also fill the typed Reading fields from records that
+are current values (storage 0, instantaneous function, no manufacturer-specific VIFE):
+
+| record | field |
+|---|---|
+| energy (VIF 00-07, FB 00-01), tariff 0 | ``active_energy_import`` (``_export`` with VIFE 3C) |
+| the same, only tariffs 1..n present | sum of the tariff registers |
+| power (VIF 28-2F, FB 28-29) | ``active_power_import``/``_export``; per phase with VIFE FC 01-03 |
+| voltage FD 40-4F / current FD 50-5F with FC 01-03 | ``voltage_l1..3``, ``current_l1..3`` |
+| reactive energy FB 02-03, reactive power FB 14-17 | ``reactive_energy_import``/``reactive_power_import`` (3C: export) |
+| frequency FB 2C-2F | ``frequency`` |
+
+``timestamp`` comes from the first current date-time record (VIF 6D, type F/I) of any meter.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from typing import Any, Iterable
+
+from ..model import Reading, Register
+from . import link as _link
+from . import vif as _vif
+from .application import Telegram, manufacturer_id
+from .records import (
+    DataRecord,
+    build_dib,
+    encode_bcd,
+    encode_date,
+    encode_int,
+    parse_records,
+)
+
+__all__ = ["telegrams_to_reading", "record_register", "build_frame", "build_payload"]
+
+_PHASE_FIELDS = {1: "l1", 2: "l2", 3: "l3"}
+_NEUTRAL_COMBINABLES = {"correction_factor", "correction_offset", "forward_flow", "backward_flow"}
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (bytes, bytearray)):
+        return bytes(v).hex()
+    if isinstance(v, (_dt.date, _dt.time)):
+        return v.isoformat()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def record_register(rec: DataRecord, telegram: int = 0) -> Register:
+    """The Register of one data record."""
+    parts = [f"mbus:{rec.quantity}" if rec.special is None else f"mbus:{rec.special}"]
+    if rec.storage:
+        parts.append(f"storage{rec.storage}")
+    if rec.tariff:
+        parts.append(f"tariff{rec.tariff}")
+    if rec.subunit:
+        parts.append(f"subunit{rec.subunit}")
+    if rec.function != "instantaneous":
+        parts.append(rec.function)
+    if rec.manufacturer_vifes:
+        parts.append("mfr" + bytes(rec.manufacturer_vifes).hex())
+    extra: dict[str, Any] = {
+        "storage": rec.storage,
+        "tariff": rec.tariff,
+        "subunit": rec.subunit,
+        "function": rec.function,
+        "dib": rec.dib.hex(),
+        "vib": rec.vib.hex(),
+        "data_type": rec.data_type,
+        "telegram": telegram,
+    }
+    if rec.raw_value is not None and rec.raw_value is not rec.value:
+        extra["raw"] = _jsonable(rec.raw_value)
+    if rec.combinables:
+        extra["combinable"] = [c.key for c in rec.combinables]
+    if rec.manufacturer_vifes:
+        extra["manufacturer_vifes"] = bytes(rec.manufacturer_vifes).hex()
+    if rec.invalid:
+        extra["invalid"] = True
+    if rec.data_type == "more_records_follow":
+        extra["more_records_follow"] = True
+    if rec.extension_table:
+        extra["table"] = rec.extension_table
+    description = rec.description if rec.special is None else rec.info.description
+    return Register(":".join(parts), rec.value, rec.unit, None, description, extra)
+
+
+def _is_current(rec: DataRecord) -> bool:
+    return (rec.storage == 0 and rec.subunit == 0 and rec.function == "instantaneous"
+            and not rec.manufacturer_vifes and not rec.invalid and rec.special is None
+            and isinstance(rec.value, (int, float)) and not isinstance(rec.value, bool)
+            and all(c.key in _NEUTRAL_COMBINABLES or c.phase is not None for c in rec.combinables))
+
+
+def _electricity_fields(records: Iterable[DataRecord]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    tariff_sums: dict[str, float] = {}
+
+    def put(name: str, value: float) -> None:
+        fields.setdefault(name, value)
+
+    for rec in records:
+        if not _is_current(rec):
+            continue
+        key = rec.info.key
+        direction = "export" if rec.direction == "export" else "import"
+        phase = rec.phase
+        if key in ("energy", "reactive_energy") and phase is None:
+            name = f"{'active' if key == 'energy' else 'reactive'}_energy_{direction}"
+            if rec.tariff == 0:
+                put(name, rec.value)
+            else:
+                tariff_sums[name] = tariff_sums.get(name, 0) + rec.value
+        elif rec.tariff != 0:
+            continue
+        elif key == "power":
+            if phase is None:
+                put(f"active_power_{direction}", rec.value)
+            elif phase in _PHASE_FIELDS:
+                put(f"active_power_{direction}_{_PHASE_FIELDS[phase]}", rec.value)
+        elif key == "reactive_power" and phase is None:
+            put(f"reactive_power_{direction}", rec.value)
+        elif key in ("voltage", "current") and phase in _PHASE_FIELDS:
+            put(f"{key}_{_PHASE_FIELDS[phase]}", rec.value)
+        elif key == "frequency" and phase is None:
+            put("frequency", rec.value)
+    for name, total in tariff_sums.items():
+        fields.setdefault(name, total)
+    return fields
+
+
+def _timestamp(records: Iterable[DataRecord]) -> _dt.datetime | None:
+    for rec in records:
+        if (rec.info.key == "datetime" and rec.storage == 0 and rec.function == "instantaneous"
+                and not rec.combinables and isinstance(rec.value, _dt.datetime)):
+            return rec.value
+    return None
+
+
+def telegrams_to_reading(telegrams: list[Telegram], fmt: str) -> Reading:
+    """One Reading from the telegrams of a (multi-telegram) sequence."""
+    first = telegrams[0]
+    registers: list[Register] = []
+    records: list[DataRecord] = []
+    address = next((t.address for t in telegrams if t.address is not None), None)
+    header = first.header
+    if address is not None:
+        registers.append(Register("mbus:header.manufacturer", address.manufacturer, None, None, "Manufacturer"))
+        registers.append(Register("mbus:header.version", address.version, None, None, "Version"))
+        registers.append(Register("mbus:header.medium", _vif.MEDIUM.get(address.medium, f"0x{address.medium:02X}"),
+                                  None, None, "Device type (medium)", {"code": address.medium}))
+    if header.access_no is not None:
+        registers.append(Register("mbus:header.access_no", header.access_no, None, None, "Access number"))
+        registers.append(Register("mbus:header.status", header.status, None, None, "Status byte",
+                                  _status_flags(header.status or 0)))
+    seen: dict[str, int] = {}
+    for i, tg in enumerate(telegrams):
+        for rec in tg.records:
+            reg = record_register(rec, i)
+            n = seen.get(reg.key, 0) + 1
+            seen[reg.key] = n
+            if n > 1:
+                reg = Register(f"{reg.key}#{n}", reg.value, reg.unit, reg.obis, reg.description, reg.extra)
+            registers.append(reg)
+            records.append(rec)
+    fields: dict[str, Any] = {}
+    if address is not None and address.medium == 0x02:
+        fields = _electricity_fields(records)
+    model = None
+    if address is not None:
+        model = f"{address.manufacturer} v{address.version} ({_vif.MEDIUM.get(address.medium, 'unknown medium')})"
+    authenticated = None
+    return Reading(format=fmt, timestamp=_timestamp(records), meter_id=address.ident if address else None,
+                   meter_model=model, authenticated=authenticated, registers=tuple(registers), **fields)
+
+
+def _status_flags(status: int) -> dict[str, Any]:
+    # EN 13757-3:2018 Table 9 (status field)
+    app = ("no error", "application busy", "any application error", "abnormal condition")[status & 0x03]
+    return {"application": app, "power_low": bool(status & 0x04), "permanent_error": bool(status & 0x08),
+            "temporary_error": bool(status & 0x10), "manufacturer_bits": (status >> 5) & 0x07}
+
+
+# --------------------------------------------------------------------------------------------
+# encoding
+
+_DATA_FIELD_FOR_LEN = {1: 0x1, 2: 0x2, 3: 0x3, 4: 0x4, 6: 0x6, 8: 0x7}
+
+
+def _reencode_register(reg: Register) -> bytes | None:
+    """Bytes of a register decoded from M-Bus (its DIB/VIB kept in ``extra``), or None."""
+    extra = reg.extra or {}
+    dib_hex, vib_hex = extra.get("dib"), extra.get("vib")
+    if dib_hex is None or vib_hex is None:
+        return None
+    dib, vib = bytes.fromhex(dib_hex), bytes.fromhex(vib_hex)
+    dif = dib[0]
+    if dif & 0x0F == 0x0F:
+        value = reg.value if isinstance(reg.value, (bytes, bytearray)) else b""
+        return bytes((dif,)) + bytes(value)
+    # decode an empty probe record to learn the VIF scaling
+    df = dif & 0x0F
+    length, dtype = {0x0: (0, "none"), 0x1: (1, "int"), 0x2: (2, "int"), 0x3: (3, "int"), 0x4: (4, "int"),
+                     0x5: (4, "real"), 0x6: (6, "int"), 0x7: (8, "int"), 0x8: (0, "none"), 0x9: (1, "bcd"),
+                     0xA: (2, "bcd"), 0xB: (3, "bcd"), 0xC: (4, "bcd"), 0xD: (-1, "lvar"),
+                     0xE: (6, "bcd")}[df]
+    raw = extra.get("raw", reg.value)
+    if dtype == "none":
+        return dib + vib
+    if dtype == "lvar":
+        if isinstance(raw, str) and not extra.get("invalid"):
+            text = raw.encode("latin-1")[::-1]
+            return dib + vib + bytes((len(text),)) + text
+        return None
+    value = reg.value
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        data = encode_date(value)
+        if len(data) != length:
+            return None
+        return dib + vib + data
+    if extra.get("invalid") and isinstance(raw, str) and dtype == "bcd":
+        return dib + vib + bytes.fromhex(raw)[::-1]
+    if dtype == "real":
+        import struct
+        return dib + vib + struct.pack("<f", float(raw))
+    if not isinstance(raw, int):
+        return None
+    try:
+        data = encode_bcd(raw, length) if dtype == "bcd" else encode_int(raw, length)
+    except ValueError:
+        if dtype == "int":
+            data = int(raw).to_bytes(length, "little", signed=False)
+        else:
+            raise
+    return dib + vib + data
+
+
+def _field_records(reading: Reading) -> bytes:
+    """Records for the typed fields of a Reading that has no M-Bus registers."""
+    out = bytearray()
+
+    def number(value: float, vib_base: bytes, exponent: int, *, storage: int = 0, tariff: int = 0,
+               vifes: bytes = b"") -> None:
+        raw = round(value / 10 ** exponent) if exponent < 0 else round(value / 10 ** exponent)
+        vif = vib_base[:-1] + bytes((vib_base[-1] | (0x80 if vifes else 0),))
+        out.extend(build_dib(0x7, storage=storage, tariff=tariff) + vif + vifes + encode_int(raw, 8))
+
+    if reading.timestamp is not None:
+        out += bytes((0x04, 0x6D)) + encode_date(reading.timestamp)
+    r = reading
+    if r.active_energy_import is not None:
+        number(r.active_energy_import, b"\x00", -3)                  # mWh
+    if r.active_energy_export is not None:
+        number(r.active_energy_export, b"\x00", -3, vifes=b"\x3c")
+    if r.active_power_import is not None:
+        number(r.active_power_import, b"\x28", -3)                   # mW
+    if r.active_power_export is not None:
+        number(r.active_power_export, b"\x28", -3, vifes=b"\x3c")
+    for phase, suffix in _PHASE_FIELDS.items():
+        for name, vib, exp, export in (("active_power_import", b"\x28", -3, False),
+                                       ("active_power_export", b"\x28", -3, True),
+                                       ("voltage", b"\xfd\x46", -3, False),
+                                       ("current", b"\xfd\x59", -3, False)):
+            v = getattr(r, f"{name}_{suffix}")
+            if v is not None:
+                vifes = (b"\xbc" if export else b"") + bytes((0xFC, phase))
+                number(v, vib, exp, vifes=vifes)
+    if r.reactive_energy_import is not None:
+        number(r.reactive_energy_import, b"\xfb\x02", 3)
+    if r.reactive_energy_export is not None:
+        number(r.reactive_energy_export, b"\xfb\x02", 3, vifes=b"\x3c")
+    if r.reactive_power_import is not None:
+        number(r.reactive_power_import, b"\xfb\x14", -3)
+    if r.reactive_power_export is not None:
+        number(r.reactive_power_export, b"\xfb\x14", -3, vifes=b"\x3c")
+    if r.frequency is not None:
+        number(r.frequency, b"\xfb\x2c", -3)
+    return bytes(out)
+
+
+def build_payload(reading: Reading) -> tuple[bytes, bytes]:
+    """(12-byte long header, records) for a Reading."""
+    regs = [reg for reg in reading.registers if not reg.key.startswith("mbus:header.")]
+    recs = bytearray()
+    encoded_any = False
+    for reg in regs:
+        b = _reencode_register(reg)
+        if b is not None:
+            recs += b
+            encoded_any = True
+    if not encoded_any:
+        recs = bytearray(_field_records(reading))
+    ident = (reading.meter_id or "0").strip()
+    if not ident.isdigit() or len(ident) > 8:
+        raise ValueError(f"meter_id must be at most 8 decimal digits for an M-Bus header, got {reading.meter_id!r}")
+    manufacturer, version, medium = "SMC", 1, 0x02
+    for reg in reading.registers:
+        if reg.key == "mbus:header.manufacturer" and isinstance(reg.value, str):
+            manufacturer = reg.value
+        elif reg.key == "mbus:header.version" and isinstance(reg.value, int):
+            version = reg.value
+        elif reg.key == "mbus:header.medium":
+            medium = int((reg.extra or {}).get("code", medium))
+    header = (bytes.fromhex(ident.rjust(8, "0"))[::-1] + manufacturer_id(manufacturer).to_bytes(2, "little")
+              + bytes((version & 0xFF, medium & 0xFF, 0, 0)) + b"\x00\x00")
+    return header, bytes(recs)
+
+
+def build_frame(reading: Reading, *, address: int = 0x01) -> bytes:
+    """RSP_UD long frame (C=08, CI=72) for a Reading; ValueError when it does not fit."""
+    header, recs = build_payload(reading)
+    # sanity: what we built must parse
+    parse_records(recs)
+    return _link.build_long_frame(0x08, address, 0x72, header + recs)

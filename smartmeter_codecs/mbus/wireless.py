@@ -1,0 +1,183 @@
+"""EN 13757-4 wireless M-Bus data link layer: frame format A/B, with or without DLL CRCs.
+
+Frame (after the receiver removed preamble/sync): ``L C M(2) A(6) CI ...``. ``L`` counts the
+bytes after itself, without CRCs in format A, with CRCs in format B (EN 13757-4:2019 annex B).
+
+* Format A: block 1 = L..A (10 bytes) + CRC; then blocks of 16 bytes + CRC; the last block
+  holds the rest + CRC.
+* Format B: block 1 = L..A (10 bytes, no CRC); block 2 = up to 116 bytes + CRC over blocks 1
+  and 2; block 3 = the rest + CRC (only when L > 127).
+* Receivers often deliver frames with the CRCs already removed (L + 1 bytes, format A
+  counting). :func:`strip_dll` accepts all three and says which it found.
+
+CRC: CRC-16 polynomial 0x3D65, initial value 0, no reflection, result inverted (EN 13757-4
+clause 11.5.4 / the EN 60870-5-1 FT3 CRC).
+
+Extended link layer (EN 13757-4 13.2): CI 0x8C (ELL I: CC, ACC) and 0x8D (ELL II: CC, ACC,
+SN, payload CRC) are skipped when not encrypted; the next CI is then decoded by
+:mod:`.application`. AFL (CI 0x90) and ELL encryption (AES-CTR) are not supported.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import ChecksumError, FramingError, IncompleteError, KeyRequiredError, UnsupportedError
+from .application import Address, _address
+
+__all__ = ["LAYER", "WirelessFrame", "crc16_en13757", "strip_dll", "parse_wireless", "build_wireless",
+           "skip_ell"]
+
+LAYER = "wmbus-link"
+
+
+def crc16_en13757(data: bytes) -> int:
+    """CRC-16/EN-13757: poly 0x3D65, init 0, not reflected, xorout 0xFFFF."""
+    crc = 0
+    for b in data:
+        crc ^= b << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x3D65) if crc & 0x8000 else (crc << 1)
+            crc &= 0xFFFF
+    return crc ^ 0xFFFF
+
+
+@dataclass(frozen=True, slots=True)
+class WirelessFrame:
+    """A wM-Bus link-layer frame with CRCs removed.
+
+    ``body`` is ``L C M A CI ...`` without CRCs; ``dll_format`` is ``"A"``, ``"B"`` or
+    ``"none"`` (CRCs already removed); ``positions`` maps each body byte to its offset in the
+    input (for inspection).
+    """
+
+    l_field: int
+    c: int
+    address: Address
+    ci: int
+    body: bytes
+    dll_format: str
+    positions: tuple[int, ...]
+
+    @property
+    def data(self) -> bytes:
+        """The bytes after the CI field."""
+        return self.body[11:]
+
+
+def _crc_ok(block: bytes, crc: bytes) -> bool:
+    return crc16_en13757(block) == int.from_bytes(crc, "big")
+
+
+def _strip_a(data: bytes) -> tuple[bytes, list[int]] | None:
+    L = data[0]
+    if L < 10:
+        return None
+    n_rest = L - 9
+    nblocks = 1 + (n_rest + 15) // 16
+    if len(data) != 1 + L + 2 * nblocks:
+        return None
+    out = bytearray()
+    pos_map: list[int] = []
+    pos = 0
+    sizes = [10] + [16] * (n_rest // 16) + ([n_rest % 16] if n_rest % 16 else [])
+    for size in sizes:
+        block = data[pos:pos + size]
+        if not _crc_ok(block, data[pos + size:pos + size + 2]):
+            return None
+        out += block
+        pos_map += range(pos, pos + size)
+        pos += size + 2
+    return bytes(out), pos_map
+
+
+def _strip_b(data: bytes) -> tuple[bytes, list[int]] | None:
+    L = data[0]
+    if len(data) != L + 1 or L < 12:
+        return None
+    if L + 1 <= 128:
+        if not _crc_ok(data[:-2], data[-2:]):
+            return None
+        return bytes(data[:-2]), list(range(L - 1))
+    if not _crc_ok(data[:126], data[126:128]) or not _crc_ok(data[128:-2], data[-2:]):
+        return None
+    body = data[:126] + data[128:-2]
+    return bytes(body), list(range(126)) + list(range(128, len(data) - 2))
+
+
+def strip_dll(data: bytes) -> tuple[bytes, str, list[int]]:
+    """Remove DLL CRCs: returns (body without CRCs, format, input offset of each body byte).
+
+    Raises FramingError / ChecksumError / IncompleteError (layer ``"wmbus-link"``).
+    """
+    if len(data) < 12:
+        raise IncompleteError(LAYER, len(data), f"wM-Bus frame needs at least 12 bytes (L C M A CI), got {len(data)}")
+    L = data[0]
+    a = _strip_a(data)
+    if a is not None:
+        return a[0], "A", a[1]
+    if len(data) == L + 1:
+        b = _strip_b(data)
+        if b is not None:  # a CRC match by chance on a CRC-less frame is a 1 in 65536 event
+            return b[0], "B", b[1]
+        return bytes(data), "none", list(range(len(data)))
+    if len(data) < L + 1:
+        raise IncompleteError(LAYER, len(data), f"L={L} announces {L + 1} bytes, got {len(data)}")
+    # longer than L+1: maybe format A with CRCs of which the first block fails
+    n_rest = L - 9
+    nblocks = 1 + (n_rest + 15) // 16 if L >= 10 else 0
+    if nblocks and len(data) == 1 + L + 2 * nblocks:
+        raise ChecksumError(LAYER, 10, "wM-Bus format A block CRC mismatch")
+    raise FramingError(LAYER, 0, f"L={L} does not match the frame length {len(data)} (format A/B, with or "
+                                 "without CRCs)")
+
+
+def skip_ell(body: bytes, pos: int) -> tuple[int, int]:
+    """Skip an unencrypted extended link layer whose CI is ``body[pos]``.
+
+    Returns ``(next CI, offset after that CI)``; for other CIs ``(CI, pos + 1)``.
+    """
+    ci = body[pos]
+    if ci == 0x8C:  # ELL I: CI CC ACC
+        size = 3
+    elif ci == 0x8D:  # ELL II: CI CC ACC SN(4) PayloadCRC(2)
+        size = 9
+        if pos + 7 <= len(body):
+            sn = int.from_bytes(body[pos + 3:pos + 7], "little")
+            enc = (sn >> 29) & 0x07  # EN 13757-4 13.2.7: ENC field of the session number
+            if enc:
+                raise KeyRequiredError(LAYER, pos,
+                                       f"ELL II payload is encrypted (ENC={enc}, AES-CTR), which is not supported")
+    else:
+        return ci, pos + 1
+    if pos + size >= len(body):
+        raise FramingError(LAYER, pos, f"extended link layer CI 0x{ci:02X} needs {size} bytes and a CI after it")
+    return body[pos + size], pos + size + 1
+
+
+def parse_wireless(data: bytes) -> WirelessFrame:
+    """Parse a wM-Bus frame (starting at L) into its link-layer fields."""
+    body, fmt, positions = strip_dll(bytes(data))
+    if body[0] != len(body) - 1 and fmt != "B":
+        raise FramingError(LAYER, 0, f"L={body[0]} does not match {len(body) - 1} bytes after it")
+    address = _address(body[2:10])
+    return WirelessFrame(body[0], body[1], address, body[10], body, fmt, tuple(positions))
+
+
+def build_wireless(c: int, address_raw: bytes, ci: int, data: bytes, *, crc: str = "none") -> bytes:
+    """Build a wM-Bus frame (``crc`` = ``"none"`` or ``"A"``) from C, M+A (8 bytes), CI and data."""
+    if len(address_raw) != 8:
+        raise ValueError("address_raw must be M(2) + A(6) = 8 bytes")
+    body_wo_l = bytes((c,)) + bytes(address_raw) + bytes((ci,)) + bytes(data)
+    L = len(body_wo_l)
+    if L > 255:
+        raise ValueError("wM-Bus frame too long")
+    body = bytes((L,)) + body_wo_l
+    if crc == "none":
+        return body
+    if crc != "A":
+        raise UnsupportedError(LAYER, None, f"unknown CRC layout {crc!r}")
+    out = bytearray()
+    blocks = [body[:10]] + [body[i:i + 16] for i in range(10, len(body), 16)]
+    for block in blocks:
+        out += block + crc16_en13757(block).to_bytes(2, "big")
+    return bytes(out)
