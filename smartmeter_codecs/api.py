@@ -138,10 +138,14 @@ def inspect(data: Data, *, format: str | None = None, keys: KeysArg = None,
     return codec.inspect(raw, keys=keys, profile=profile)
 
 
-def encode(reading: Reading, *, format: str, profile: str | None = None, keys: KeysArg = None) -> bytes:
-    """Encode a Reading as ``format`` (a meter simulator; fixtures for your own tests)."""
+def encode(reading: Reading, *, format: str, profile: str | None = None, keys: KeysArg = None,
+           **options: object) -> bytes:
+    """Encode a Reading as ``format`` (a meter simulator; fixtures for your own tests).
+
+    ``options`` are format-specific (e.g. DLMS ``invocation_counter=``, ``security_control=``).
+    """
     try:
         codec = get_codec(format)
     except KeyError as err:
         raise ValueError(str(err.args[0])) from None
-    return codec.encode(reading, profile=profile, keys=keys)
+    return codec.encode(reading, profile=profile, keys=keys, **options)  # type: ignore[call-arg]

@@ -91,6 +91,8 @@ class _Pipeline:
 
     def link_payload(self, info: bytes, base: int, contiguous: bool = True) -> list[Reading]:
         if info[:3] in LLC_HEADERS:
+            if self._trace:
+                self._trace("llc", info[:3], base if contiguous else None)
             info = info[3:]
             base += 3
         if not info:
@@ -115,7 +117,7 @@ class _Pipeline:
                 raise FramingError("gbt", block.end, f"{len(apdu) - block.end} bytes after the block data")
             whole = self._gbt.push(block, base)
             if self._trace:
-                self._trace("gbt", block)
+                self._trace("gbt", block, base if contiguous else None)
             if whole is None:
                 return []
             return self.apdu(whole, 0, False, ctx)
@@ -127,12 +129,12 @@ class _Pipeline:
             ctx.authenticated = un.authenticated
             ctx.system_title = un.system_title
             if self._trace:
-                self._trace("security", un)
+                self._trace("security", un, base if contiguous else None)
             return self.apdu(un.plaintext, 0, False, ctx)
         if tag == TAG_DATA_NOTIFICATION:
             dn = _parse_notification(apdu)
             if self._trace:
-                self._trace("apdu", dn)
+                self._trace("apdu", dn, base if contiguous else None)
             return [self.reading(dn, ctx)]
         name = APDU_NAMES.get(tag)
         raise UnsupportedError("apdu", 0, f"APDU tag {tag:#04x} ({name or 'unknown'}) is not a data push; "
@@ -147,7 +149,7 @@ class _Pipeline:
         if ts is None:
             ts = clock
         if self._trace:
-            self._trace("interpretation", interp)
+            self._trace("interpretation", interp, None)
         return Reading(format="dlms", profile=interp.profile.name, timestamp=ts,
                        authenticated=ctx.authenticated, registers=interp.registers, **fields)
 
@@ -272,7 +274,7 @@ class DlmsCodec:
             frames = split_frames(data)
             if trace:
                 for f in frames:
-                    trace("hdlc", f)
+                    trace("hdlc", f, 0)
             for f in frames:
                 out.extend(pipe.hdlc_frame(f))
             if pipe._segments:
@@ -281,7 +283,7 @@ class DlmsCodec:
         elif layer == "mbus":
             for apdu, offset in apdus_from_mbus(data):
                 if trace:
-                    trace("mbus", (apdu, offset))
+                    trace("mbus", (apdu, offset), offset)
                 out.extend(pipe.apdu(apdu, offset, False))
         elif layer == "llc":
             out.extend(pipe.link_payload(data, 0))
@@ -296,9 +298,12 @@ class DlmsCodec:
         from .inspect import build_inspection
         return build_inspection(self, data, keys, profile)
 
-    def encode(self, reading: Reading, *, profile: str | None = None, keys: KeysArg = None) -> bytes:
+    def encode(self, reading: Reading, *, profile: str | None = None, keys: KeysArg = None,
+               **options: Any) -> bytes:
+        """HDLC frame(s); ``options``: ``invocation_counter``, ``security_control``,
+        ``system_title`` (see :func:`smartmeter_codecs.dlms.encode.encode_reading`)."""
         from .encode import encode_reading
-        return encode_reading(reading, profile=profile, keys=keys)
+        return encode_reading(reading, profile=profile, keys=keys, **options)
 
     def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> DlmsStream:
         return DlmsStream(keys, self._profile(profile))
