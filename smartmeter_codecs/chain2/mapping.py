@@ -210,11 +210,14 @@ def from_reading(reading: Reading) -> Chain2Data:
     gateway_ts: dt.datetime | None = ts.value if ts is not None and isinstance(ts.value, dt.datetime) else None
     if reading.timestamp is not None:
         when = reading.timestamp
-        if when.tzinfo is None:
+        if when.tzinfo is None or when.utcoffset() is None:
             raise ValueError("Reading.timestamp must be timezone-aware to encode Chain 2 epoch times")
-        time_key = (next((k for k in TIMESTAMP_KEYS if k in payload), None)
-                    # else the key the decoder reads first: measure time for closures, event time for events
-                    or next((k for k in TIMESTAMP_KEYS if k in known), None))
+        if when.microsecond:
+            raise ValueError("Chain 2 times have a resolution of 1 s: Reading.timestamp has microseconds")
+        time_key = next((k for k in TIMESTAMP_KEYS if k in payload), None)
+        if time_key is None and gateway_ts != when:
+            # the key the decoder reads first: measure time for closures, event time for events
+            time_key = next((k for k in TIMESTAMP_KEYS if k in known), None)
         if time_key is not None:
             spec = FIELD_INDEX[time_key]
             try:
@@ -226,9 +229,9 @@ def from_reading(reading: Reading) -> Chain2Data:
             if "MessagePosixTimestamp" in known and "MessagePosixTimestamp" not in payload:
                 payload["MessagePosixTimestamp"] = format_value(FIELD_INDEX["MessagePosixTimestamp"], when)
         elif gateway_ts != when:
-            gateway_ts = when.astimezone(dt.timezone.utc).replace(microsecond=0)
+            gateway_ts = when.astimezone(dt.timezone.utc)
     if gateway_ts is None and reading.timestamp is not None:
-        gateway_ts = reading.timestamp.astimezone(dt.timezone.utc).replace(microsecond=0)
+        gateway_ts = reading.timestamp.astimezone(dt.timezone.utc)
 
     gid = regs.get(register_key("Id"))
     meter = regs.get(register_key("Meter"))
