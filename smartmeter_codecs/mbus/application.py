@@ -23,6 +23,7 @@ from typing import Any
 from ..errors import ApplicationError, DecryptionError, FramingError, KeyRequiredError, UnsupportedError
 from ..keys import Keys
 from . import vif as _vif
+from .fixed import parse_fixed
 from .records import DataRecord, parse_records
 
 __all__ = ["LAYER", "Header", "Telegram", "Address", "parse_application", "manufacturer_code",
@@ -38,7 +39,14 @@ CI_FIXED = 0x73
 CI_LONG_MSB = 0x76
 CI_NONE = 0x78
 CI_SHORT = 0x7A
-DLMS_CIS = range(0x00, 0x20)  # EN 13757-3:2018 Table 2: reserved for DLMS-based applications
+DLMS_CIS = range(0x00, 0x20)
+#: security modes that encrypt (EN 13757-7:2018 Table 19): 2/3 DES, 5 AES-CBC, 7 AES-CBC (KDF),
+#: 8 AES-CTR, 9 AES-GCM, 10 AES-CCM, 13 TLS
+ENCRYPTION_MODES = {2, 3, 5, 7, 8, 9, 10, 13}  # EN 13757-3:2018 Table 2: reserved for DLMS-based applications
+
+
+_UNPARSED = _vif.VifInfo("unparsed_tail", "Unencrypted bytes after the encrypted blocks that form no record",
+                         None, 0, 1, "id")
 
 
 def is_dlms_ci(ci: int | None) -> bool:
@@ -104,6 +112,7 @@ class Telegram:
     encrypted: bool = False
     decrypted_by_receiver: bool = False
     payload_start: int = 0
+    decrypted: bool = False  # decrypted here with the caller's key (mode 5 has no authentication)
 
 
 def _address(raw: bytes) -> Address:
@@ -164,6 +173,11 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
                                f"CI 0x{ci:02X} carries a DLMS transport segment (EN 13757-3 Table 2), not "
                                "M-Bus records: decode it with format='dlms'",
                                {"ci": ci, "dlms_transport": True})
+    if ci == CI_FIXED:
+        ident, access, status, medium, recs = parse_fixed(data, base)
+        fixed_address = Address(ident[::-1].hex().upper(), "", 0, 0, medium, b"")
+        header = Header("fixed", base, base + 8, fixed_address, access, status, None)
+        return Telegram(ci, header, tuple(recs), False, fixed_address, payload_start=base + 8)
     msb_first = ci == CI_LONG_MSB
     if ci in (CI_LONG, CI_LONG_MSB):
         if len(data) < 12:
@@ -192,18 +206,28 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
     else:
         raise UnsupportedError(LAYER, base - 1,
                                f"CI 0x{ci:02X} is not an M-Bus data response this decoder handles "
-                               "(expected 0x70, 0x72, 0x76, 0x78 or 0x7A)", {"ci": ci})
+                               "(expected 0x70, 0x72, 0x73, 0x76, 0x78 or 0x7A)", {"ci": ci})
     payload = data[payload_at:]
-    encrypted = decrypted_by_receiver = False
+    encrypted = decrypted_by_receiver = decrypted = False
     mode = header.security_mode
-    if mode != 0:
+    if mode not in ENCRYPTION_MODES:
+        if mode:
+            # EN 13757-3:2004 called these two bytes "signature" (normally 00 00); meters of that
+            # era put other values there. Only defined encryption modes are acted on.
+            log.debug("configuration field %04X: mode %d is no encryption mode; payload read as plain",
+                      header.config or 0, mode)
+    elif mode != 0:
         encrypted = True
-        if mode != 5:
+        if mode != 5 and payload[:2] == b"\x2f\x2f":
+            decrypted_by_receiver = True
+        elif mode != 5:
             raise UnsupportedError(LAYER, header.end - 2,
                                    f"security mode {mode} is not supported (only mode 0 and mode 5 AES-CBC)",
                                    {"ci": ci, "security_mode": mode})
-        key = _pick_key(keys, address)
-        if key is None:
+        key = _pick_key(keys, address) if mode == 5 else None
+        if decrypted_by_receiver:
+            pass
+        elif key is None:
             if payload[:2] == b"\x2f\x2f":
                 # already decrypted upstream (e.g. by a receiver dongle); the configuration
                 # field still announces mode 5
@@ -222,10 +246,32 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
                                       f"configuration announces {n} encrypted bytes, only {len(payload)} present")
             iv = address.raw + bytes((header.access_no or 0,)) * 8
             plain = decrypt_mode5(key, iv, payload[:n], base + payload_at)
-            if plain[:2] != b"\x2f\x2f":
+            if plain[:2] == b"\x2f\x2f":
+                payload = plain + payload[n:]
+                decrypted = True
+            elif payload[:2] == b"\x2f\x2f":
+                decrypted_by_receiver = True  # plaintext already; the key was not needed
+            else:
                 raise DecryptionError(LAYER, base + payload_at,
                                       "decrypted payload does not start with 2F 2F: wrong key or IV")
-            payload = plain + payload[n:]
-    records, more = parse_records(payload, base + payload_at, msb_first=msb_first)
+    n_enc = header.encrypted_blocks * 16 if encrypted else 0
+    if n_enc and len(payload) > n_enc:
+        # OMS Vol. 2 9.2.4: bytes after the encrypted blocks are unencrypted records. Receivers
+        # sometimes leave link-layer bytes there (wmbusmeters amiplus#5: "DE 47"); an
+        # unparseable tail is kept as raw bytes instead of discarding the whole telegram.
+        records, more = parse_records(payload[:n_enc], base + payload_at, msb_first=msb_first)
+        try:
+            tail, more_tail = parse_records(payload[n_enc:], base + payload_at + n_enc, msb_first=msb_first)
+        except FramingError as err:
+            log.debug("unencrypted tail after the encrypted blocks does not parse: %s", err)
+            at = base + payload_at + n_enc
+            rest = payload[n_enc:]
+            tail = [DataRecord(at, at + len(rest), at, 0, (), None, (), None, rest, "unparsed", "instantaneous",
+                               0, 0, 0, _UNPARSED, raw_value=rest, value=rest)]
+            more_tail = False
+        records = records + tail
+        more = more or more_tail
+    else:
+        records, more = parse_records(payload, base + payload_at, msb_first=msb_first)
     return Telegram(ci, header, tuple(records), more, address, encrypted, decrypted_by_receiver,
-                    base + payload_at)
+                    base + payload_at, decrypted)

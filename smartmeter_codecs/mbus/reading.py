@@ -149,9 +149,10 @@ def telegrams_to_reading(telegrams: list[Telegram], fmt: str) -> Reading:
     records: list[DataRecord] = []
     address = next((t.address for t in telegrams if t.address is not None), None)
     header = first.header
-    if address is not None:
+    if address is not None and address.manufacturer:
         registers.append(Register("mbus:header.manufacturer", address.manufacturer, None, None, "Manufacturer"))
         registers.append(Register("mbus:header.version", address.version, None, None, "Version"))
+    if address is not None:
         registers.append(Register("mbus:header.medium", _vif.MEDIUM.get(address.medium, f"0x{address.medium:02X}"),
                                   None, None, "Device type (medium)", {"code": address.medium}))
     if header.access_no is not None:
@@ -174,7 +175,8 @@ def telegrams_to_reading(telegrams: list[Telegram], fmt: str) -> Reading:
     model = None
     if address is not None:
         model = f"{address.manufacturer} v{address.version} ({_vif.MEDIUM.get(address.medium, 'unknown medium')})"
-    authenticated = None
+    # mode 5 (AES-CBC) has no authentication tag: decrypted data are not authenticated
+    authenticated = False if any(t.decrypted for t in telegrams) else None
     return Reading(format=fmt, timestamp=_timestamp(records), meter_id=address.ident if address else None,
                    meter_model=model, authenticated=authenticated, registers=tuple(registers), **fields)
 
@@ -196,7 +198,7 @@ def _reencode_register(reg: Register) -> bytes | None:
     """Bytes of a register decoded from M-Bus (its DIB/VIB kept in ``extra``), or None."""
     extra = reg.extra or {}
     dib_hex, vib_hex = extra.get("dib"), extra.get("vib")
-    if dib_hex is None or vib_hex is None:
+    if dib_hex is None or vib_hex is None or extra.get("table") == "fixed":
         return None
     dib, vib = bytes.fromhex(dib_hex), bytes.fromhex(vib_hex)
     dif = dib[0]

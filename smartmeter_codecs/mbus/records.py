@@ -119,7 +119,9 @@ class DataRecord:
     @property
     def special(self) -> str | None:
         """The special function of DIF xF records (``"manufacturer_data"``...), else None."""
-        return self.data_type if self.data_type in SPECIAL.values() or self.data_type == "reserved" else None
+        if self.data_type in SPECIAL.values() or self.data_type in ("reserved", "unparsed"):
+            return self.data_type
+        return None
 
     @property
     def phase(self) -> int | None:
@@ -248,6 +250,11 @@ def decode_date(data: bytes) -> tuple[Any, bool, dict[str, Any]]:
 
 
 def _scale(raw: int | float, info: VifInfo, combinables: tuple[Combinable, ...]) -> int | float:
+    for c in combinables:
+        if c.effect == "duration":  # the value is a duration, not the VIF's quantity
+            return raw * c.factor
+        if c.effect == "count":
+            return raw
     exp = info.exponent
     factor = info.factor
     add = 0
@@ -457,7 +464,9 @@ def _decode_value(start: int, end: int, vif_end: int, dif: int, difes: tuple[int
     unit = info.unit
     invalid = False
     is_date = info.kind == "date" or any(c.key in _DATE_COMBINABLES for c in combinables)
-    numeric = info.kind == "number" and not vib.manufacturer_vifes
+    # manufacturer-specific VIFEs qualify the quantity; the VIF's scaling still applies
+    # (what libmbus' normalised output does, e.g. FIN Finder current FD DB FF 01)
+    numeric = info.kind == "number"
     if dtype in ("none", "selection"):
         unit = None
     elif dtype == "lvar":
@@ -492,13 +501,18 @@ def _decode_value(start: int, end: int, vif_end: int, dif: int, difes: tuple[int
         if not ok:
             unit = None
     else:  # int
-        signed = info.kind == "number" and not vib.manufacturer_vifes
+        signed = info.kind == "number" or info.key == "manufacturer_specific"
         raw = _int(ordered, signed)
         value = _scale(raw, info, combinables) if numeric else raw
     if not numeric and dtype not in ("lvar",) and not is_date:
         unit = None if info.kind != "number" else unit
-    if info.kind in ("id", "bits", "reserved") or vib.manufacturer_vifes or info.key == "manufacturer_specific":
+    if info.kind in ("id", "bits", "reserved") or info.key == "manufacturer_specific":
         unit = None
+    for c in combinables:
+        if c.effect == "duration" and unit is not None:
+            unit = "s"
+        elif c.effect == "count":
+            unit = None
     return DataRecord(start, end, vif_end, dif, difes, vib.vif, tuple(vib.vifes), vib.plain_text, bytes(data),
                       dtype, function, storage, tariff, subunit, info, combinables,
                       tuple(vib.manufacturer_vifes), raw, value, unit, invalid, vib.table)

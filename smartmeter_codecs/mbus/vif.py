@@ -248,7 +248,9 @@ class Combinable:
     ``effect`` tells how it changes the value: ``"multiply"``/``"add"`` with ``exponent``
     (correction factors 70-7D), ``"export"`` (backward flow / negative contributions only),
     ``"import"`` (forward flow), ``"phase"`` with ``phase`` 1..3 (L1..L3, 4 = neutral), or
-    ``None`` for qualifiers that do not change the number.
+    ``"duration"`` (the value is a duration of ``factor`` seconds per unit, not the VIF's
+    quantity), ``"count"`` (a number of events), or ``None`` for qualifiers that do not
+    change the number.
     """
 
     code: int
@@ -257,6 +259,7 @@ class Combinable:
     effect: str | None = None
     exponent: int = 0
     phase: int | None = None
+    factor: int = 1
 
 
 _COMBINABLE_ROWS: tuple[tuple[int, int, str, str], ...] = (
@@ -338,6 +341,12 @@ for _c in range(0x70, 0x78):  # E111 0nnn multiplicative correction factor 10^(n
 for _c in range(0x78, 0x7C):  # E111 10nn additive correction constant 10^(nn-3) * unit of VIF
     _COMBINABLE[_c] = Combinable(_c, "correction_offset", f"additive correction 10^{_c - 0x7B}",
                                  "add", _c - 0x7B)
+# durations (E101 ufnn, E110 0fnn): nn is the time unit of the value
+for _c in list(range(0x50, 0x60)) + list(range(0x60, 0x68)):
+    _COMBINABLE[_c] = Combinable(_c, _COMBINABLE[_c].key, _COMBINABLE[_c].description + f" [{TIME_UNITS[_c & 3][0]}]",
+                                 "duration", factor=TIME_UNITS[_c & 3][1])
+for _c in (0x41, 0x49):  # number of exceeds of a limit
+    _COMBINABLE[_c] = Combinable(_c, _COMBINABLE[_c].key, _COMBINABLE[_c].description, "count")
 _COMBINABLE[0x7D] = Combinable(0x7D, "correction_factor", "multiplicative correction 10^3", "multiply", 3)
 _COMBINABLE[0x3B] = Combinable(0x3B, "forward_flow", _COMBINABLE[0x3B].description, "import")
 _COMBINABLE[0x3C] = Combinable(0x3C, "backward_flow", _COMBINABLE[0x3C].description, "export")
