@@ -239,11 +239,11 @@ class ChargeController:
         minimum = self.charger.min_current_a
         if self._enabled:
             self._enable_timer = None
-        if self.mode is Mode.MINPV and target < minimum:
+        if self.mode is Mode.MINPV and target < minimum - _EPS:
             self._disable_timer = None
             reasons.append(Reason(R.MIN_PV, f"minpv: surplus gives {target:.2f} A, held at {minimum:g} A", minimum))
             return minimum
-        if self._enabled and target < minimum:
+        if self._enabled and target < minimum - _EPS:
             projected = site_power
             if self._phase_timer is not None and self._phase_timer[0] == "down":
                 # after the pending 3p -> 1p switch the EV draws (n-1) phases less
@@ -266,7 +266,7 @@ class ChargeController:
             return minimum
         if not self._enabled:
             if self.enable_threshold_w == 0:
-                ok = target >= minimum
+                ok = target >= minimum - _EPS
             else:
                 ok = site_power <= self.enable_threshold_w
             if ok:
