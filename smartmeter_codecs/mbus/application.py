@@ -207,6 +207,8 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
         raise UnsupportedError(LAYER, base - 1,
                                f"CI 0x{ci:02X} is not an M-Bus data response this decoder handles "
                                "(expected 0x70, 0x72, 0x73, 0x76, 0x78 or 0x7A)", {"ci": ci})
+    if header.security_mode == 7 and header.kind != "none":
+        payload_at += 1  # mode 7 adds a configuration field extension byte (EN 13757-7:2018 7.6.2)
     payload = data[payload_at:]
     encrypted = decrypted_by_receiver = decrypted = False
     mode = header.security_mode

@@ -6,7 +6,7 @@ mapping to :class:`~smartmeter_codecs.model.Reading` in :mod:`.reading`.
 from __future__ import annotations
 
 import logging
-from ..errors import DecodeError, UnsupportedError
+from ..errors import DecodeError
 from ..inspection import Inspection
 from ..keys import KeysArg
 from ..model import Reading
@@ -214,10 +214,6 @@ def decode_wireless_telegram(data: bytes, keys: KeysArg, base: int = 0) -> Teleg
     frame = _wireless.parse_wireless(data)
     body = frame.body
     ci, pos = _wireless.skip_ell(body, 10)
-    if ci == 0x90:
-        raise UnsupportedError(_wireless.LAYER, base + frame.positions[pos - 1],
-                               "authentication and fragmentation layer (CI 0x90) is not supported",
-                               {"ci": ci})
     app_data = body[pos:]
     # record offsets are offsets in the CRC-free body mapped from its first byte
     start = frame.positions[pos] if pos < len(frame.positions) else len(data)

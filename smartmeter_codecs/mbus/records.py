@@ -268,6 +268,8 @@ def _scale(raw: int | float, info: VifInfo, combinables: tuple[Combinable, ...])
         value = raw * factor * 10 ** exp
     elif isinstance(raw, int):
         value = raw * factor / 10 ** (-exp)
+    elif exp < 0:
+        value = raw * factor / 10.0 ** (-exp)
     else:
         value = raw * factor * 10.0 ** exp
     for c in combinables:

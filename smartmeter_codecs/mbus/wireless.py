@@ -132,26 +132,42 @@ def strip_dll(data: bytes) -> tuple[bytes, str, list[int]]:
 
 
 def skip_ell(body: bytes, pos: int) -> tuple[int, int]:
-    """Skip an unencrypted extended link layer whose CI is ``body[pos]``.
+    """Skip an unencrypted extended link layer / AFL whose CI is ``body[pos]``.
 
     Returns ``(next CI, offset after that CI)``; for other CIs ``(CI, pos + 1)``.
+
+    * 0x8C ELL I: CI CC ACC.
+    * 0x8D ELL II: CI CC ACC SN(4) PayloadCRC(2). With the SN's ENC field set the rest is
+      AES-CTR encrypted, unless the payload CRC already matches the bytes that follow (a frame
+      decrypted by the receiver), in which case it is read as plaintext.
+    * 0x90 AFL (EN 13757-7:2018 7.4): CI AFL.L + AFL.L bytes; only unfragmented messages.
     """
-    ci = body[pos]
-    if ci == 0x8C:  # ELL I: CI CC ACC
-        size = 3
-    elif ci == 0x8D:  # ELL II: CI CC ACC SN(4) PayloadCRC(2)
-        size = 9
-        if pos + 7 <= len(body):
-            sn = int.from_bytes(body[pos + 3:pos + 7], "little")
-            enc = (sn >> 29) & 0x07  # EN 13757-4 13.2.7: ENC field of the session number
-            if enc:
-                raise KeyRequiredError(LAYER, pos,
-                                       f"ELL II payload is encrypted (ENC={enc}, AES-CTR), which is not supported")
-    else:
-        return ci, pos + 1
-    if pos + size >= len(body):
-        raise FramingError(LAYER, pos, f"extended link layer CI 0x{ci:02X} needs {size} bytes and a CI after it")
-    return body[pos + size], pos + size + 1
+    while True:
+        ci = body[pos]
+        if ci == 0x8C:
+            size = 3
+        elif ci == 0x8D:
+            size = 9
+            if pos + size <= len(body):
+                sn = int.from_bytes(body[pos + 3:pos + 7], "little")
+                enc = (sn >> 29) & 0x07  # EN 13757-4:2019 13.2.7: ENC field of the session number
+                crc_ok = crc16_en13757(body[pos + 9:]) == int.from_bytes(body[pos + 7:pos + 9], "little")
+                if enc and not crc_ok:
+                    raise KeyRequiredError(LAYER, pos, f"ELL II payload is encrypted (ENC={enc}, AES-CTR), "
+                                                       "which this library does not decrypt")
+        elif ci == 0x90:
+            if pos + 3 >= len(body):
+                raise FramingError(LAYER, pos, "AFL header truncated")
+            size = 2 + body[pos + 1]
+            fcl = int.from_bytes(body[pos + 2:pos + 4], "little")
+            if fcl & 0x4000:  # MF bit: more fragments follow
+                raise UnsupportedError(LAYER, pos, "fragmented AFL messages are not supported",
+                                       {"ci": ci, "fcl": fcl})
+        else:
+            return ci, pos + 1
+        if pos + size >= len(body):
+            raise FramingError(LAYER, pos, f"CI 0x{ci:02X} header needs {size} bytes and a CI after it")
+        pos += size
 
 
 def parse_wireless(data: bytes) -> WirelessFrame:
