@@ -84,7 +84,7 @@ class ChargeController:
         self.site = site
         self.charger = charger
         self._clock = clock
-        self.mode = Mode(mode)
+        self._mode = Mode(mode)
         self.max_age_s = max_age_s
         self.enable_threshold_w = enable_threshold_w
         self.enable_delay_s = enable_delay_s
@@ -103,6 +103,8 @@ class ChargeController:
         self.min_switch_interval_s = min_switch_interval_s
         self.charging_threshold_a = charging_threshold_a
         self._top = min(charger.phases, site.phases)
+        if site.network == "IT" and self._top == 2:
+            self._top = 1
         if phases is None:
             phases = self._top  # unknown phases on a switchable charger: assume the most (evcc)
         if phases not in (1, 2, 3) or phases > self._top:
@@ -115,6 +117,18 @@ class ChargeController:
         self._enable_timer: _dt.datetime | None = None
         self._disable_timer: _dt.datetime | None = None
         self._phase_timer: tuple[str, _dt.datetime] | None = None
+
+    @property
+    def mode(self) -> Mode:
+        """The charge mode; assign a :class:`Mode` or its name to change it."""
+        return self._mode
+
+    @mode.setter
+    def mode(self, value: Mode | str) -> None:
+        new = Mode(value)
+        if new is not self._mode:
+            self._reset_timers()
+        self._mode = new
 
     # -- state, read-only ------------------------------------------------------------------
     @property

@@ -411,10 +411,13 @@ def _evaluate(ctx: _Ctx, charger: Charger, n: int) -> _Candidate:
 
 def _candidates(site: Site, charger: Charger, phases: int | None) -> list[int]:
     top = min(charger.phases, site.phases)
+    if site.network == "IT" and top == 2:
+        top = 1  # two phases between three lines is not a defined load on IT: a line pair, as 1p
     if phases is not None:
         if phases not in (1, 2, 3):
             raise ValueError(f"phases must be 1, 2 or 3, got {phases!r}")
-        return [min(phases, top)]
+        n = min(phases, top)
+        return [1 if site.network == "IT" and n == 2 else n]
     if charger.phase_switching and top > 1:
         return [top, 1]
     return [top]
