@@ -127,3 +127,45 @@ def test_stale_reading_gives_zero(site, charger, load, age):
     r = charge_limit(reading, site, charger, now=NOW, max_age_s=60.0)
     assert r.current_a == 0.0 and r.reasons[0] == "stale"
     assert not math.isnan(r.power_w)
+
+
+@SETTINGS
+@given(sites(), chargers(), loads(), st.integers(0, 2), st.floats(min_value=0.0, max_value=40.0),
+       dimmings, st.one_of(st.none(), st.floats(0.0, 30000.0)))
+def test_monotone_with_dimming_and_external_limits(site, charger, load, phase, extra, dimming, limit_w):
+    cur, drop = load
+    more = list(cur)
+    more[phase] += extra
+    kw = dict(now=NOW, dimming=dimming, limit_w=limit_w)
+    r1 = charge_limit(_reading(cur, drop, site), site, charger, **kw)
+    r2 = charge_limit(_reading(more, drop, site), site, charger, **kw)
+    if charger.phase_switching:
+        assert r2.power_w <= r1.power_w + 1e-6
+    else:
+        assert r2.current_a <= r1.current_a + 1e-9
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sites(), chargers(), st.sampled_from(["pv", "minpv", "now"]),
+       st.lists(st.tuples(st.floats(0.0, 60.0), st.lists(amps, min_size=3, max_size=3),
+                          st.floats(-12000.0, 12000.0)), min_size=1, max_size=12),
+       st.one_of(st.none(), st.floats(1.0, 8.0)))
+def test_controller_never_exceeds_charge_limit(site, charger, mode, steps, slew):
+    from smartmeter_codecs.charging import ChargeController
+
+    now = [NOW]
+    ctl = ChargeController(site, charger, clock=lambda: now[0], mode=mode, slew_a=slew)
+    for dt_s, cur, grid_w in steps:
+        now[0] = now[0] + dt.timedelta(seconds=dt_s)
+        ev_on = ctl.current_a
+        lines = charge_limit(_reading([0, 0, 0], False, site), site, charger, now=now[0],
+                             phases=ctl.phases).grid_phases
+        ev = [ev_on if (i + 1) in lines else 0.0 for i in range(3)]
+        fields = {f"current_l{i + 1}": abs(c) + ev[i] for i, c in enumerate(cur)}
+        rd = Reading(format="t", timestamp=now[0], active_power_import=max(grid_w, 0.0),
+                     active_power_export=max(-grid_w, 0.0), **fields)
+        out = ctl.update(rd, ev)
+        cap = charge_limit(rd, site, charger, ev, now=now[0], phases=out.phases)
+        assert out.current_a <= cap.current_a + 1e-9
+        assert out.current_a == 0 or out.current_a >= charger.min_current_a - 1e-9
+        assert out.reasons

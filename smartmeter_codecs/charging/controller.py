@@ -228,7 +228,7 @@ class ChargeController:
                 final = 0.0
         include_cap = desired > cap.current_a + _EPS or (final == 0 and desired > 0)
         if final > 0 and not include_cap and not any(
-                r.code in (R.MIN_PV, R.DISABLE_DELAY, R.SLEW) for r in reasons):
+                r.code in (R.MIN_PV, R.DISABLE_DELAY, R.SLEW, R.PV_SURPLUS) for r in reasons):
             reasons.append(Reason(R.PV_SURPLUS, f"following the PV surplus: {desired:.2f} A", desired))
         result = self._result(cap, final, reasons, include_cap=include_cap)
         self._current = final
@@ -275,8 +275,12 @@ class ChargeController:
                                       f"stop in {self.disable_delay_s - elapsed:.0f} s", minimum))
                 return minimum
             self._disable_timer = None
-            reasons.append(Reason(R.MIN_PV, f"import {site_power:.0f} W below the disable threshold "
-                                  f"{self.disable_threshold_w:g} W: held at {minimum:g} A", minimum))
+            if projected != site_power:
+                msg = f"held at {minimum:g} A while the switch to 1 phase is pending"
+            else:
+                msg = (f"import {site_power:.0f} W below the disable threshold {self.disable_threshold_w:g} W: "
+                       f"held at {minimum:g} A")
+            reasons.append(Reason(R.MIN_PV, msg, minimum))
             return minimum
         if not self._enabled:
             if self.enable_threshold_w == 0:

@@ -105,6 +105,8 @@ def measure(reading: Reading, site: Site, ev_currents_a: Sequence[float] = (0.0,
             grid[i], src[i] = 0.0, "absent"
             continue
         cur, p = currents[i], p_phase[i]
+        if p is None and site.phases == 1:
+            p = total  # a single-phase site: the total power signs L1
         if cur is not None:
             mag = float(cur)
             # meter-signed negative currents stay; magnitudes take the sign of the phase power
