@@ -6,7 +6,7 @@ mapping to :class:`~smartmeter_codecs.model.Reading` in :mod:`.reading`.
 from __future__ import annotations
 
 import logging
-from ..errors import DecodeError
+from ..errors import DecodeError, UnsupportedError
 from ..inspection import Inspection
 from ..keys import KeysArg
 from ..model import Reading
@@ -57,6 +57,17 @@ class _Joiner:
         return [telegrams_to_reading(tgs, self.fmt)]
 
 
+def _check_direction(frame: _link.LinkFrame) -> None:
+    """Master->slave long frames (SND_UD, C bit 6 set) carry commands, not meter data.
+
+    Exception: the data-response CIs (72/76/78/7A/73), which some meters push as SND_UD.
+    """
+    if frame.from_master and frame.ci not in _DATA_CIS and not is_dlms_ci(frame.ci):
+        raise UnsupportedError("mbus-app", frame.start + 4,
+                               f"master->slave frame (C=0x{frame.c:02X}, CI 0x{frame.ci:02X}): a request to a "
+                               "meter, not a meter response (EN 13757-2 5.5)", {"c": frame.c, "ci": frame.ci})
+
+
 class MBusCodec:
     """Wired M-Bus (EN 13757-2 link layer, EN 13757-3 application layer)."""
 
@@ -96,6 +107,7 @@ class MBusCodec:
             if frame.kind in ("ack", "short") or (frame.kind == "control" and not frame.data and frame.ci != 0x70):
                 log.debug("M-Bus %s frame at byte %d carries no reading", frame.kind, frame.start)
                 continue
+            _check_direction(frame)
             tg = parse_application(frame.ci or 0, frame.data, frame.start + 7, keys=keys)
             out += joiner.add(tg, frame.a)
         out += joiner.flush()
@@ -140,6 +152,7 @@ class MBusStream:
                 log.debug("M-Bus frame at stream byte %d has DLMS transport CI 0x%02X: skipped", item.start, item.ci)
                 continue
             try:
+                _check_direction(item)
                 tg = parse_application(item.ci or 0, item.data, item.start + 7, keys=self._keys)
             except DecodeError as err:
                 out.append(err)
