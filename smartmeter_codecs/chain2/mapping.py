@@ -167,7 +167,8 @@ def from_reading(reading: Reading) -> Chain2Data:
     set_fields = {f.name for f in dc_fields(reading)
                   if f.name not in _IGNORED and getattr(reading, f.name) is not None}
     type_reg = regs.get(register_key("Type"))
-    if type_reg is not None and isinstance(type_reg.value, str) and type_reg.value:
+    rebuilt = type_reg is not None and isinstance(type_reg.value, str) and bool(type_reg.value)
+    if rebuilt:
         type_code = type_reg.value
     else:
         type_code = next((t for t, carried in _CARRIES if set_fields <= carried), "")
@@ -226,7 +227,7 @@ def from_reading(reading: Reading) -> Chain2Data:
                 current = None
             if current != when:
                 payload[time_key] = format_value(spec, when)
-            if "MessagePosixTimestamp" in known and "MessagePosixTimestamp" not in payload:
+            if not rebuilt and "MessagePosixTimestamp" in known and "MessagePosixTimestamp" not in payload:
                 payload["MessagePosixTimestamp"] = format_value(FIELD_INDEX["MessagePosixTimestamp"], when)
         elif gateway_ts != when:
             gateway_ts = when.astimezone(dt.timezone.utc)

@@ -47,11 +47,12 @@ def is_dlms_apdu(data: bytes) -> bool:
 
 
 def decode_raw_frame(data: bytes, *, keys: KeysArg, profile: str | None,
-                     codec_lookup: Callable[[str], Codec] = get_codec) -> list[Reading]:
+                     codec_lookup: Callable[[str], Codec] | None = None) -> list[Reading]:
     """Readings from a raw (non-JSON) Chain 2 frame, or UnsupportedError.
 
-    ``codec_lookup`` is the registry lookup (a parameter so tests can substitute it).
+    ``codec_lookup`` defaults to the format registry (a parameter so tests can substitute it).
     """
+    lookup = codec_lookup if codec_lookup is not None else get_codec
     if not data:
         raise UnsupportedError("chain2-raw", 0, "empty input: no Chain 2 message")
     tag = data[0]
@@ -63,7 +64,7 @@ def decode_raw_frame(data: bytes, *, keys: KeysArg, profile: str | None,
             "pass gateway JSON (format 'chain2') or a Sinapsi Alfa register block ('chain2-alfa')",
             {"first_byte": tag})
     try:
-        dlms = codec_lookup("dlms")
+        dlms = lookup("dlms")
     except KeyError:
         raise UnsupportedError(
             "chain2-raw", 0,
