@@ -127,8 +127,17 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
             items.append(_Item(obis, value, su[0] if su else None, su[1] if su else None, attr, cls, i))
     else:
         leaves = list(_leaves(body))
-        keyed = any(_plausible_obis(x) for x in leaves[:-1])
-        if keyed:
+        push_head = bool(leaves) and _plausible_obis(leaves[0]) and leaves[0].value[2:4] == b"\x19\x09"
+        keyed = any(_plausible_obis(x) for x in leaves[1 if push_head else 0:-1])
+        layout_key = f"push-setup:{len(body.value)}" if push_head and body.tag == 2 else None
+        if push_head and not keyed and layout_key in profile.layouts:
+            # A push-setup name followed by bare values (Austrian Iskra, P1 companion style)
+            shape = "positional"
+            layout = profile.layouts[layout_key]
+            for i, value in enumerate(body.value):
+                code = layout[i] if i < len(layout) else None
+                items.append(_Item(ObisCode.parse(code) if code else None, value, None, None, None, None, i))
+        elif keyed:
             shape = "obis"
             i, n = 0, len(leaves)
             while i < n:
@@ -145,6 +154,12 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
                     if it.tag != 0:          # null-data placeholders (single-phase Kamstrup) carry nothing
                         items.append(_Item(None, it, None, None, None, None, i))
                     i += 1
+            last = items[-1] if items else None
+            if last is not None and last.obis is None and last.value.tag == 9 and last.value.value \
+                    and all(0x20 <= b < 0x7F for b in last.value.value) and last.position == n - 1:
+                # A bare printable string closing a keyed list is the meter number (Austrian
+                # EVN/Netz NOe lists on Kaifa and Sagemcom; esphome-libs/dlms_parser maps it the same way).
+                items[-1] = _Item(ObisCode(0, 0, 96, 1, 0, 255), last.value, None, None, None, None, last.position)
         else:
             values = list(body.value) if body.tag in (1, 2) else [body]
             layout = profile.layouts.get(len(values)) or GENERIC.layouts.get(len(values))

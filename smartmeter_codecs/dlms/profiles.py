@@ -29,7 +29,7 @@ class Profile:
     name: str
     description: str
     scalers: Mapping[str, int] = field(default_factory=dict)
-    layouts: Mapping[int, tuple[str | None, ...]] = field(default_factory=dict)
+    layouts: Mapping[int | str, tuple[str | None, ...]] = field(default_factory=dict)
     list_ids: tuple[str, ...] = ()
     name_prefixes: tuple[str, ...] = ()
     source: str = ""
@@ -86,6 +86,10 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
                      "1-0:4.8.0.255"),
                 9: ("0-0:42.0.0.255", "0-0:96.1.0.255", "1-0:1.7.0.255", "1-0:2.7.0.255", "1-0:3.7.0.255",
                     "1-0:4.7.0.255", "1-0:32.7.0.255", None, None),
+                # KELAG (AT): push-setup name, serial, time, date, A+, A-, R+, R-, P+, P-, 2 spare
+                # (amsreader payloads/iskraemeco gh787; Dutch P1 companion-standard order)
+                "push-setup:12": (None, "0-0:96.1.0.255", None, None, "1-0:1.8.0.255", "1-0:2.8.0.255",
+                                  "1-0:3.8.0.255", "1-0:4.8.0.255", "1-0:1.7.0.255", "1-0:2.7.0.255", None, None),
             },
             name_prefixes=("ISK",),
             source="amsreader-firmware payloads/iskra README (gh615, gh869, gh956) and issue threads; "
