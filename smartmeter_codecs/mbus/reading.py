@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import struct
 from typing import Any, Iterable
 
+from ..errors import DecodeError
 from ..model import Reading, Register
 from . import link as _link
 from . import vif as _vif
@@ -72,6 +74,7 @@ def record_register(rec: DataRecord, telegram: int = 0) -> Register:
         "dib": rec.dib.hex(),
         "vib": rec.vib.hex(),
         "data_type": rec.data_type,
+        "data": rec.data.hex(),
         "telegram": telegram,
     }
     if rec.raw_value is not None and rec.raw_value is not rec.value:
@@ -195,51 +198,98 @@ _DATA_FIELD_FOR_LEN = {1: 0x1, 2: 0x2, 3: 0x3, 4: 0x4, 6: 0x6, 8: 0x7}
 
 
 def _reencode_register(reg: Register) -> bytes | None:
-    """Bytes of a register decoded from M-Bus (its DIB/VIB kept in ``extra``), or None."""
+    """Bytes of a register decoded from M-Bus (DIB/VIB kept in ``extra``), or None.
+
+    The data field is rebuilt from ``value`` (so an edited value is encoded); when the value
+    cannot be represented that way (invalid BCD, invalid dates, binary LVARs...) or does not
+    decode back to itself, the received data bytes kept in ``extra["data"]`` are used.
+    """
     extra = reg.extra or {}
     dib_hex, vib_hex = extra.get("dib"), extra.get("vib")
-    if dib_hex is None or vib_hex is None or extra.get("table") == "fixed":
+    if dib_hex is None or vib_hex is None or extra.get("table") == "fixed" or extra.get("data_type") == "unparsed":
         return None
     dib, vib = bytes.fromhex(dib_hex), bytes.fromhex(vib_hex)
-    dif = dib[0]
-    if dif & 0x0F == 0x0F:
-        value = reg.value if isinstance(reg.value, (bytes, bytearray)) else b""
-        return bytes((dif,)) + bytes(value)
-    # decode an empty probe record to learn the VIF scaling
-    df = dif & 0x0F
-    length, dtype = {0x0: (0, "none"), 0x1: (1, "int"), 0x2: (2, "int"), 0x3: (3, "int"), 0x4: (4, "int"),
-                     0x5: (4, "real"), 0x6: (6, "int"), 0x7: (8, "int"), 0x8: (0, "none"), 0x9: (1, "bcd"),
-                     0xA: (2, "bcd"), 0xB: (3, "bcd"), 0xC: (4, "bcd"), 0xD: (-1, "lvar"),
-                     0xE: (6, "bcd")}[df]
-    raw = extra.get("raw", reg.value)
+    if dib[0] & 0x0F == 0x0F:
+        value = reg.value if isinstance(reg.value, (bytes, bytearray)) else bytes.fromhex(extra.get("data", ""))
+        return dib[:1] + bytes(value)
+    candidate = None
+    try:
+        candidate = _encode_value(reg, dib, vib)
+    except (ValueError, TypeError, OverflowError, struct.error):
+        candidate = None
+    if candidate is not None:
+        try:
+            recs, _ = parse_records(candidate)
+            if len(recs) == 1 and _same(recs[0].value, reg.value):
+                return candidate
+        except DecodeError:
+            pass
+    if "data" in extra:
+        data = bytes.fromhex(extra["data"])
+        if dib[0] & 0x0F == 0x0D:  # LVAR: the length byte is not part of the kept data
+            lvar = _lvar_for(extra.get("raw"), data, reg)
+            return dib + vib + bytes((lvar,)) + data
+        return dib + vib + data
+    return candidate
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return isinstance(a, (int, float)) and isinstance(b, (int, float)) and math.isclose(a, b, rel_tol=1e-12)
+    return a == b and type(a) is type(b)
+
+
+def _lvar_for(raw: Any, data: bytes, reg: Register) -> int:
+    dtype_text = isinstance(reg.value, str) and not (reg.extra or {}).get("invalid")
+    if dtype_text:
+        return len(data)
+    return 0xE0 + len(data) if len(data) <= 15 else {16: 0xF0, 20: 0xF1, 24: 0xF2, 28: 0xF3, 32: 0xF4,
+                                                      48: 0xF5, 64: 0xF6}.get(len(data), 0xE0)
+
+
+_FIELD_LENGTHS = {0x0: (0, "none"), 0x1: (1, "int"), 0x2: (2, "int"), 0x3: (3, "int"), 0x4: (4, "int"),
+                  0x5: (4, "real"), 0x6: (6, "int"), 0x7: (8, "int"), 0x8: (0, "none"), 0x9: (1, "bcd"),
+                  0xA: (2, "bcd"), 0xB: (3, "bcd"), 0xC: (4, "bcd"), 0xD: (-1, "lvar"), 0xE: (6, "bcd")}
+
+
+def _encode_value(reg: Register, dib: bytes, vib: bytes) -> bytes | None:
+    """Data field from the register's value, inverting the VIF scaling; None if not possible."""
+    extra = reg.extra or {}
+    length, dtype = _FIELD_LENGTHS[dib[0] & 0x0F]
+    value = reg.value
     if dtype == "none":
         return dib + vib
+    if extra.get("invalid") or value is None:
+        return None
     if dtype == "lvar":
-        if isinstance(raw, str) and not extra.get("invalid"):
-            text = raw.encode("latin-1")[::-1]
-            return dib + vib + bytes((len(text),)) + text
+        if isinstance(value, str):
+            text = value.encode("latin-1")[::-1]
+            return dib + vib + bytes((len(text),)) + text if len(text) <= 0xBF else None
         return None
-    value = reg.value
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        data = encode_date(value)
-        if len(data) != length:
-            return None
+    if isinstance(value, (_dt.date, _dt.time)):
+        data = encode_date(value, length)
         return dib + vib + data
-    if extra.get("invalid") and isinstance(raw, str) and dtype == "bcd":
-        return dib + vib + bytes.fromhex(raw)[::-1]
-    if dtype == "real":
-        import struct
-        return dib + vib + struct.pack("<f", float(raw))
-    if not isinstance(raw, int):
+    raw = extra.get("raw", value)
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         return None
-    try:
-        data = encode_bcd(raw, length) if dtype == "bcd" else encode_int(raw, length)
-    except ValueError:
-        if dtype == "int":
-            data = int(raw).to_bytes(length, "little", signed=False)
-        else:
-            raise
+    if isinstance(value, (int, float)) and raw is not value and "raw" in extra:
+        # invert the scaling from the (possibly edited) value: factor = value / raw as decoded
+        probe = parse_records(dib + vib + _probe_bytes(dtype, length))[0][0]
+        scale = probe.value if isinstance(probe.value, (int, float)) else 1
+        if scale:
+            raw = value / scale
+    if dtype == "real":
+        return dib + vib + struct.pack("<f", float(raw))
+    raw_int = round(raw)
+    data = encode_bcd(raw_int, length) if dtype == "bcd" else encode_int(raw_int, length)
     return dib + vib + data
+
+
+def _probe_bytes(dtype: str, length: int) -> bytes:
+    """Data field holding the number 1 (to read a VIF's scale)."""
+    if dtype == "real":
+        return struct.pack("<f", 1.0)
+    return encode_bcd(1, length) if dtype == "bcd" else encode_int(1, length)
 
 
 def _field_records(reading: Reading) -> bytes:
@@ -298,8 +348,8 @@ def build_payload(reading: Reading) -> tuple[bytes, bytes]:
     if not encoded_any:
         recs = bytearray(_field_records(reading))
     ident = (reading.meter_id or "0").strip()
-    if not ident.isdigit() or len(ident) > 8:
-        raise ValueError(f"meter_id must be at most 8 decimal digits for an M-Bus header, got {reading.meter_id!r}")
+    if len(ident) > 8 or any(ch not in "0123456789abcdefABCDEF" for ch in ident):
+        raise ValueError(f"meter_id must be at most 8 (BCD) digits for an M-Bus header, got {reading.meter_id!r}")
     manufacturer, version, medium = "SMC", 1, 0x02
     for reg in reading.registers:
         if reg.key == "mbus:header.manufacturer" and isinstance(reg.value, str):

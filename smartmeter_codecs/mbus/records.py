@@ -573,12 +573,25 @@ def encode_bcd(value: int, length: int) -> bytes:
     return bytes.fromhex(text)[::-1]
 
 
-def encode_date(value: _dt.date | _dt.datetime) -> bytes:
-    """Type F (datetime) or type G (date) bytes."""
+def encode_date(value: _dt.date | _dt.time, length: int | None = None) -> bytes:
+    """Date/time bytes: type G (date, 2), J (time, 3), F (datetime, 4) or I (datetime, 6).
+
+    ``length`` picks the type for datetimes (4 = F, default; 6 = I) and dates (2 = G).
+    """
     if isinstance(value, _dt.datetime):
         y = value.year % 100
-        hundred = 0 if 2000 <= value.year <= 2080 or 1981 <= value.year <= 1999 else (value.year - 1900) // 100
+        if length == 6:
+            return bytes((value.second & 0x3F, value.minute & 0x3F, value.hour & 0x1F,
+                          (value.day & 0x1F) | ((y & 0x07) << 5), (value.month & 0x0F) | ((y & 0x78) << 1), 0))
+        if 1981 <= value.year <= 2080:
+            hundred = 0
+        elif 2081 <= value.year <= 2299:
+            hundred = (value.year - 1900) // 100
+        else:
+            raise ValueError(f"year {value.year} cannot be coded in type F")
         return bytes((value.minute & 0x3F, (value.hour & 0x1F) | (hundred << 5),
                       (value.day & 0x1F) | ((y & 0x07) << 5), (value.month & 0x0F) | ((y & 0x78) << 1)))
+    if isinstance(value, _dt.time):
+        return bytes((value.second & 0x3F, value.minute & 0x3F, value.hour & 0x1F))
     y = value.year % 100
     return bytes(((value.day & 0x1F) | ((y & 0x07) << 5), (value.month & 0x0F) | ((y & 0x78) << 1)))
