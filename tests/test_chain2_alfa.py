@@ -19,11 +19,11 @@ from smartmeter_codecs.chain2.alfa import ALFA_MAP, BLOCK_BYTES, READS
 UTC = dt.timezone.utc
 
 
-def block(values: dict[int, int], u32: dict[int, int] = {}) -> bytes:
+def block(values: dict[int, int], u32: dict[int, int] | None = None) -> bytes:
     regs = [0] * 926
     for addr, v in values.items():
         regs[addr] = v
-    for addr, v in u32.items():
+    for addr, v in (u32 or {}).items():
         regs[addr], regs[addr + 1] = v >> 16, v & 0xFFFF   # high word first
     return struct.pack(">926H", *regs)
 
@@ -103,7 +103,8 @@ def test_inspect_has_byte_offsets():
     insp = smc.inspect(OVERLOAD, format="chain2-alfa")
     node = insp.root.find("782 chain2:SwitchOffCountdownSeconds")
     assert (node.start, node.end, node.value) == (1564, 1566, 154)
-    assert insp.root.find("5 chain2:TotalActEnergy").end - insp.root.find("5 chain2:TotalActEnergy").start == 4
+    energy = insp.root.find("5 chain2:TotalActEnergy")
+    assert energy.end - energy.start == 4
     assert insp.readings[0].tariff == "F3"
     assert isinstance(smc.inspect(b"\x00", format="chain2-alfa").error, smc.FramingError)
 
@@ -117,7 +118,8 @@ def test_encode_hand_built_reading():
     r = smc.Reading(format="chain2-alfa", active_power_import=1200.0, active_energy_import=99.0, tariff="F2")
     data = smc.encode(r, format="chain2-alfa")
     regs = struct.unpack(">926H", data)
-    assert regs[2] == 1200 and regs[203] == 2 and regs[782] == 0xFFFF and (regs[780], regs[781]) == (0xFFFF, 0xFFFF)
+    assert regs[2] == 1200 and regs[203] == 2 and regs[782] == 0xFFFF and (regs[780], regs[781]) == (0xFFFF,
+                                                                                                     0xFFFF)
     with pytest.raises(ValueError):
         smc.encode(r.replace(active_power_import=70000.0), format="chain2-alfa")  # u16 overflow
     with pytest.raises(ValueError):
@@ -128,7 +130,7 @@ def test_encode_hand_built_reading():
 
 def test_map_is_consistent():
     spans = sorted((reg.address, reg.address + reg.words) for reg in ALFA_MAP)
-    for (a0, a1), (b0, _) in zip(spans, spans[1:]):
+    for (_, a1), (b0, _) in zip(spans, spans[1:], strict=False):
         assert a1 <= b0  # no overlaps
     for reg in ALFA_MAP:
         assert any(s <= reg.address and reg.address + reg.words <= s + n for s, n in READS)

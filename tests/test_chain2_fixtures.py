@@ -81,7 +81,8 @@ EXPECTED: dict[str, tuple[dict, dict]] = {
     "built-cf20": (
         {"timestamp": utc(2023, 2, 28, 23, 0), "meter_id": "22E4E5KA100123456", "contracted_power": 4500.0,
          "available_power": 4950.0},
-        {"chain2:POD": "IT001E98765432", "chain2:StartContract": dt.datetime(2019, 6, 14, 22, 0, tzinfo=UTC)}),
+        {"chain2:POD": "IT001E98765432", "chain2:StartContract": dt.datetime(2019, 6, 14, 22, 0,
+                                                                             tzinfo=UTC)}),
     "built-cf21": (
         {"timestamp": utc(2023, 3, 14, 17, 3, 12), "active_power_import": 1812.0},
         {"chain2:EventsCounter": 3021}),
@@ -101,7 +102,8 @@ EXPECTED: dict[str, tuple[dict, dict]] = {
         {"timestamp": utc(2025, 4, 22, 7, 5, 33), "active_power_import": 2400.0},
         {"chain2:Gap": 300, "chain2:EventsCounter": 112}),
     "built-cf1-m2": (
-        {"timestamp": utc(2023, 6, 10, 11, 30), "active_power_import": 2560.0, "active_energy_import": 4567890.0},
+        {"timestamp": utc(2023, 6, 10, 11, 30), "active_power_import": 2560.0,
+         "active_energy_import": 4567890.0},
         {"chain2:Meter": "M2"}),
     "built-bare-cf21": (
         {"timestamp": utc(2024, 7, 2, 9, 41, 7), "active_power_import": 600.0},

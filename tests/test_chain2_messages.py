@@ -92,12 +92,14 @@ def test_timestamp_preference_measure_event_message_ts():
     assert smc.decode(env("CF21", {"MessagePosixTimestamp": 1700000100})).timestamp == \
         dt.datetime.fromtimestamp(1700000100, UTC)
     # no epoch field: the gateway's Ts, read as UTC
-    assert smc.decode(env("CF22", {"InstantPower": 1})).timestamp == dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+    assert smc.decode(env("CF22", {"InstantPower": 1})).timestamp == dt.datetime(2024, 5, 6, 7, 8, 9,
+                                                                                 tzinfo=UTC)
     assert smc.decode(env("CF22", {"InstantPower": 1}, Ts=None)).timestamp is None
 
 
 def test_cf22_countdown_is_a_register():
-    r = smc.decode(env("CF22", {"InstantPower": 3700, "AvailablePower": 3300, "SwitchOffCountdownSeconds": 45}))
+    r = smc.decode(env("CF22", {"InstantPower": 3700, "AvailablePower": 3300,
+                                "SwitchOffCountdownSeconds": 45}))
     reg = r.register(SWITCH_OFF_COUNTDOWN_KEY)
     assert reg.value == 45 and reg.unit == "s"
     assert (r.active_power_import, r.available_power) == (3700.0, 3300.0)
@@ -137,8 +139,10 @@ def test_dlms_date_local_time_and_weekday():
     assert DlmsDateTime.parse("31/02/2022 [255]").to_datetime() is None  # pattern, not a date
 
 
-@pytest.mark.parametrize("bad", ["", "2022-01-16", "32/01/2022 [1]", "16/13/2022 [1]", "16/01/2022 24:00:00 [1]",
-                                 "16/01/2022 12:60:00 [1]", "16/01/2022 [8]", "16/01/2022 [0]", "1/1/1 1:1 [1]"])
+@pytest.mark.parametrize("bad", ["", "2022-01-16", "32/01/2022 [1]", "16/13/2022 [1]",
+                                 "16/01/2022 24:00:00 [1]",
+                                 "16/01/2022 12:60:00 [1]", "16/01/2022 [8]", "16/01/2022 [0]",
+                                 "1/1/1 1:1 [1]"])
 def test_bad_dlms_date_strings_raise_framing_errors(bad):
     with pytest.raises(smc.FramingError):
         DlmsDateTime.parse(bad)
@@ -158,10 +162,12 @@ def test_bad_dlms_date_strings_raise_framing_errors(bad):
     (b'{"Chain2Data": []}', smc.FramingError, "JSON object"),
     (b'{"Chain2Data": {"Type": "CF1", "Ts": "01/02/2022", "Payload": {}}}', smc.FramingError, "Ts"),
     (b'{"Chain2Data": {"Type": "CF1", "Ts": "2022/02/30 00:00:00", "Payload": {}}}', smc.FramingError, "Ts"),
-    (b'{"Chain2Data": {"Type": "CF1", "Payload": {"InstantPower": "742"}}}', smc.FramingError, "InstantPower"),
+    (b'{"Chain2Data": {"Type": "CF1", "Payload": {"InstantPower": "742"}}}', smc.FramingError,
+     "InstantPower"),
     (b'{"Chain2Data": {"Type": "CF1", "Payload": {"InstantPower": true}}}', smc.FramingError, "number"),
     (b'{"Chain2Data": {"Type": "CF1", "Payload": {"InstantPower": NaN}}}', smc.FramingError, "finite"),
-    (b'{"Chain2Data": {"Type": "CF1", "Payload": {"MeasurePosixTimestamp": 1e300}}}', smc.FramingError, "Unix"),
+    (b'{"Chain2Data": {"Type": "CF1", "Payload": {"MeasurePosixTimestamp": 1e300}}}', smc.FramingError,
+     "Unix"),
     (b'{"Chain2Data": {"Type": "CF20", "Payload": {"POD": 12}}}', smc.FramingError, "string"),
     (b'{"Chain2Data": {"Id": 5, "Type": "CF1", "Payload": {}}}', smc.FramingError, "Id"),
     (b'{"Something": 1}', smc.UnsupportedError, "Chain2"),
@@ -227,7 +233,8 @@ def test_info_and_state_envelopes():
     assert isinstance(info, Chain2Info) and info.id == "c2g-8E70E3154" and info.prog_id == 3
     assert info.extra == (("X", 1),)
     assert isinstance(state, Chain2State) and state.extra == (("Anything", [1]),)
-    assert gateway_json.build(info) == {"Chain2Info": {"Id": "c2g-8E70E3154", "Ip": "10.0.0.2", "ProgId": 3, "X": 1}}
+    assert gateway_json.build(info) == {"Chain2Info": {"Id": "c2g-8E70E3154", "Ip": "10.0.0.2", "ProgId": 3,
+                                                       "X": 1}}
     assert gateway_json.build(state) == {"Chain2State": {"Anything": [1]}}
 
 

@@ -29,7 +29,8 @@ def dlms_dates(draw):
     year = draw(st.one_of(st.integers(2000, 2099), st.just(65535)))
     out = f"{day:02d}/{month:02d}/{year:04d}"
     if draw(st.booleans()):
-        out += f" {draw(st.integers(0, 23)):02d}:{draw(st.integers(0, 59)):02d}:{draw(st.integers(0, 59)):02d}"
+        hms = (draw(st.integers(0, 23)), draw(st.integers(0, 59)), draw(st.integers(0, 59)))
+        out += " {:02d}:{:02d}:{:02d}".format(*hms)
     return out + f" [{draw(st.one_of(st.integers(1, 7), st.just(255)))}]"
 
 

@@ -63,7 +63,8 @@ ALFA_MAP: tuple[AlfaRegister, ...] = (
     AlfaRegister(5, 2, "chain2:TotalActEnergy", "Wh", "total active energy imported (energia prelevata)",
                  "active_energy_import"),
     AlfaRegister(9, 1, "chain2:QuartAveragePower", "W", "quarter-hour average power imported"),
-    AlfaRegister(12, 1, "alfa:InstantExportPower", "W", "instantaneous active power exported (potenza immessa)",
+    AlfaRegister(12, 1, "alfa:InstantExportPower", "W",
+                 "instantaneous active power exported (potenza immessa)",
                  "active_power_export"),
     AlfaRegister(15, 2, "alfa:TotalExportActEnergy", "Wh", "total active energy exported (energia immessa)",
                  "active_energy_export"),
@@ -75,8 +76,10 @@ ALFA_MAP: tuple[AlfaRegister, ...] = (
                  "overload event time (Data evento, epoch s); 0xFFFFFFFF = no warning"),
     AlfaRegister(782, 1, "chain2:SwitchOffCountdownSeconds", "s",
                  "seconds left before the limiter opens (Tempo residuo distacco); 65535 = none"),
-    AlfaRegister(921, 1, "alfa:ProductionInstantPower", "W", "instantaneous produced power (production meter M2)"),
-    AlfaRegister(924, 2, "alfa:ProductionTotalActEnergy", "Wh", "total produced energy (production meter M2)"),
+    AlfaRegister(921, 1, "alfa:ProductionInstantPower", "W",
+                 "instantaneous produced power (production meter M2)"),
+    AlfaRegister(924, 2, "alfa:ProductionTotalActEnergy", "Wh",
+                 "total produced energy (production meter M2)"),
 )
 
 #: The reads that cover the map: (start address, count), as the HA integration does them.
@@ -94,7 +97,8 @@ def _raw(data: bytes, reg: AlfaRegister) -> int:
 def _check(data: bytes) -> None:
     if len(data) % 2:
         raise FramingError(_LAYER, len(data) - 1,
-                           f"odd length {len(data)}: a Modbus register block is a whole number of 2-byte registers")
+                           f"odd length {len(data)}: a Modbus register block is a whole number "
+                           "of 2-byte registers")
     if len(data) < BLOCK_BYTES:
         raise IncompleteError(_LAYER, len(data),
                               f"expected holding registers 0..{BLOCK_REGISTERS - 1} ({BLOCK_BYTES} bytes, "
@@ -163,7 +167,8 @@ def encode_block(reading: Reading) -> bytes:
         if reg.reading_field == "tariff":
             tariff = reading.tariff
             if tariff is not None:
-                if not (isinstance(tariff, str) and tariff[:1] == "F" and tariff[1:] in {"1", "2", "3", "4", "5", "6"}):
+                if not (isinstance(tariff, str) and tariff[:1] == "F" and tariff[1:] in {"1", "2", "3", "4",
+                                                                                         "5", "6"}):
                     raise ValueError(f"tariff {tariff!r}: the Alfa register 203 holds bands 'F1'..'F6'")
                 raw = int(tariff[1:])
         elif reg.reading_field is not None and getattr(reading, reg.reading_field) is not None:

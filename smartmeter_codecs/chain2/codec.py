@@ -57,7 +57,8 @@ class Chain2Codec:
             return 60
         return 0
 
-    def documents(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> list[gateway_json.Document]:
+    def documents(self, data: bytes, *, keys: KeysArg = None,
+                  profile: str | None = None) -> list[gateway_json.Document]:
         """The parsed envelopes (typed messages) in ``data``: the layer below Readings."""
         return gateway_json.parse(data)
 
@@ -117,7 +118,8 @@ def _inspect_message(node: Field, msg: Message) -> None:
             continue
         if isinstance(parsed, DlmsDateTime):
             when = parsed.to_datetime()
-            shown = when.isoformat() if when else f"{json_value} (not specified: {', '.join(parsed.wildcards)})"
+            unset = ", ".join(parsed.wildcards)
+            shown = when.isoformat() if when else f"{json_value} (not specified: {unset})"
         else:
             shown = parsed.isoformat() if hasattr(parsed, "isoformat") else parsed
         unit = f" [{spec.unit}]" if spec.unit else ""

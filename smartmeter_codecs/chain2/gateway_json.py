@@ -62,7 +62,8 @@ def parse_ts(text: Any) -> dt.datetime:
     try:
         return dt.datetime.strptime(text, TS_FORMAT).replace(tzinfo=dt.timezone.utc)
     except ValueError:
-        raise FramingError("chain2-envelope", None, f"Chain2Data.Ts: {text!r} is not a valid date/time") from None
+        raise FramingError("chain2-envelope", None,
+                           f"Chain2Data.Ts: {text!r} is not a valid date/time") from None
 
 
 def format_ts(when: dt.datetime) -> str:
@@ -97,7 +98,8 @@ def load_documents(data: bytes) -> list[tuple[Any, int]]:
         except json.JSONDecodeError as err:
             raise FramingError(_LAYER, _byte_offset(text, err.pos), f"invalid JSON: {err.msg}") from None
         except (RecursionError, ValueError) as err:  # nesting too deep; int too long to convert
-            raise FramingError(_LAYER, _byte_offset(text, pos), f"JSON value cannot be read: {err}"[:200]) from None
+            raise FramingError(_LAYER, _byte_offset(text, pos),
+                               f"JSON value cannot be read: {err}"[:200]) from None
         offset = _byte_offset(text, pos)
         if isinstance(value, list):
             out.extend((item, offset) for item in value)
@@ -117,14 +119,16 @@ def _byte_offset(text: str, char_pos: int) -> int:
 
 def _obj(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise FramingError("chain2-envelope", None, f"{where}: expected a JSON object, got {type(value).__name__}")
+        raise FramingError("chain2-envelope", None,
+                           f"{where}: expected a JSON object, got {type(value).__name__}")
     return value
 
 
 def _opt_str(body: dict[str, Any], key: str) -> str | None:
     value = body.get(key)
     if value is not None and not isinstance(value, str):
-        raise FramingError("chain2-envelope", None, f"Chain2Data.{key}: expected a string, got {type(value).__name__}")
+        raise FramingError("chain2-envelope", None,
+                           f"Chain2Data.{key}: expected a string, got {type(value).__name__}")
     return value
 
 
@@ -161,7 +165,8 @@ def parse_document(value: Any, offset: int | None = None) -> list[Document]:
     if "Type" in value and "Payload" in value:  # a bare Chain2Data body (MAC cloud shape)
         return [_chain2data(value)]
     raise UnsupportedError(_LAYER, offset,
-                           f"JSON object is not a Chain2Gate message: expected a key {', '.join(ENVELOPE_KEYS)}",
+                           "JSON object is not a Chain2Gate message: expected a key "
+                           f"{', '.join(ENVELOPE_KEYS)}",
                            {"keys": [str(k)[:40] for k in list(value)[:10]]})
 
 

@@ -186,14 +186,16 @@ def from_reading(reading: Reading) -> Chain2Data:
                       if reg.extra.get("message") == "envelope"]
 
     cannot = sorted(f for f in set_fields
-                    if _FIELD_KEYS.get(f) is None or (_FIELD_KEYS[f] not in known and _FIELD_KEYS[f] not in payload))
+                    if _FIELD_KEYS.get(f) is None
+                    or (_FIELD_KEYS[f] not in known and _FIELD_KEYS[f] not in payload))
     if cannot:
         raise ValueError(f"a Chain 2 {type_code} message cannot carry {cannot}")
     for field in set_fields:
         key = _FIELD_KEYS[field]
         value = getattr(reading, field)
         if field == "tariff":
-            code = int(value[1:]) if isinstance(value, str) and value[1:].isdigit() and value[:1] == "F" else 0
+            code = int(value[1:]) if isinstance(value,
+                                                str) and value[1:].isdigit() and value[:1] == "F" else 0
             if code not in _TARIFF_CODES:
                 raise ValueError(f"tariff {value!r}: Chain 2 tariff bands are 'F1'..'F6'")
             if _tariff(payload.get(key)) != value:
@@ -208,7 +210,8 @@ def from_reading(reading: Reading) -> Chain2Data:
                 payload[key] = _number(value)
 
     ts = regs.get(register_key("Ts"))
-    gateway_ts: dt.datetime | None = ts.value if ts is not None and isinstance(ts.value, dt.datetime) else None
+    gateway_ts: dt.datetime | None = ts.value if ts is not None and isinstance(ts.value,
+                                                                               dt.datetime) else None
     if reading.timestamp is not None:
         when = reading.timestamp
         if when.tzinfo is None or when.utcoffset() is None:

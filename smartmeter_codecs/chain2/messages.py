@@ -80,21 +80,25 @@ def _bands(prefix: str, attr: str, what: str) -> tuple[FieldSpec, ...]:
 _CF1_FIELDS = (
     _MESSAGE_TS, _MEASURE_TS,
     _f("TariffCode", "tariff_code", NUMBER, None, "current tariff band n = Fn (1..6)"),
-    _f("CurrQuartActEnergy", "curr_quart_act_energy", NUMBER, "Wh", "active energy imported, current quarter hour"),
-    _f("PrevQuartActEnergy", "prev_quart_act_energy", NUMBER, "Wh", "active energy imported, previous quarter hour"),
+    _f("CurrQuartActEnergy", "curr_quart_act_energy", NUMBER, "Wh",
+       "active energy imported, current quarter hour"),
+    _f("PrevQuartActEnergy", "prev_quart_act_energy", NUMBER, "Wh",
+       "active energy imported, previous quarter hour"),
     _f("InstantPower", "instant_power", NUMBER, "W", "instantaneous active power imported"),
     _f("QuartAveragePower", "quart_average_power", NUMBER, "W", "quarter-hour average active power imported"),
     _f("TotalActEnergy", "total_act_energy", NUMBER, "Wh", "cumulative active energy imported"),
     # extended CF1 (production = reverse direction / production meter; reactive), from MAC's
     # cloud types; JSON spelling inferred
-    _f("InstantProdPower", "instant_prod_power", NUMBER, "W", "instantaneous active power, production direction"),
+    _f("InstantProdPower", "instant_prod_power", NUMBER, "W",
+       "instantaneous active power, production direction"),
     _f("QuartAverageProdPower", "quart_average_prod_power", NUMBER, "W",
        "quarter-hour average active power, production direction"),
     _f("CurrQuartProdActEnergy", "curr_quart_prod_act_energy", NUMBER, "Wh",
        "active energy, production direction, current quarter hour"),
     _f("PrevQuartProdActEnergy", "prev_quart_prod_act_energy", NUMBER, "Wh",
        "active energy, production direction, previous quarter hour"),
-    _f("TotalProdActEnergy", "total_prod_act_energy", NUMBER, "Wh", "cumulative active energy, production direction"),
+    _f("TotalProdActEnergy", "total_prod_act_energy", NUMBER, "Wh",
+       "cumulative active energy, production direction"),
     _f("CurrQuartInductiveReactEnergy", "curr_quart_inductive_react_energy", NUMBER, "varh",
        "inductive reactive energy, current quarter hour"),
     _f("PrevQuartInductiveReactEnergy", "prev_quart_inductive_react_energy", NUMBER, "varh",
@@ -120,7 +124,8 @@ _CF1_FIELDS = (
 _CF5_FIELDS = (
     _MESSAGE_TS, _MEASURE_TS,
     *_bands("DailyTotalActEnergy", "daily_total_act_energy", "active energy imported during the day"),
-    _f("DailyMaxInstantPower", "daily_max_instant_power", NUMBER, "W", "maximum instantaneous power of the day"),
+    _f("DailyMaxInstantPower", "daily_max_instant_power", NUMBER, "W",
+       "maximum instantaneous power of the day"),
     _f("DailyMaxInstantPowerDateTime", "daily_max_instant_power_time", DATE, None,
        "when the daily maximum occurred (meter local time)"),
     _f("PrepaidCredit", "prepaid_credit", NUMBER, None, "prepaid credit (unit undocumented)"),
@@ -147,7 +152,8 @@ _CF9_FIELDS = (
 
 _CF10_FIELDS = (
     _MESSAGE_TS, _MEASURE_TS,
-    *_bands("MonthlyTotalActEnergy", "monthly_total_act_energy", "active energy imported in the billing period"),
+    *_bands("MonthlyTotalActEnergy", "monthly_total_act_energy",
+            "active energy imported in the billing period"),
     _f("MonthlyMaxQuartAveragePower", "monthly_max_quart_average_power", NUMBER, "W",
        "maximum quarter-hour average power of the billing period"),
     _f("MonthlyMaxQuartAveragePowerDateTime", "monthly_max_quart_average_power_time", DATE, None,
@@ -159,12 +165,14 @@ _CF20_FIELDS = (
     *_EVENT_HEAD,
     _f("CustomerCode", "customer_code", TEXT, None, "customer code ('Non Disponibile' = not available)"),
     _f("POD", "pod", TEXT, None, "point of delivery (POD), space-padded to 16 characters"),
-    _f("PESSE", "pesse", NUMBER, None, "PESSE emergency load-shedding group (meaning of values undocumented)"),
+    _f("PESSE", "pesse", NUMBER, None,
+       "PESSE emergency load-shedding group (meaning of values undocumented)"),
     _f("Vendor", "vendor", TEXT, None, "energy seller ('Non Disponibile' = not available)"),
     _f("Phone", "phone", TEXT, None, "seller phone ('Non Disponibile' = not available)"),
     _f("StartContract", "start_contract", DATE, None, "contract start date"),
     _f("ContractPower", "contract_power", NUMBER, "W", "contracted power (potenza impegnata)"),
-    _f("AvailablePower", "available_power", NUMBER, "W", "available power (limiter threshold, contracted + 10 %)"),
+    _f("AvailablePower", "available_power", NUMBER, "W",
+       "available power (limiter threshold, contracted + 10 %)"),
     _f("FreezingDay", "freezing_day", DATE, None, "billing freeze day (usually day 1 of every month)"),
     _f("Gap", "gap", NUMBER, "W", "power step that triggers CF21/CF51 threshold-crossing messages"),
     _f("DataPlate", "data_plate", TEXT, None, "meter nameplate serial number (matricola)"),
@@ -174,7 +182,8 @@ _CF20_FIELDS = (
 _CF21_FIELDS = (
     *_EVENT_HEAD,
     _f("InstantPower", "instant_power", NUMBER, "W", "instantaneous active power imported"),
-    _f("ProdInstantPower", "prod_instant_power", NUMBER, "W", "instantaneous active power, production direction"),
+    _f("ProdInstantPower", "prod_instant_power", NUMBER, "W",
+       "instantaneous active power, production direction"),
     _f("Gap", "gap", NUMBER, "W", "power step that triggered the message"),
 )
 
@@ -184,18 +193,21 @@ _CF22_FIELDS = (
     _f("AvailablePower", "available_power", NUMBER, "W", "available power that is being exceeded"),
     _f("SwitchOffCountdownSeconds", "switch_off_countdown", NUMBER, "s",
        "seconds until the limiter opens the supply"),
-    _f("OutageDuration", "outage_duration", NUMBER, None, "duration (field read by one parser only; unit undocumented)"),
+    _f("OutageDuration", "outage_duration", NUMBER, None,
+       "duration (field read by one parser only; unit undocumented)"),
 )
 
 _CF23_FIELDS = (
     *_EVENT_HEAD,
-    _f("OutageDuration", "outage_duration", NUMBER, None, "supply interruption duration (unit undocumented, probably s)"),
+    _f("OutageDuration", "outage_duration", NUMBER, None,
+       "supply interruption duration (unit undocumented, probably s)"),
 )
 
 _CF51_FIELDS = (
     *_EVENT_HEAD,
     _f("InstantPower", "instant_power", NUMBER, "W", "instantaneous active power imported"),
-    _f("ProdInstantPower", "prod_instant_power", NUMBER, "W", "instantaneous active power, production direction"),
+    _f("ProdInstantPower", "prod_instant_power", NUMBER, "W",
+       "instantaneous active power, production direction"),
     _f("Gap", "gap", NUMBER, "W", "power step that triggered the message"),
 )
 
@@ -235,7 +247,8 @@ def parse_value(spec: FieldSpec, value: Any, where: str) -> Any:
     # NUMBER and POSIX
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         unit = f" ({spec.unit})" if spec.unit else ""
-        raise FramingError("chain2-payload", None, f"{where}: expected a number{unit}, got {_describe(value)}")
+        raise FramingError("chain2-payload", None,
+                           f"{where}: expected a number{unit}, got {_describe(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         raise FramingError("chain2-payload", None, f"{where}: expected a finite number, got {value}")
     if kind == POSIX:
@@ -544,7 +557,8 @@ class GenericMessage(Message):
         return self.type_code
 
     @classmethod
-    def from_payload(cls, payload: Mapping[str, Any], type_code: str = "") -> "GenericMessage":  # type: ignore[override]
+    def from_payload(cls, payload: Mapping[str, Any],
+                     type_code: str = "") -> "GenericMessage":  # type: ignore[override]
         return cls(type_code=type_code, extra=tuple(payload.items()))
 
 
