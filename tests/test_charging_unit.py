@@ -318,3 +318,18 @@ def test_lpc_new_limit_ends_failsafe_and_duration_expires():
     assert wd.state == "unlimited"
     with pytest.raises(ValueError):
         wd.set_limit(-1.0)
+
+
+def test_calc_md_reason_names_and_numeric_now():
+    site = Site(country="NO", network="IT", main_fuse_a=40.0)
+    r = charge_limit(reading(current_l1=25, current_l3=10), site, Charger(phases=1, max_current_a=32.0,
+                     grid_phase=(1, 2)), now=NOW.timestamp())
+    assert r.current_a == 0 and r.reasons[0] == "L2_UNKNOWN_CONSERVATIVE" and r.reasons[0].phase == 2
+    assert r.household_a[1] == pytest.approx(35.0)
+
+
+def test_italian_three_phase_without_per_phase_data_uses_the_total():
+    site = Site(country="IT", phases=3, contracted_power_w=6000.0)
+    r = charge_limit(reading(active_power_import=1000), site, Charger(phases=3), now=NOW)
+    assert r.current_a == 8 and r.reasons[0] == "contract"   # (6600 - 1000) / 690 = 8.1
+    assert any("per-phase contract" in w for w in r.warnings)

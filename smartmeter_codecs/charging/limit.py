@@ -266,6 +266,8 @@ def _context(reading: Reading, site: Site, ev_currents_a: Sequence[float], now: 
         raise ValueError(f"max_age_s must be > 0, got {max_age_s!r}")
     rules = site.country_rules
     tz = _zone(site.timezone or rules.timezone)
+    if isinstance(now, (int, float)) and not isinstance(now, bool):
+        now = _dt.datetime.fromtimestamp(now, _dt.timezone.utc)  # POSIX seconds
     now = _aware(now if now is not None else _dt.datetime.now(_dt.timezone.utc), tz)
     local = now.astimezone(tz)
     house = measure(reading, site, ev_currents_a, ev_power_w)
@@ -301,7 +303,11 @@ def _context(reading: Reading, site: Site, ev_currents_a: Sequence[float], now: 
         if hp is not None:
             ctx.power_caps.append(_PowerCap(limit - hp, R.CONTRACT, f"{label} = {limit:.0f} W, household {hp:.0f} W"))
         if rules.contract_per_phase and site.phases == 3:
-            ctx.phase_contract_w = limit / 3.0
+            if all(p is not None for p in ctx.house.power_l_w):
+                ctx.phase_contract_w = limit / 3.0
+            else:
+                # the per-phase limiter can only be checked with per-phase data; the total still holds
+                warnings.append("per-phase contract limit not checked: the reading has no per-phase data")
     if dimming is not None:
         pmin = dimming.pmin_w or rules.dimming_pmin_w or RULES["DE"].dimming_pmin_w or 4200.0
         if dimming.mode == "direct":
@@ -376,9 +382,7 @@ def _evaluate(ctx: _Ctx, charger: Charger, n: int) -> _Candidate:
                                        fuse - h, i + 1))
             if ctx.phase_contract_w is not None:
                 p = ctx.house.power_l_w[i]
-                if p is None:
-                    caps.append(Reason(R.MISSING_DATA, f"per-phase contract: L{i + 1} power unknown", 0.0, i + 1))
-                else:
+                if p is not None:
                     caps.append(Reason(R.CONTRACT, f"per-phase contract limit {ctx.phase_contract_w:.0f} W on "
                                        f"L{i + 1}, household {p:.0f} W",
                                        (ctx.phase_contract_w - p) / site.nominal_voltage, i + 1))
@@ -434,7 +438,8 @@ def charge_limit(reading: Reading, site: Site, charger: Charger,
         reading: the grid meter reading (household plus charger).
         site, charger: the static description.
         ev_currents_a: the charger's own measured currents on grid phases L1, L2, L3 (subtracted).
-        now: the evaluation time (default: now, UTC); naive datetimes are the site's local time.
+        now: the evaluation time (default: now, UTC); naive datetimes are the site's local time;
+            a number is POSIX seconds.
         max_age_s: older readings give 0 A with a ``stale`` reason (or ``Site.failsafe_power_w``).
             A reading without timestamp is taken as current (a warning says so).
         phases: evaluate only this phase count (default: the charger's; with phase switching the

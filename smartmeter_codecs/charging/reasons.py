@@ -61,7 +61,8 @@ class Reason:
             return (self.code, self.message, self.limit_a, self.phase) == (
                 other.code, other.message, other.limit_a, other.phase)
         if isinstance(other, str):
-            return other.split(":", 1)[0].strip().lower() == self.code.value
+            key = other.split(":", 1)[0].strip().lower()
+            return key == self.code.value or _ALIASES.get(key) is self.code
         return NotImplemented
 
     def __hash__(self) -> int:
@@ -69,3 +70,19 @@ class Reason:
 
     def __str__(self) -> str:
         return f"{self.code.value}: {self.message}"
+
+
+#: other spellings that compare equal (research/calc.md names and common synonyms)
+_ALIASES: dict[str, ReasonCode] = {
+    "l1_unknown_conservative": ReasonCode.PHASE_UNKNOWN,
+    "l2_unknown_conservative": ReasonCode.PHASE_UNKNOWN,
+    "l3_unknown_conservative": ReasonCode.PHASE_UNKNOWN,
+    "main_fuse": ReasonCode.FUSE,
+    "ev_max": ReasonCode.CHARGER_MAX,
+    "min_current": ReasonCode.BELOW_MIN,
+    "unbalanced_load": ReasonCode.UNBALANCE,
+    "schieflast": ReasonCode.UNBALANCE,
+    "14a": ReasonCode.DIMMING,
+    "capacity_tariff": ReasonCode.CAPACITY,
+    "net_settlement": ReasonCode.NETTING,
+}
