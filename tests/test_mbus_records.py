@@ -157,7 +157,7 @@ def test_ci78_and_7a_wired() -> None:
 
 def test_electricity_reading_fields() -> None:
     recs = bytes.fromhex("04030A000000" "04833C05000000" "042BE8030000" "04ABFC01F4010000" "02FDC8FC02FA08"
-                         "02FDD9FC030A00" "02FB2C5AC3")
+                         "02FDD9FC030A00" "04FB2C5AC30000")
     r = CODEC.decode_all(_frame(recs))[0]
     assert (r.active_energy_import, r.active_energy_export, r.active_power_import) == (10, 5, 1000)
     assert r.active_power_import_l1 == 500
