@@ -127,6 +127,25 @@ class Reading:
         """A copy with some fields changed (``dataclasses.replace``)."""
         return dataclasses.replace(self, **changes)
 
+    def _repr_html_(self) -> str:
+        """A table of the fields that are set and of every register (Jupyter)."""
+        import html as _html
+        rows = []
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if v is None or f.name == "registers":
+                continue
+            rows.append(f"<tr><th style='text-align:left'>{f.name}</th>"
+                        f"<td>{_html.escape(_fmt(v))}{_UNITS.get(f.name, '')}</td></tr>")
+        regs = "".join(
+            f"<tr><td><code>{_html.escape(r.key)}</code></td><td>{_html.escape(_fmt(r.value))}</td>"
+            f"<td>{_html.escape(r.unit or '')}</td><td>{_html.escape(r.description or '')}</td></tr>"
+            for r in self.registers)
+        return (f"<table>{''.join(rows)}</table>"
+                + (f"<details><summary>{len(self.registers)} registers</summary><table>"
+                   f"<tr><th>key</th><th>value</th><th>unit</th><th>description</th></tr>{regs}</table></details>"
+                   if self.registers else ""))
+
     def __str__(self) -> str:
         lines = [f"Reading ({self.format}" + (f", profile {self.profile}" if self.profile else "") + ")"]
         for f in dataclasses.fields(self):

@@ -89,3 +89,26 @@ def test_unknown_input_is_a_typed_error():
 def test_unknown_format_name_is_a_value_error():
     with pytest.raises(ValueError):
         smc.decode(b"\x7e", format="no-such-format")
+
+
+def test_dataframes_from_real_readings():
+    import json
+    import pathlib
+
+    from smartmeter_codecs.dataframe import readings_frame, registers_frame
+    fix = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "dlms" / "corpus_plaintext.json"
+    entry = next(e for e in json.loads(fix.read_text())["entries"] if e["id"] == "kaifa-no-stream-559-frames")
+    readings = [i for i in smc.StreamDecoder(format="dlms").feed(bytes.fromhex(entry["hex"]))
+                if isinstance(i, smc.Reading)]
+    df = readings_frame(readings)
+    assert len(df) == 559 and df["active_power_import"].notna().all()
+    regs = registers_frame(readings[:3])
+    assert set(regs["reading"]) == {0, 1, 2}
+    assert "extra.raw" in regs.columns and regs["key"].str.contains("1-0:1.7.0.255").any()
+
+
+def test_reading_html_view():
+    r = smc.Reading(format="test", active_power_import=5.0,
+                    registers=(smc.Register("1-0:1.7.0.255", 5.0, "W", description="P+"),))
+    page = r._repr_html_()
+    assert "active_power_import" in page and "1-0:1.7.0.255" in page and "5 W" in page
