@@ -169,3 +169,21 @@ def test_controller_never_exceeds_charge_limit(site, charger, mode, steps, slew)
         assert out.current_a <= cap.current_a + 1e-9
         assert out.current_a == 0 or out.current_a >= charger.min_current_a - 1e-9
         assert out.reasons
+
+
+odd = st.one_of(st.none(), st.just(float("nan")), st.just(float("inf")), st.just(float("-inf")),
+                st.floats(-1e6, 1e6))
+
+
+@SETTINGS
+@given(sites(), chargers(), st.fixed_dictionaries({
+    k: odd for k in ("current_l1", "current_l2", "current_l3", "voltage_l1", "active_power_import",
+                     "active_power_export", "active_power_import_l1", "active_power_export_l2",
+                     "power_factor", "reactive_power_import", "available_power")}))
+def test_odd_values_never_raise_and_stay_in_bounds(site, charger, fields):
+    r = charge_limit(Reading(format="t", timestamp=NOW, **fields), site, charger, now=NOW)
+    assert math.isfinite(r.current_a) and math.isfinite(r.power_w)
+    assert r.current_a == 0 or charger.min_current_a - 1e-9 <= r.current_a <= charger.max_current_a + 1e-9
+    if r.current_a and site.fuse_limit_a is not None:
+        for line in r.grid_phases:
+            assert r.household_a[line - 1] + r.current_a <= site.fuse_limit_a + 1e-6

@@ -52,15 +52,25 @@ class Household:
     power_l_w: tuple[float | None, float | None, float | None]
 
 
+def _f(x: object) -> float | None:
+    """A finite float, or None: NaN, infinities and non-numbers count as not measured."""
+    if x is None or isinstance(x, bool):
+        return None
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
 def _pf(reading: Reading, site: Site) -> float:
-    pf = reading.power_factor
+    pf = _f(reading.power_factor)
     if pf is not None and 0.0 < abs(pf) <= 1.0:
         return abs(pf)
-    p = reading.active_power_import
-    q = max(reading.reactive_power_import or 0.0, reading.reactive_power_export or 0.0)
-    if p is not None and p > 0 and (reading.reactive_power_import is not None
-                                    or reading.reactive_power_export is not None):
-        return p / math.hypot(p, q)
+    p = _f(reading.active_power_import)
+    qi, qe = _f(reading.reactive_power_import), _f(reading.reactive_power_export)
+    if p is not None and p > 0 and (qi is not None or qe is not None):
+        return p / math.hypot(p, max(abs(qi or 0.0), abs(qe or 0.0)))
     return site.fallback_power_factor
 
 
@@ -89,14 +99,19 @@ def measure(reading: Reading, site: Site, ev_currents_a: Sequence[float] = (0.0,
     if len(ev_currents_a) != 3:
         raise ValueError(f"ev_currents_a needs 3 values (grid L1, L2, L3), got {len(ev_currents_a)}")
     ev = tuple(abs(float(x)) for x in ev_currents_a)
+    if not all(math.isfinite(x) for x in ev):
+        raise ValueError(f"ev_currents_a must be finite numbers, got {tuple(ev_currents_a)!r}")
+    if ev_power_w is not None and not math.isfinite(ev_power_w):
+        raise ValueError(f"ev_power_w must be a finite number, got {ev_power_w!r}")
     pf = _pf(reading, site)
     it = site.network == "IT"
-    currents = (reading.current_l1, reading.current_l2, reading.current_l3)
-    volts = (reading.voltage_l1, reading.voltage_l2, reading.voltage_l3)
-    p_imp = (reading.active_power_import_l1, reading.active_power_import_l2, reading.active_power_import_l3)
-    p_exp = (reading.active_power_export_l1, reading.active_power_export_l2, reading.active_power_export_l3)
+    r = reading
+    currents = (_f(r.current_l1), _f(r.current_l2), _f(r.current_l3))
+    volts = (_f(r.voltage_l1), _f(r.voltage_l2), _f(r.voltage_l3))
+    p_imp = (_f(r.active_power_import_l1), _f(r.active_power_import_l2), _f(r.active_power_import_l3))
+    p_exp = (_f(r.active_power_export_l1), _f(r.active_power_export_l2), _f(r.active_power_export_l3))
     p_phase = tuple(_net(i, e) for i, e in zip(p_imp, p_exp))
-    total = _net(reading.active_power_import, reading.active_power_export)
+    total = _net(_f(r.active_power_import), _f(r.active_power_export))
 
     grid: list[float | None] = [None, None, None]
     src = ["unknown", "unknown", "unknown"]

@@ -154,6 +154,10 @@ class _Ctx:
     warnings: list[str] = field(default_factory=list)
 
 
+def _finite(x: float | None) -> float | None:
+    return float(x) if isinstance(x, (int, float)) and math.isfinite(x) else None
+
+
 def _holidays(site: Site) -> tuple[_dt.date, ...]:
     return site.holidays
 
@@ -190,10 +194,11 @@ def _contract(ctx: _Ctx, reading: Reading) -> tuple[float, str] | None:
             else:
                 label += " (outside the flexible window)"
         return base * tol, label
-    if reading.available_power is not None:
-        return float(reading.available_power), f"meter available power {reading.available_power:g} W"
-    if reading.contracted_power is not None:
-        return reading.contracted_power * tol, f"meter contracted power {reading.contracted_power:g} W{tol_txt}"
+    avail, contracted = _finite(reading.available_power), _finite(reading.contracted_power)
+    if avail is not None:
+        return avail, f"meter available power {avail:g} W"
+    if contracted is not None:
+        return contracted * tol, f"meter contracted power {contracted:g} W{tol_txt}"
     return None
 
 
@@ -264,6 +269,8 @@ def _context(reading: Reading, site: Site, ev_currents_a: Sequence[float], now: 
         raise TypeError(f"reading must be a smartmeter_codecs.Reading, got {type(reading).__name__}")
     if not max_age_s > 0:
         raise ValueError(f"max_age_s must be > 0, got {max_age_s!r}")
+    if limit_w is not None and math.isnan(limit_w):
+        raise ValueError("limit_w must be a number, got NaN")
     rules = site.country_rules
     tz = _zone(site.timezone or rules.timezone)
     if isinstance(now, (int, float)) and not isinstance(now, bool):
