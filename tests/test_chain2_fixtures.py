@@ -195,3 +195,10 @@ def test_corpus_messages_as_one_ndjson_capture():
     readings = smc.decode_all(lines)
     assert [r.register("chain2:Type").value for r in readings] == ["CF10", "CF20", "CF5"]
     assert smc.decode(lines).register("chain2:DailyTotalActEnergyF3").value == 12604
+
+
+def test_cf1_tariff_codes_agree_with_the_181_06_calendar():
+    from smartmeter_codecs.chain2 import tariff_band
+    for entry_id in ("built-cf1", "built-cf1-extended", "built-cf1-m2"):
+        r = smc.decode(text(entry_id))
+        assert tariff_band(r.timestamp) == r.tariff, entry_id

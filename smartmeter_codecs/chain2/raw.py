@@ -30,13 +30,14 @@ __all__ = ["DLMS_APDU_TAGS", "decode_raw_frame", "is_dlms_apdu"]
 
 log = logging.getLogger(__name__)
 
-#: First byte of the DLMS/COSEM APDUs a meter pushes (IEC 62056-5-3 / DLMS Green Book tags):
-#: 0x0F data-notification, 0xDB general-glo-ciphering, 0xDF general-ciphering,
-#: 0xE0 general-block-transfer.
+#: First byte of the DLMS/COSEM APDUs a meter pushes (DLMS Green Book / IEC 62056-5-3 tags,
+#: as in :mod:`smartmeter_codecs.dlms.apdu`): [15] data-notification, [219] general-glo-ciphering,
+#: [220] general-ded-ciphering, [221] general-ciphering, [224] general-block-transfer.
 DLMS_APDU_TAGS: dict[int, str] = {
     0x0F: "data-notification",
     0xDB: "general-glo-ciphering",
-    0xDF: "general-ciphering",
+    0xDC: "general-ded-ciphering",
+    0xDD: "general-ciphering",
     0xE0: "general-block-transfer",
 }
 
