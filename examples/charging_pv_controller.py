@@ -9,7 +9,7 @@ import datetime as dt
 from smartmeter_codecs import Reading
 from smartmeter_codecs.charging import ChargeController, Charger, Site
 
-start = dt.datetime(2024, 6, 1, 11, 0, tzinfo=dt.timezone.utc)
+start = dt.datetime(2024, 6, 1, 11, 0, tzinfo=dt.UTC)
 now = [start]
 site = Site(country="DE", main_fuse_a=35.0)
 charger = Charger(phases=3, phase_switching=True)

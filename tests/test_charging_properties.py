@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from smartmeter_codecs import Reading
 from smartmeter_codecs.charging import Charger, Dimming, Site, charge_limit
 
-NOW = dt.datetime(2024, 3, 14, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2024, 3, 14, 12, 0, tzinfo=dt.UTC)
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 amps = st.floats(min_value=-40.0, max_value=80.0, allow_nan=False)

@@ -14,8 +14,16 @@ import pytest
 
 from smartmeter_codecs import Reading
 from smartmeter_codecs.charging import (
-    CapacityState, ChargeController, Charger, Dimming, LpcWatchdog, Site, available_power, charge_limit,
-    ocpp_amps_to_watts, ocpp_watts_to_amps,
+    CapacityState,
+    ChargeController,
+    Charger,
+    Dimming,
+    LpcWatchdog,
+    Site,
+    available_power,
+    charge_limit,
+    ocpp_amps_to_watts,
+    ocpp_watts_to_amps,
 )
 
 FIXTURE = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "charging" / "scenarios.json"
@@ -172,7 +180,7 @@ def test_ocpp_scenario(sc):
         assert got == pytest.approx(call["expect"], abs=1e-9), call
     for lim in sc.get("limits", ()):
         site = Site(country="DE")
-        now = dt.datetime(2024, 3, 14, 12, tzinfo=dt.timezone.utc)
+        now = dt.datetime(2024, 3, 14, 12, tzinfo=dt.UTC)
         result = charge_limit(_reading({"active_power_import": 0}, now), site, _charger(lim["charger"]),
                               now=now, limit_w=float(lim["limit_w"]))
         _check(result, lim["expect"], sc["id"])

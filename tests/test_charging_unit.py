@@ -7,12 +7,24 @@ import pytest
 
 from smartmeter_codecs import Reading
 from smartmeter_codecs.charging import (
-    RULES, CapacityState, ChargeController, Charger, Dimming, LpcWatchdog, Reason, ReasonCode, Site,
-    available_power, charge_limit, ocpp_amps_to_watts, ocpp_watts_to_amps, rules_for,
+    RULES,
+    CapacityState,
+    ChargeController,
+    Charger,
+    Dimming,
+    LpcWatchdog,
+    Reason,
+    ReasonCode,
+    Site,
+    available_power,
+    charge_limit,
+    ocpp_amps_to_watts,
+    ocpp_watts_to_amps,
+    rules_for,
 )
 from smartmeter_codecs.charging.calendars import easter_sunday, es_power_period, is_it_f3
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 NOW = dt.datetime(2024, 3, 14, 12, 0, tzinfo=UTC)
 
 

@@ -11,9 +11,9 @@ Holiday tables are data; callers add regional or new holidays through ``Site.hol
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Collection
+from collections.abc import Collection
 
-__all__ = ["easter_sunday", "it_holidays", "es_holidays", "is_it_f3", "es_power_period"]
+__all__ = ["easter_sunday", "es_holidays", "es_power_period", "is_it_f3", "it_holidays"]
 
 # ARERA 181/06 national holidays counted as F3 (research/chain2.md §6.3). 4 October (Legge
 # 151/2025, from 2026) is NOT included: no ARERA statement found; add it via Site.holidays.

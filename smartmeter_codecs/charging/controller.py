@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from ..model import Reading
 from .household import measure
@@ -41,7 +40,7 @@ class Mode(enum.StrEnum):
 
 
 def _utcnow() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc)
+    return _dt.datetime.now(_dt.UTC)
 
 
 class ChargeController:
@@ -165,8 +164,8 @@ class ChargeController:
         now = self._clock()
         site, charger = self.site, self.charger
         ev = tuple(abs(float(x)) for x in ev_currents_a)
-        kw = dict(now=now, max_age_s=self.max_age_s, dimming=dimming, capacity=capacity,
-                  limit_w=limit_w, ev_power_w=ev_power_w)
+        kw = {"now": now, "max_age_s": self.max_age_s, "dimming": dimming, "capacity": capacity,
+              "limit_w": limit_w, "ev_power_w": ev_power_w}
         switchable = charger.phase_switching and self._top > 1
         counts = sorted({self._top, 1, self._phases} if switchable else {self._phases}, reverse=True)
         caps = {n: charge_limit(reading, site, charger, ev, phases=n, **kw) for n in counts}  # type: ignore[arg-type]
@@ -331,12 +330,13 @@ class ChargeController:
 
     def _request(self, target: int, direction: str, now: _dt.datetime, charging: bool, delay: float,
                  reasons: list[Reason]) -> bool:
-        if self.max_phase_switches and self._switches >= self.max_phase_switches:
-            if self.sticky_phases is None or self.sticky_phases != target or self.sticky_phases == self._phases:
-                self._phase_timer = None
-                reasons.append(Reason(R.SWITCH_LIMIT, f"switch limit reached ({self._switches} of "
-                                      f"{self.max_phase_switches}): staying on {self._phases} phase(s)"))
-                return False
+        budget_used = bool(self.max_phase_switches) and self._switches >= self.max_phase_switches
+        # with the budget used, only a last switch to the sticky phase count is allowed (EVerest)
+        if budget_used and (self.sticky_phases is None or self.sticky_phases != target):
+            self._phase_timer = None
+            reasons.append(Reason(R.SWITCH_LIMIT, f"switch limit reached ({self._switches} of "
+                                  f"{self.max_phase_switches}): staying on {self._phases} phase(s)"))
+            return False
         if self.min_switch_interval_s and self._last_switch is not None:
             since = self._elapsed(self._last_switch, now)
             if since < self.min_switch_interval_s:

@@ -18,8 +18,8 @@ Rules (research/calc.md §3.2, §3.4, §5 step 2):
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..model import Reading
 from .site import Site

@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from ..model import Reading
@@ -27,7 +27,7 @@ from .reasons import Reason, ReasonCode
 from .rules import RULES, CountryRules
 from .site import CapacityState, Charger, Dimming, Site
 
-__all__ = ["ChargeLimit", "Headroom", "charge_limit", "available_power", "watts_to_amps", "amps_to_watts"]
+__all__ = ["ChargeLimit", "Headroom", "amps_to_watts", "available_power", "charge_limit", "watts_to_amps"]
 
 _SQRT3 = math.sqrt(3.0)
 _EPS = 1e-9
@@ -94,7 +94,7 @@ class Headroom:
 @functools.lru_cache(maxsize=64)
 def _zone(name: str) -> _dt.tzinfo:
     if name.upper() == "UTC":
-        return _dt.timezone.utc
+        return _dt.UTC
     return ZoneInfo(name)
 
 
@@ -274,8 +274,8 @@ def _context(reading: Reading, site: Site, ev_currents_a: Sequence[float], now: 
     rules = site.country_rules
     tz = _zone(site.timezone or rules.timezone)
     if isinstance(now, (int, float)) and not isinstance(now, bool):
-        now = _dt.datetime.fromtimestamp(now, _dt.timezone.utc)  # POSIX seconds
-    now = _aware(now if now is not None else _dt.datetime.now(_dt.timezone.utc), tz)
+        now = _dt.datetime.fromtimestamp(now, _dt.UTC)  # POSIX seconds
+    now = _aware(now if now is not None else _dt.datetime.now(_dt.UTC), tz)
     local = now.astimezone(tz)
     house = measure(reading, site, ev_currents_a, ev_power_w)
     warnings: list[str] = []

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-from typing import Callable, Literal
+from collections.abc import Callable
+from typing import Literal
 
 from .site import Dimming
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["ocpp_watts_to_amps", "ocpp_amps_to_watts", "OCPP_DEFAULT_PHASES"]
+__all__ = ["OCPP_DEFAULT_PHASES", "ocpp_amps_to_watts", "ocpp_watts_to_amps"]
 
 OCPP_DEFAULT_PHASES = 3  # "If absent, 3 SHALL be assumed"
 

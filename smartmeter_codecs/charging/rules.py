@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import types
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Callable, Collection, Literal, Mapping
+from typing import Literal
 
 from .calendars import es_power_period, is_it_f3
 
-__all__ = ["CapacityRule", "CountryRules", "RULES", "GENERIC", "rules_for"]
+__all__ = ["GENERIC", "RULES", "CapacityRule", "CountryRules", "rules_for"]
 
 WindowFn = Callable[[_dt.datetime, Collection[_dt.date]], bool]
 PeriodFn = Callable[[_dt.datetime, Collection[_dt.date]], str]

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Mapping
+from typing import Literal
 
 from .rules import CountryRules, rules_for
 
-__all__ = ["Site", "Charger", "Dimming", "CapacityState"]
+__all__ = ["CapacityState", "Charger", "Dimming", "Site"]
 
 _NETWORKS = ("TN", "TT", "IT")
 
