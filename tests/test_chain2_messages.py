@@ -392,3 +392,20 @@ def test_registry_points_at_these_codecs():
     from smartmeter_codecs.chain2 import tariff_band  # the documented import path
     assert callable(tariff_band)
     assert isinstance(CF22(switch_off_countdown=5).to_payload(), dict)
+
+
+def test_huge_integers_are_framing_errors_not_overflows():
+    data = b'{"Chain2Data":{"Type":"CF1","Payload":{"InstantPower":1' + b"0" * 400 + b"}}}"
+    with pytest.raises(smc.FramingError) as info:
+        smc.decode(data, format="chain2")
+    assert "out of range" in str(info.value)
+
+
+def test_hand_built_countdown_becomes_cf22():
+    t = dt.datetime(2024, 1, 1, tzinfo=UTC)
+    r = smc.Reading(format="chain2", timestamp=t, active_power_import=4000.0, available_power=3300.0,
+                    registers=(smc.Register(SWITCH_OFF_COUNTDOWN_KEY, 60, "s"),))
+    back = smc.decode(smc.encode(r, format="chain2"), format="chain2")
+    assert back.register("chain2:Type").value == "CF22"
+    assert back.register(SWITCH_OFF_COUNTDOWN_KEY).value == 60
+    assert (back.active_power_import, back.available_power, back.timestamp) == (4000.0, 3300.0, t)

@@ -171,7 +171,11 @@ def from_reading(reading: Reading) -> Chain2Data:
     if rebuilt:
         type_code = type_reg.value
     else:
-        type_code = next((t for t, carried in _CARRIES if set_fields <= carried), "")
+        candidates = list(_CARRIES)
+        countdown = regs.get(register_key("SwitchOffCountdownSeconds"))
+        if countdown is not None and countdown.value is not None:
+            candidates.sort(key=lambda c: c[0] != "CF22")  # a countdown is a CF22
+        type_code = next((t for t, carried in candidates if set_fields <= carried), "")
         if not type_code:
             raise ValueError(f"no Chain 2 message carries all of {sorted(set_fields)}")
     cls = MESSAGE_TYPES.get(type_code)
@@ -180,7 +184,10 @@ def from_reading(reading: Reading) -> Chain2Data:
     payload: dict[str, Any] = {}
     for key, reg in regs.items():
         name = key[len(KEY_PREFIX):]
-        if name not in _ENVELOPE and reg.extra.get("message") != "envelope":
+        if name in _ENVELOPE or reg.extra.get("message") == "envelope":
+            continue
+        # a hand-built Reading contributes only the registers its message type has
+        if rebuilt or (name in known and reg.value is not None):
             payload[name] = _raw_of(reg)
     envelope_extra = [(key[len(KEY_PREFIX):], _raw_of(reg)) for key, reg in regs.items()
                       if reg.extra.get("message") == "envelope"]
@@ -194,8 +201,8 @@ def from_reading(reading: Reading) -> Chain2Data:
         key = _FIELD_KEYS[field]
         value = getattr(reading, field)
         if field == "tariff":
-            code = int(value[1:]) if isinstance(value,
-                                                str) and value[1:].isdigit() and value[:1] == "F" else 0
+            ok = isinstance(value, str) and value[:1] == "F" and value[1:].isdigit()
+            code = int(value[1:]) if ok else 0
             if code not in _TARIFF_CODES:
                 raise ValueError(f"tariff {value!r}: Chain 2 tariff bands are 'F1'..'F6'")
             if _tariff(payload.get(key)) != value:

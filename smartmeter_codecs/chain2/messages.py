@@ -223,6 +223,11 @@ _INFO_FIELDS = (
 
 # ---- value conversion -----------------------------------------------------------------------
 
+# Meter registers are at most 64-bit; larger JSON integers are not meter values (and would
+# overflow float conversion).
+_MAX_INT = 2**64
+
+
 def _describe(value: Any) -> str:
     text = repr(value)
     return f"{type(value).__name__} {text[:40]}{'...' if len(text) > 40 else ''}"
@@ -251,6 +256,9 @@ def parse_value(spec: FieldSpec, value: Any, where: str) -> Any:
                            f"{where}: expected a number{unit}, got {_describe(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         raise FramingError("chain2-payload", None, f"{where}: expected a finite number, got {value}")
+    if isinstance(value, int) and abs(value) > _MAX_INT:
+        raise FramingError("chain2-payload", None,
+                           f"{where}: a {value.bit_length()}-bit integer is out of range for a meter value")
     if kind == POSIX:
         try:
             return dt.datetime.fromtimestamp(value, dt.timezone.utc)
