@@ -22,7 +22,7 @@ for when in (now, now.replace(hour=7)):
     limit = charge_limit(reading.replace(timestamp=when), italy, wallbox, now=when)
     print(f"IT {when:%a %H:%M}: {limit.current_a:g} A on {limit.phases} phase(s) = {limit.power_w:.0f} W")
     for reason in limit.reasons:
-        print(f"    {reason}")
+        print(f"    {reason.text}")
 
 # A German three-phase home with a 25 A main fuse, measured phase currents and a §14a signal.
 germany = Site(country="DE", phases=3, main_fuse_a=25.0, safety_margin_a=1.0)

@@ -99,9 +99,9 @@ def _check(result, expect: dict, where: str) -> None:
     if "grid_phases" in expect:
         assert list(result.grid_phases) == expect["grid_phases"], where
     if "reasons" in expect:
-        assert [r.code.value for r in result.reasons] == expect["reasons"], (where, [str(r) for r in result.reasons])
+        assert [r.code.value for r in result.reasons] == expect["reasons"], (where, [r.text for r in result.reasons])
     for code in expect.get("reasons_include", ()):
-        assert code in result.reasons, (where, code, [str(r) for r in result.reasons])
+        assert code in result.reasons, (where, code, [r.text for r in result.reasons])
     if "household_a" in expect:
         assert list(result.household_a) == pytest.approx(expect["household_a"]), where
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import pickle
 
 import pytest
 
@@ -50,8 +52,13 @@ def test_reason_compares_with_strings_and_codes():
     assert r == "stale" and r == "STALE:grid" and "stale" == r
     assert r != "fuse" and r != 3
     assert r in ("fuse", "stale") and hash(r) == hash("stale")
-    assert str(r) == "stale: old"
+    assert str(r) == "stale" and r.text == "stale: old" and json.dumps([r]) == '["stale"]'
     assert r == Reason(ReasonCode.STALE, "old", 0.0) and r != Reason(ReasonCode.STALE, "other", 0.0)
+    assert pickle.loads(pickle.dumps(r)) == r and repr(r) == "Reason('stale', 'old', limit_a=0.0)"
+    with pytest.raises(AttributeError):
+        r.message = "new"  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        Reason("no-such-code")
 
 
 # -- validation --------------------------------------------------------------------------------

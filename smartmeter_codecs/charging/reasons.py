@@ -1,13 +1,13 @@
 """Typed reasons: why a limit is what it is.
 
-A :class:`Reason` carries a machine code (:class:`ReasonCode`, a ``str`` enum) and a human message.
-It compares equal to its code as a plain string, so ``"fuse" in limit.reasons`` works; the part
-before a colon is compared too, so ``reason == "STALE:grid"`` matches a ``stale`` reason.
+A :class:`Reason` is a ``str`` (its code) carrying a :class:`ReasonCode` and a human message, so
+``"fuse" in limit.reasons`` and ``json.dumps(limit.reasons)`` work; the part before a colon is
+compared too, so ``reason == "STALE:grid"`` matches a ``stale`` reason.
 """
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import Self
 
 __all__ = ["Reason", "ReasonCode"]
 
@@ -40,36 +40,72 @@ class ReasonCode(enum.StrEnum):
     MODE_OFF = "mode_off"                # controller mode "off"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Reason:
+class Reason(str):
     """One limiting factor, most limiting first in a result's ``reasons``.
 
+    A ``Reason`` *is* its code as a string (``str(reason) == "fuse"``, JSON-ready), and carries:
+
     Attributes:
-        code: the machine code.
+        code: the machine code (:class:`ReasonCode`).
         message: a human explanation with the numbers that produced it.
         limit_a: the per-phase current this factor allows (before rounding), when it is a limit.
         phase: the grid phase (1..3) it refers to, when it is a per-phase factor.
+
+    Equality with a string compares the code, case-insensitively, ignoring a ``":detail"``
+    suffix and accepting the names used in research/calc.md (``"STALE:grid"``,
+    ``"L2_UNKNOWN_CONSERVATIVE"``). Two reasons are equal when code, message, limit and phase are.
+    Instances are immutable.
     """
 
     code: ReasonCode
     message: str
-    limit_a: float | None = None
-    phase: int | None = None
+    limit_a: float | None
+    phase: int | None
+
+    def __new__(cls, code: ReasonCode | str, message: str = "", limit_a: float | None = None,
+                phase: int | None = None) -> Self:
+        c = ReasonCode(code)
+        self = super().__new__(cls, c.value)
+        object.__setattr__(self, "code", c)
+        object.__setattr__(self, "message", message)
+        object.__setattr__(self, "limit_a", limit_a)
+        object.__setattr__(self, "phase", phase)
+        return self
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Reason is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Reason is immutable (cannot delete {name!r})")
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Reason):
             return (self.code, self.message, self.limit_a, self.phase) == (
                 other.code, other.message, other.limit_a, other.phase)
         if isinstance(other, str):
-            key = other.split(":", 1)[0].strip().lower()
+            key = str.split(other, ":", 1)[0].strip().lower()
             return key == self.code.value or _ALIASES.get(key) is self.code
         return NotImplemented
 
-    def __hash__(self) -> int:
-        return hash(self.code.value)
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
 
-    def __str__(self) -> str:
-        return f"{self.code.value}: {self.message}"
+    def __hash__(self) -> int:
+        return str.__hash__(self)
+
+    def __repr__(self) -> str:
+        extra = "" if self.limit_a is None else f", limit_a={self.limit_a!r}"
+        extra += "" if self.phase is None else f", phase={self.phase!r}"
+        return f"Reason({self.code.value!r}, {self.message!r}{extra})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Reason, (self.code.value, self.message, self.limit_a, self.phase))
+
+    @property
+    def text(self) -> str:
+        """``"code: message"`` for logs and displays."""
+        return f"{self.code.value}: {self.message}" if self.message else self.code.value
 
 
 #: other spellings that compare equal (research/calc.md names and common synonyms)
