@@ -352,3 +352,15 @@ def test_italian_three_phase_without_per_phase_data_uses_the_total():
     r = charge_limit(reading(active_power_import=1000), site, Charger(phases=3), now=NOW)
     assert r.current_a == 8 and r.reasons[0] == "contract"   # (6600 - 1000) / 690 = 8.1
     assert any("per-phase contract" in w for w in r.warnings)
+
+
+def test_naive_timestamp_without_now_uses_the_system_clock():
+    # Python's convention: a naive datetime is the system's local time
+    r = charge_limit(Reading(format="t", timestamp=dt.datetime.now(), active_power_import=0.0),
+                     Site(country="IT", phases=1, contracted_power_w=3000.0), Charger(phases=1))
+    assert "stale" not in r.reasons and r.current_a == 14
+    old = Reading(format="t", timestamp=dt.datetime.now() - dt.timedelta(seconds=90), active_power_import=0.0)
+    assert charge_limit(old, Site(country="IT", phases=1, contracted_power_w=3000.0), Charger(phases=1)
+                        ).reasons[0] == "stale"
+    aware = Reading(format="t", timestamp=dt.datetime.now(UTC), active_power_import=0.0)
+    assert charge_limit(aware, Site(country="NO"), Charger()).current_a == 16

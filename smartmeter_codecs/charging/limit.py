@@ -275,6 +275,7 @@ def _context(reading: Reading, site: Site, ev_currents_a: Sequence[float], now: 
     tz = _zone(site.timezone or rules.timezone)
     if isinstance(now, (int, float)) and not isinstance(now, bool):
         now = _dt.datetime.fromtimestamp(now, _dt.UTC)  # POSIX seconds
+    given = now
     now = _aware(now if now is not None else _dt.datetime.now(_dt.UTC), tz)
     local = now.astimezone(tz)
     house = measure(reading, site, ev_currents_a, ev_power_w)
@@ -285,8 +286,17 @@ def _context(reading: Reading, site: Site, ev_currents_a: Sequence[float], now: 
         warnings.append("reading has no timestamp: treated as current (age 0 s)")
         ts = now
     else:
-        ts = _aware(reading.timestamp, tz)
-        age = (now - ts).total_seconds()
+        stamp = reading.timestamp
+        if stamp.tzinfo is None:
+            # a naive meter clock is compared with a naive clock: the given naive ``now`` (site
+            # time), else, without ``now``, the system's local clock (Python's naive convention)
+            ref = (given if given is not None and given.tzinfo is None
+                   else _dt.datetime.now() if given is None else local.replace(tzinfo=None))
+            age = (ref - stamp).total_seconds()
+            ts = now - _dt.timedelta(seconds=age)
+        else:
+            ts = stamp
+            age = (now - ts).total_seconds()
         if age > max_age_s:
             stale = Reason(R.STALE, f"grid reading is {age:.0f} s old (max_age_s {max_age_s:g})", 0.0)
         elif age < -max_age_s:
