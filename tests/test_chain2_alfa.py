@@ -118,8 +118,8 @@ def test_encode_hand_built_reading():
     r = smc.Reading(format="chain2-alfa", active_power_import=1200.0, active_energy_import=99.0, tariff="F2")
     data = smc.encode(r, format="chain2-alfa")
     regs = struct.unpack(">926H", data)
-    assert regs[2] == 1200 and regs[203] == 2 and regs[782] == 0xFFFF and (regs[780], regs[781]) == (0xFFFF,
-                                                                                                     0xFFFF)
+    assert regs[2] == 1200 and regs[203] == 2 and regs[782] == 0xFFFF
+    assert (regs[780], regs[781]) == (0xFFFF, 0xFFFF)
     with pytest.raises(ValueError):
         smc.encode(r.replace(active_power_import=70000.0), format="chain2-alfa")  # u16 overflow
     with pytest.raises(ValueError):

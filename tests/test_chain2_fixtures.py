@@ -81,8 +81,7 @@ EXPECTED: dict[str, tuple[dict, dict]] = {
     "built-cf20": (
         {"timestamp": utc(2023, 2, 28, 23, 0), "meter_id": "22E4E5KA100123456", "contracted_power": 4500.0,
          "available_power": 4950.0},
-        {"chain2:POD": "IT001E98765432", "chain2:StartContract": dt.datetime(2019, 6, 14, 22, 0,
-                                                                             tzinfo=UTC)}),
+        {"chain2:POD": "IT001E98765432", "chain2:StartContract": utc(2019, 6, 14, 22, 0)}),
     "built-cf21": (
         {"timestamp": utc(2023, 3, 14, 17, 3, 12), "active_power_import": 1812.0},
         {"chain2:EventsCounter": 3021}),

@@ -92,8 +92,8 @@ def test_timestamp_preference_measure_event_message_ts():
     assert smc.decode(env("CF21", {"MessagePosixTimestamp": 1700000100})).timestamp == \
         dt.datetime.fromtimestamp(1700000100, UTC)
     # no epoch field: the gateway's Ts, read as UTC
-    assert smc.decode(env("CF22", {"InstantPower": 1})).timestamp == dt.datetime(2024, 5, 6, 7, 8, 9,
-                                                                                 tzinfo=UTC)
+    ts = dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+    assert smc.decode(env("CF22", {"InstantPower": 1})).timestamp == ts
     assert smc.decode(env("CF22", {"InstantPower": 1}, Ts=None)).timestamp is None
 
 
@@ -140,9 +140,8 @@ def test_dlms_date_local_time_and_weekday():
 
 
 @pytest.mark.parametrize("bad", ["", "2022-01-16", "32/01/2022 [1]", "16/13/2022 [1]",
-                                 "16/01/2022 24:00:00 [1]",
-                                 "16/01/2022 12:60:00 [1]", "16/01/2022 [8]", "16/01/2022 [0]",
-                                 "1/1/1 1:1 [1]"])
+                                 "16/01/2022 24:00:00 [1]", "16/01/2022 12:60:00 [1]",
+                                 "16/01/2022 [8]", "16/01/2022 [0]", "1/1/1 1:1 [1]"])
 def test_bad_dlms_date_strings_raise_framing_errors(bad):
     with pytest.raises(smc.FramingError):
         DlmsDateTime.parse(bad)
@@ -233,8 +232,8 @@ def test_info_and_state_envelopes():
     assert isinstance(info, Chain2Info) and info.id == "c2g-8E70E3154" and info.prog_id == 3
     assert info.extra == (("X", 1),)
     assert isinstance(state, Chain2State) and state.extra == (("Anything", [1]),)
-    assert gateway_json.build(info) == {"Chain2Info": {"Id": "c2g-8E70E3154", "Ip": "10.0.0.2", "ProgId": 3,
-                                                       "X": 1}}
+    want = {"Id": "c2g-8E70E3154", "Ip": "10.0.0.2", "ProgId": 3, "X": 1}
+    assert gateway_json.build(info) == {"Chain2Info": want}
     assert gateway_json.build(state) == {"Chain2State": {"Anything": [1]}}
 
 

@@ -36,6 +36,7 @@ __all__ = ["AlfaRegister", "ALFA_MAP", "READS", "BLOCK_REGISTERS", "BLOCK_BYTES"
 FORMAT = "chain2-alfa"
 NO_EVENT = 0xFFFFFFFF      # register 780: values > 4294967294 = no overload warning
 NO_COUNTDOWN = 0xFFFF      # register 782: 65535 = invalid / no countdown
+_BANDS = ("F1", "F2", "F3", "F4", "F5", "F6")  # register 203 values 1..6
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +168,7 @@ def encode_block(reading: Reading) -> bytes:
         if reg.reading_field == "tariff":
             tariff = reading.tariff
             if tariff is not None:
-                if not (isinstance(tariff, str) and tariff[:1] == "F" and tariff[1:] in {"1", "2", "3", "4",
-                                                                                         "5", "6"}):
+                if not (isinstance(tariff, str) and tariff in _BANDS):
                     raise ValueError(f"tariff {tariff!r}: the Alfa register 203 holds bands 'F1'..'F6'")
                 raw = int(tariff[1:])
         elif reg.reading_field is not None and getattr(reading, reg.reading_field) is not None:

@@ -29,7 +29,8 @@ from typing import Any, Iterator
 from ..errors import FramingError, UnsupportedError
 from .messages import Chain2Info, Chain2State, Message, message_from_payload
 
-__all__ = ["Chain2Data", "Document", "ENVELOPE_KEYS", "parse", "parse_document", "load_documents",
+__all__ = ["Chain2Data", "Document", "ENVELOPE_KEYS", "parse", "iter_documents", "parse_document",
+           "load_documents",
            "build", "dumps", "parse_ts", "format_ts", "TS_FORMAT"]
 
 TS_FORMAT = "%Y/%m/%d %H:%M:%S"

@@ -58,7 +58,7 @@ class EnvelopeSplitter:
         self._offset = 0  # stream offset of self._buf[0]
         self._max = max_message
 
-    def _skip(self, out: list[bytes | DecodeError], start: int, end: int) -> None:
+    def _skip(self, start: int, end: int) -> None:
         chunk = self._buf[start:end]
         if _IGNORABLE.fullmatch(chunk) is None:
             self._skipped += end - start
@@ -78,11 +78,11 @@ class EnvelopeSplitter:
             m = _START.search(buf, pos)
             if m is None:
                 keep_from = max(pos, len(buf) - _KEEP_TAIL)
-                self._skip(out, pos, keep_from)
+                self._skip(pos, keep_from)
                 pos = keep_from
                 break
             start = m.start()
-            self._skip(out, pos, start)
+            self._skip(pos, start)
             self._flush_skipped(out, start)
             end = _match_braces(buf, start)
             nxt = _START.search(buf, start + 1)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import fields as dc_fields
 from typing import Any, Mapping
 
@@ -148,6 +149,8 @@ DEFAULT_GATEWAY_ID = "c2g-000000000"
 
 
 def _number(value: float) -> int | float:
+    if not math.isfinite(value):
+        raise ValueError(f"{value} cannot be sent: Chain 2 values are finite numbers")
     return int(value) if float(value).is_integer() else float(value)
 
 
@@ -217,8 +220,7 @@ def from_reading(reading: Reading) -> Chain2Data:
                 payload[key] = _number(value)
 
     ts = regs.get(register_key("Ts"))
-    gateway_ts: dt.datetime | None = ts.value if ts is not None and isinstance(ts.value,
-                                                                               dt.datetime) else None
+    gateway_ts = ts.value if ts is not None and isinstance(ts.value, dt.datetime) else None
     if reading.timestamp is not None:
         when = reading.timestamp
         if when.tzinfo is None or when.utcoffset() is None:
