@@ -408,3 +408,11 @@ def test_hand_built_countdown_becomes_cf22():
     assert back.register("chain2:Type").value == "CF22"
     assert back.register(SWITCH_OFF_COUNTDOWN_KEY).value == 60
     assert (back.active_power_import, back.available_power, back.timestamp) == (4000.0, 3300.0, t)
+
+
+def test_empty_array_is_no_reading_and_blank_input_is_an_error():
+    assert smc.decode_all(b"[]", format="chain2") == []
+    with pytest.raises(smc.UnsupportedError):
+        smc.decode(b"[ ]", format="chain2")
+    with pytest.raises(smc.DecodeError):
+        smc.decode_all(b"  \n", format="chain2")

@@ -78,7 +78,8 @@ def format_ts(when: dt.datetime) -> str:
 # ---- JSON text -> Python values ---------------------------------------------------------------
 
 def load_documents(data: bytes) -> list[tuple[Any, int]]:
-    """Every top-level JSON value in ``data`` with its byte offset (arrays are flattened one level).
+    """Every top-level JSON value in ``data`` with its byte offset (arrays are flattened one level,
+    so an empty array gives no value: an empty ``/getcf.json`` answer).
 
     Raises FramingError (with the byte offset) for text that is not UTF-8 or not JSON.
     """
@@ -89,6 +90,7 @@ def load_documents(data: bytes) -> list[tuple[Any, int]]:
     pos = 1 if text.startswith("\ufeff") else 0
     decoder = json.JSONDecoder()
     out: list[tuple[Any, int]] = []
+    seen = False
     end = len(text)
     while True:
         pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
@@ -102,12 +104,13 @@ def load_documents(data: bytes) -> list[tuple[Any, int]]:
             raise FramingError(_LAYER, _byte_offset(text, pos),
                                f"JSON value cannot be read: {err}"[:200]) from None
         offset = _byte_offset(text, pos)
+        seen = True
         if isinstance(value, list):
             out.extend((item, offset) for item in value)
         else:
             out.append((value, offset))
         pos = nxt
-    if not out:
+    if not seen:
         raise FramingError(_LAYER, 0, "expected a Chain2Gate JSON object, got no JSON value")
     return out
 
