@@ -155,3 +155,21 @@ def test_stream_never_raises_and_never_loses_a_valid_message(parts, chunk):
     valid = [p for p in parts if p.startswith(b'{"Chain2Data"')]
     if all(b"{" not in p and b'"' not in p for p in parts if p not in valid):
         assert sum(isinstance(x, smc.Reading) for x in items) == len(valid)
+
+
+@SETTINGS
+@given(dlms_dates())
+def test_dlms_date_strings_round_trip(text):
+    from smartmeter_codecs.chain2 import DlmsDateTime
+    parsed = DlmsDateTime.parse(text)
+    assert str(parsed) == text
+    assert DlmsDateTime.parse(str(parsed)) == parsed
+    when = parsed.to_datetime()
+    if when is not None:
+        assert (when.year, when.month, when.day) == (parsed.year, parsed.month, parsed.day)
+
+
+@SETTINGS
+@given(whole_seconds)
+def test_gateway_ts_round_trip(when):
+    assert gateway_json.parse_ts(gateway_json.format_ts(when)) == when
