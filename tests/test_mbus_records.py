@@ -282,3 +282,14 @@ def test_encode_bcd_limits() -> None:
     assert encode_bcd(-123, 2) == bytes.fromhex("23F1")
     with pytest.raises(ValueError):
         encode_bcd(10**8, 4)
+
+
+def test_stream_skips_real_dlms_segments_silently() -> None:
+    import json
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "mbus" / "link_frames.json"
+    for entry in json.loads(path.read_text())["entries"]:
+        data = bytes.fromhex(entry["hex"])
+        stream = CODEC.stream()
+        items = [i for k in range(0, len(data), 50) for i in stream.feed(data[k:k + 50])]
+        assert items == [], entry["id"]  # 16-bit Sagemcom segments included: no garbage errors

@@ -176,7 +176,7 @@ def telegrams_to_reading(telegrams: list[Telegram], fmt: str) -> Reading:
     if address is not None and address.medium == 0x02:
         fields = _electricity_fields(records)
     model = None
-    if address is not None:
+    if address is not None and address.manufacturer:
         model = f"{address.manufacturer} v{address.version} ({_vif.MEDIUM.get(address.medium, 'unknown medium')})"
     # mode 5 (AES-CBC) has no authentication tag: decrypted data are not authenticated
     authenticated = False if any(t.decrypted for t in telegrams) else None
