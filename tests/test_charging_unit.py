@@ -364,3 +364,17 @@ def test_naive_timestamp_without_now_uses_the_system_clock():
                         ).reasons[0] == "stale"
     aware = Reading(format="t", timestamp=dt.datetime.now(UTC), active_power_import=0.0)
     assert charge_limit(aware, Site(country="NO"), Charger()).current_a == 16
+
+
+def test_numeric_clocks():
+    t = [NOW.timestamp()]
+    ctl = ChargeController(Site(country="DE"), Charger(phases=1), clock=lambda: t[0], mode="pv")
+    assert ctl.update(reading(active_power_export=3000)).reasons[0] == "enable_delay"
+    t[0] += 60
+    assert ctl.update(reading(timestamp=NOW + dt.timedelta(seconds=60), active_power_export=3000)).current_a == 6
+    assert ctl.update(reading(active_power_export=3000), now=NOW).current_a > 0
+    wd = LpcWatchdog(lambda: t[0])
+    t[0] += 121
+    assert wd.state == "failsafe"
+    with pytest.raises(TypeError):
+        ChargeController(Site(), Charger(), clock=lambda: "noon").update(reading())  # type: ignore[arg-type,return-value]

@@ -27,7 +27,7 @@ __all__ = ["ChargeController", "Mode"]
 
 R = ReasonCode
 _EPS = 1e-9
-Clock = Callable[[], _dt.datetime]
+Clock = Callable[[], "_dt.datetime | float"]
 
 
 class Mode(enum.StrEnum):
@@ -39,6 +39,15 @@ class Mode(enum.StrEnum):
     PV = "pv"        # only with PV surplus (enable / disable thresholds and delays)
 
 
+def _as_datetime(t: _dt.datetime | float) -> _dt.datetime:
+    """Clock values: aware datetimes as they are, numbers as POSIX seconds."""
+    if isinstance(t, _dt.datetime):
+        return t
+    if isinstance(t, (int, float)) and not isinstance(t, bool):
+        return _dt.datetime.fromtimestamp(t, _dt.UTC)
+    raise TypeError(f"a clock must return a datetime or POSIX seconds, got {type(t).__name__}")
+
+
 def _utcnow() -> _dt.datetime:
     return _dt.datetime.now(_dt.UTC)
 
@@ -48,7 +57,8 @@ class ChargeController:
 
     Args:
         site, charger: as for :func:`charge_limit`.
-        clock: returns the current time (aware datetime); inject a fake clock in tests.
+        clock: returns the current time (aware datetime, or POSIX seconds); inject a fake clock in
+            tests.
         mode: ``"pv"``, ``"minpv"``, ``"now"`` or ``"off"`` (settable later via ``.mode``).
         max_age_s: staleness limit passed to :func:`charge_limit`.
         enable_threshold_w: PV start: 0 means "when the surplus carries the minimum current";
@@ -159,9 +169,13 @@ class ChargeController:
     # -- the update ----------------------------------------------------------------------------
     def update(self, reading: Reading, ev_currents_a: Sequence[float] = (0.0, 0.0, 0.0), *,
                dimming: Dimming | None = None, capacity: CapacityState | None = None,
-               limit_w: float | None = None, ev_power_w: float | None = None) -> ChargeLimit:
-        """One control cycle: returns the setpoint (current, phases) with its reasons."""
-        now = self._clock()
+               limit_w: float | None = None, ev_power_w: float | None = None,
+               now: _dt.datetime | float | None = None) -> ChargeLimit:
+        """One control cycle: returns the setpoint (current, phases) with its reasons.
+
+        ``now`` overrides the clock for this call (a datetime, or POSIX seconds).
+        """
+        now = _as_datetime(self._clock() if now is None else now)
         site, charger = self.site, self.charger
         ev = tuple(abs(float(x)) for x in ev_currents_a)
         kw = {"now": now, "max_age_s": self.max_age_s, "dimming": dimming, "capacity": capacity,

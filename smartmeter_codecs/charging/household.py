@@ -11,7 +11,9 @@ Rules (research/calc.md §3.2, §3.4, §5 step 2):
   measured voltage (nominal when absent or implausible). Exported power uses PF 1, which gives the
   smallest export current: the conservative side.
 * IT (3x230 V) three-wire meters do not report L2: Kirchhoff bounds ``|I2| <= |I1| + |I3|``; the
-  upper bound is used. A phase that cannot be bounded is ``None``: nothing may be drawn on it.
+  upper bound is used. Line currents on IT networks are magnitudes (no export credit: a 3-wire
+  meter's per-element powers do not sign a line). A phase that cannot be bounded is ``None``:
+  nothing may be drawn on it.
 * A single-phase site may fall back to the total power.
 * Household = grid - the charger's own currents (``ev_currents_a``, per grid phase L1..L3).
 """
@@ -124,8 +126,13 @@ def measure(reading: Reading, site: Site, ev_currents_a: Sequence[float] = (0.0,
             p = total  # a single-phase site: the total power signs L1
         if cur is not None:
             mag = float(cur)
-            # meter-signed negative currents stay; magnitudes take the sign of the phase power
-            grid[i] = mag if mag < 0 or p is None or p >= 0 else -mag
+            if it:
+                # 3-wire (Aron) meters: per-element powers do not sign a line current, and the
+                # Kirchhoff bound works on magnitudes: no export credit on IT networks
+                grid[i] = abs(mag)
+            else:
+                # meter-signed negative currents stay; magnitudes take the sign of the phase power
+                grid[i] = mag if mag < 0 or p is None or p >= 0 else -mag
             src[i] = "current"
         elif p is not None and not it:
             grid[i], src[i] = _to_current(p, _voltage(volts[i], site), pf), "power"

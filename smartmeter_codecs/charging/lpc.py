@@ -25,7 +25,16 @@ from .site import Dimming
 
 __all__ = ["LpcState", "LpcWatchdog"]
 
-Clock = Callable[[], _dt.datetime]
+Clock = Callable[[], "_dt.datetime | float"]
+
+
+def _now(clock: Clock) -> _dt.datetime:
+    t = clock()
+    if isinstance(t, _dt.datetime):
+        return t
+    if isinstance(t, (int, float)) and not isinstance(t, bool):
+        return _dt.datetime.fromtimestamp(t, _dt.UTC)
+    raise TypeError(f"a clock must return a datetime or POSIX seconds, got {type(t).__name__}")
 
 
 class LpcState(enum.StrEnum):
@@ -47,7 +56,7 @@ class LpcWatchdog:
         self.heartbeat_timeout_s = heartbeat_timeout_s
         self.recovery_s = recovery_s
         self.mode = mode
-        now = clock()
+        now = _now(clock)
         self._last_hb = now
         self._limit: float | None = None
         self._limit_at: _dt.datetime | None = None
@@ -58,7 +67,7 @@ class LpcWatchdog:
 
     def heartbeat(self) -> None:
         """A heartbeat from the energy guard arrived now."""
-        self._last_hb = self._clock()
+        self._last_hb = _now(self._clock)
         self._update()
 
     def set_limit(self, limit_w: float | None) -> None:
@@ -66,7 +75,7 @@ class LpcWatchdog:
         if limit_w is not None and limit_w < 0:
             raise ValueError(f"an LPC limit must be >= 0 W [LPC-001], got {limit_w!r}")
         self._limit = limit_w
-        self._limit_at = self._clock()
+        self._limit_at = _now(self._clock)
         self._update()
 
     @property
@@ -89,7 +98,7 @@ class LpcWatchdog:
         return None if w is None else Dimming(mode=self.mode, limit_w=w)
 
     def _update(self) -> None:
-        now = self._clock()
+        now = _now(self._clock)
         hb_lost = (now - self._last_hb).total_seconds() > self.heartbeat_timeout_s
         controlled = LpcState.LIMITED if self._limit is not None else LpcState.UNLIMITED
         if self._state is LpcState.FAILSAFE:
