@@ -41,8 +41,8 @@ CI_NONE = 0x78
 CI_SHORT = 0x7A
 DLMS_CIS = range(0x00, 0x20)
 #: security modes that encrypt (EN 13757-7:2018 Table 19): 2/3 DES, 5 AES-CBC, 7 AES-CBC (KDF),
-#: 8 AES-CTR, 9 AES-GCM, 10 AES-CCM, 13 TLS
-ENCRYPTION_MODES = {2, 3, 5, 7, 8, 9, 10, 13}  # EN 13757-3:2018 Table 2: reserved for DLMS-based applications
+#: 8 AES-CTR, 9 AES-GCM, 10 AES-CCM. Manufacturer-specific/reserved values are not acted on.
+ENCRYPTION_MODES = {2, 3, 5, 7, 8, 9, 10}  # EN 13757-3:2018 Table 2: reserved for DLMS-based applications
 
 
 _UNPARSED = _vif.VifInfo("unparsed_tail", "Unencrypted bytes after the encrypted blocks that form no record",

@@ -263,11 +263,12 @@ class Combinable:
 
 
 _COMBINABLE_ROWS: tuple[tuple[int, int, str, str], ...] = (
-    (0x00, 0x0F, "error_code", "Reserved for object actions / error codes"),
-    (0x10, 0x12, "reserved", "Reserved"),
+    (0x00, 0x11, "reserved", "Reserved (object actions, master to slave)"),
+    (0x12, 0x12, "average", "Average value"),
     (0x13, 0x13, "inverse_compact_profile", "Inverse compact profile"),
-    (0x14, 0x1C, "reserved", "Reserved"),
-    (0x1D, 0x1D, "reserved", "Reserved"),
+    (0x14, 0x14, "relative_deviation", "Relative deviation"),
+    (0x15, 0x1C, "record_error", "Record error code (meter to controller)"),
+    (0x1D, 0x1D, "standard_conformant", "Standard conformant data content"),
     (0x1E, 0x1E, "compact_profile_with_register", "Compact profile with register numbers"),
     (0x1F, 0x1F, "compact_profile", "Compact profile"),
     (0x20, 0x20, "per_second", "per second"),
