@@ -6,6 +6,7 @@ one line here and nothing leaks between sub-packages.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -85,6 +86,7 @@ def get_codec(name: str) -> Codec:
     return codec
 
 
+@functools.cache  # imports are cached by Python anyway; this skips the lookup on the hot path
 def _load(module: str, attr: str) -> Codec | None:
     try:
         mod = importlib.import_module(module)
@@ -98,9 +100,14 @@ def _load(module: str, attr: str) -> Codec | None:
 
 
 def available_codecs() -> list[Codec]:
+    return list(_available())
+
+
+@functools.cache
+def _available() -> tuple[Codec, ...]:
     out = []
     for name, (module, attr, _) in FORMATS.items():
         codec = _load(module, attr)
         if codec is not None:
             out.append(codec)
-    return out
+    return tuple(out)

@@ -1,8 +1,9 @@
 """OBIS codes (IEC 62056-61): the six-group identifiers A-B:C.D.E*F of COSEM objects."""
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["ObisCode"]
 
@@ -15,22 +16,29 @@ _DOTTED5 = re.compile(r"^\s*(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}
 _HEX = re.compile(r"^\s*([0-9a-fA-F]{12})\s*$")
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class ObisCode:
-    """An OBIS code. ``str()`` gives the canonical ``"A-B:C.D.E.F"`` form used as register key."""
-
+class _ObisGroups(NamedTuple):
     a: int
     b: int
     c: int
     d: int
     e: int
-    f: int = 255
+    f: int
 
-    def __post_init__(self) -> None:
-        for name in ("a", "b", "c", "d", "e", "f"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or not 0 <= v <= 255:
-                raise ValueError(f"OBIS group {name.upper()} must be an int 0..255, got {v!r}")
+
+class ObisCode(_ObisGroups):
+    """An OBIS code A-B:C.D.E.F, immutable and hashable (a tuple of six ints 0..255).
+
+    ``str()`` gives the canonical ``"A-B:C.D.E.F"`` form used as register key. Being a tuple
+    keeps hashing and comparison in C: every push looks dozens of codes up.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, a: int, b: int, c: int, d: int, e: int, f: int = 255) -> "ObisCode":
+        for name, v in zip("ABCDEF", (a, b, c, d, e, f)):
+            if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 255:
+                raise ValueError(f"OBIS group {name} must be an int 0..255, got {v!r}")
+        return super().__new__(cls, a, b, c, d, e, f)
 
     @classmethod
     def parse(cls, text: str | bytes | "ObisCode") -> "ObisCode":
@@ -67,13 +75,18 @@ class ObisCode:
     @classmethod
     def from_bytes(cls, raw: bytes) -> "ObisCode":
         """The 6-byte octet-string form used on the wire."""
+        if cls is ObisCode and len(raw) == 6:
+            return _from_wire(bytes(raw))
         return cls.parse(bytes(raw))
 
     def to_bytes(self) -> bytes:
         return bytes((self.a, self.b, self.c, self.d, self.e, self.f))
 
     def __str__(self) -> str:
-        return f"{self.a}-{self.b}:{self.c}.{self.d}.{self.e}.{self.f}"
+        return _text(self)
+
+    def __repr__(self) -> str:
+        return f"ObisCode('{_text(self)}')"
 
     @property
     def dotted(self) -> str:
@@ -83,3 +96,21 @@ class ObisCode:
     def with_b(self, b: int) -> "ObisCode":
         """The same code on another channel (group B); Kamstrup sends B=1 where others send 0."""
         return ObisCode(self.a, b, self.c, self.d, self.e, self.f)
+
+
+@functools.lru_cache(maxsize=4096)
+def _from_wire(raw: bytes) -> ObisCode:
+    # Codes repeat in every push (a few dozen per meter): decoding a frame should not
+    # re-validate the same six bytes each time. ObisCode is immutable, so sharing is safe.
+    return ObisCode(*raw)
+
+
+@functools.lru_cache(maxsize=1024)
+def parse_cached(text: str) -> ObisCode:
+    """:meth:`ObisCode.parse` for the constant codes tables name (memoised)."""
+    return ObisCode.parse(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _text(code: tuple[int, ...]) -> str:
+    return f"{code[0]}-{code[1]}:{code[2]}.{code[3]}.{code[4]}.{code[5]}"

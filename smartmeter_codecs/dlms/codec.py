@@ -110,6 +110,8 @@ class _Pipeline:
             raise err.shifted(0, "offset within the reassembled APDU")
 
     def _apdu(self, apdu: bytes, base: int, contiguous: bool, ctx: _Context) -> list[Reading]:
+        if not apdu:
+            raise IncompleteError("apdu", 0, "empty APDU (a block transfer or ciphered APDU carried no data)")
         tag = apdu[0]
         if tag == TAG_GBT:
             block = parse_block(apdu)

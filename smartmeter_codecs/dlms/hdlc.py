@@ -17,6 +17,7 @@ self-delimiting and the benchmark (docs/benchmarks.md) needs the hot path cheap.
 """
 from __future__ import annotations
 
+import binascii
 import logging
 from dataclasses import dataclass
 
@@ -31,23 +32,19 @@ FLAG = 0x7E
 LAYER = "hdlc"
 MAX_FRAME = 2047 + 2  # 11-bit length + both flags
 
-_CRC_TABLE = []
-for _n in range(256):
-    _c = _n
-    for _ in range(8):
-        _c = (_c >> 1) ^ 0x8408 if _c & 1 else _c >> 1
-    _CRC_TABLE.append(_c)
-_CRC = tuple(_CRC_TABLE)
-del _CRC_TABLE, _n, _c
+# CRC-16/X.25 is the bit-reflected form of CRC-16/CCITT (poly 0x1021, init 0xFFFF, refin and
+# refout, xorout 0xFFFF). binascii.crc_hqx computes the unreflected CCITT CRC in C, so:
+# X.25(data) = reverse16(crc_hqx(reverse_bits_of_each_byte(data), 0xFFFF)) ^ 0xFFFF.
+# 30x faster than a Python table loop on a 300-byte frame (see docs/benchmarks.md).
+_REVERSE_BITS = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
 
 
-def crc16_x25(data: bytes | memoryview, start: int = 0, end: int | None = None) -> int:
+def crc16_x25(data: bytes | bytearray | memoryview, start: int = 0, end: int | None = None) -> int:
     """CRC-16/X.25 of ``data[start:end]`` (the HDLC HCS/FCS)."""
-    crc = 0xFFFF
-    table = _CRC
-    for b in data[start:end] if (start or end is not None) else data:
-        crc = (crc >> 8) ^ table[(crc ^ b) & 0xFF]
-    return crc ^ 0xFFFF
+    chunk = bytes(data[start:end]) if (start or end is not None) else bytes(data)
+    c = binascii.crc_hqx(chunk.translate(_REVERSE_BITS), 0xFFFF)
+    rev = int(f"{c:016b}"[::-1], 2)
+    return rev ^ 0xFFFF
 
 
 @dataclass(frozen=True, slots=True)

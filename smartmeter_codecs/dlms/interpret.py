@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from ..model import Register
-from ..obis import ObisCode
+from ..obis import ObisCode, parse_cached
 from .axdr import BitString, Data
 from .cosem_time import CosemDate, CosemDateTime, CosemTime, parse_datetime
 from .obis_map import CLOCK_CODES, METER_ID_CODES, METER_MODEL_CODES, describe, reading_field, unit_for
@@ -66,12 +66,19 @@ def _is_scaler_unit(d: Data) -> bool:
     return d.tag == 2 and len(v) == 2 and v[0].tag == 15 and v[1].tag == 22
 
 
-def _leaves(d: Data) -> Iterator[Data]:
+def _leaves(d: Data, out: list[Data] | None = None) -> list[Data]:
+    """Leaf values in order; scaler-unit structures count as one leaf."""
+    if out is None:
+        out = []
     if d.tag in (1, 2, 19) and not _is_scaler_unit(d):
         for c in d.value:
-            yield from _leaves(c)
+            if c.tag in (1, 2, 19):
+                _leaves(c, out)
+            else:
+                out.append(c)
     else:
-        yield d
+        out.append(d)
+    return out
 
 
 def _push_object_list(body: Data) -> list[tuple[int, ObisCode, int]] | None:
@@ -91,9 +98,9 @@ def _push_object_list(body: Data) -> list[tuple[int, ObisCode, int]] | None:
     return out
 
 
-def _strings(body: Data, limit: int = 6) -> list[str]:
+def _strings(leaves: list[Data], limit: int = 6) -> list[str]:
     out = []
-    for leaf in _leaves(body):
+    for leaf in leaves:
         if leaf.tag in (9, 10, 12) and leaf.value:
             raw = leaf.value.encode("latin-1") if isinstance(leaf.value, str) else leaf.value
             if all(0x20 <= b < 0x7F for b in raw):
@@ -106,8 +113,9 @@ def _strings(body: Data, limit: int = 6) -> list[str]:
 def interpret_body(body: Data, *, profile: Profile | None = None, system_title: bytes | None = None) -> Interpretation:
     """Registers of a notification body, with the profile that was applied."""
     pol = _push_object_list(body)
+    leaves = _leaves(body)
     if profile is None:
-        profile = detect_profile(_strings(body), system_title)
+        profile = detect_profile(_strings(leaves), system_title)
         if pol is not None and profile is GENERIC:
             # Push-object-list pushes whose registers come without their scaler-unit are
             # Landis+Gyr's (CH, VSE 2026); no other maker in the corpus sends them unscaled.
@@ -126,7 +134,6 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
             su = su_by_obis.get(obis) if attr == 2 else None
             items.append(_Item(obis, value, su[0] if su else None, su[1] if su else None, attr, cls, i))
     else:
-        leaves = list(_leaves(body))
         push_head = bool(leaves) and _plausible_obis(leaves[0]) and leaves[0].value[2:4] == b"\x19\x09"
         keyed = any(_plausible_obis(x) for x in leaves[1 if push_head else 0:-1])
         layout_key = f"push-setup:{len(body.value)}" if push_head and body.tag == 2 else None
@@ -136,7 +143,7 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
             layout = profile.layouts[layout_key]
             for i, value in enumerate(body.value):
                 code = layout[i] if i < len(layout) else None
-                items.append(_Item(ObisCode.parse(code) if code else None, value, None, None, None, None, i))
+                items.append(_Item(parse_cached(code) if code else None, value, None, None, None, None, i))
         elif keyed:
             shape = "obis"
             i, n = 0, len(leaves)
@@ -168,7 +175,7 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
             shape = "positional" if layout else "raw"
             for i, value in enumerate(values):
                 code = layout[i] if layout else None
-                obis = ObisCode.parse(code) if code else None
+                obis = parse_cached(code) if code else None
                 su = (value.value[0].value, value.value[1].value) if _is_scaler_unit(value) else (None, None)
                 items.append(_Item(obis, value, su[0], su[1], None, None, i))
     regs = tuple(_register(it, profile) for it in items)
@@ -286,17 +293,17 @@ def registers_to_fields(regs: tuple[Register, ...]) -> dict[str, Any]:
         if f and f not in fields and isinstance(r.value, (int, float)) and not isinstance(r.value, bool):
             fields[f] = float(r.value)
     for code in METER_ID_CODES:
-        r = by_obis.get(ObisCode.parse(code))
+        r = by_obis.get(parse_cached(code))
         if r is not None and r.value not in (None, ""):
             fields["meter_id"] = _text(r.value)
             break
     for code in METER_MODEL_CODES:
-        r = by_obis.get(ObisCode.parse(code))
+        r = by_obis.get(parse_cached(code))
         if r is not None and r.value not in (None, ""):
             fields["meter_model"] = _text(r.value)
             break
     for code in CLOCK_CODES:
-        r = by_obis.get(ObisCode.parse(code))
+        r = by_obis.get(parse_cached(code))
         if r is not None and isinstance(r.value, _dt.datetime):
             fields["clock"] = r.value
             break

@@ -6,6 +6,8 @@ Reading). E=0 is the total, E=1..n tariff registers.
 """
 from __future__ import annotations
 
+import functools
+
 from ..obis import ObisCode
 
 __all__ = ["unit_for", "reading_field", "describe", "METER_ID_CODES", "METER_MODEL_CODES", "CLOCK_CODES"]
@@ -45,6 +47,7 @@ METER_MODEL_CODES = ("0-0:96.1.7.255", "1-1:96.1.1.255", "1-0:96.1.1.255")
 CLOCK_CODES = ("0-0:1.0.0.255", "0-1:1.0.0.255", "1-0:1.0.0.255", "1-1:1.0.0.255")
 
 
+@functools.lru_cache(maxsize=2048)
 def unit_for(obis: ObisCode) -> str | None:
     """The SI unit an electricity register with this code is counted in (scaler aside)."""
     if obis.a != 1:
@@ -75,6 +78,7 @@ _ENERGY_FIELDS = {1: "active_energy_import", 2: "active_energy_export", 3: "reac
                   4: "reactive_energy_export"}
 
 
+@functools.lru_cache(maxsize=2048)
 def reading_field(obis: ObisCode) -> str | None:
     """The Reading field an OBIS code fills (instantaneous values and total energies only)."""
     if obis.a != 1 or obis.e != 0:
@@ -86,6 +90,7 @@ def reading_field(obis: ObisCode) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=2048)
 def describe(obis: ObisCode) -> str | None:
     """A short human description of a code."""
     if obis.a == 0 or (obis.a == 1 and obis.c == 0) or obis.c == 96:
