@@ -371,10 +371,10 @@ def _revision() -> str:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
                               text=True, check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "smartmeter_codecs"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
+                               capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return f"; smartmeter-codecs from {root} (not a git checkout)"
-    if not dirty:
+    if not dirty.strip():
         return f"; smartmeter-codecs at {head}"
     files = [line[3:].removeprefix("smartmeter_codecs/") for line in dirty.splitlines()]
     return f"; smartmeter-codecs at {head} + uncommitted changes in " + ", ".join(files)
