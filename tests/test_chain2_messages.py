@@ -416,3 +416,10 @@ def test_empty_array_is_no_reading_and_blank_input_is_an_error():
         smc.decode(b"[ ]", format="chain2")
     with pytest.raises(smc.DecodeError):
         smc.decode_all(b"  \n", format="chain2")
+
+
+def test_type_codes_are_case_insensitive():
+    r = smc.decode(env("cf1", {"InstantPower": 640, "TariffCode": 3}), format="chain2")
+    assert (r.active_power_import, r.tariff) == (640.0, "F3")
+    assert r.register("chain2:Type").value == "cf1"  # kept as sent
+    assert isinstance(gateway_json.parse(env("cf1", {}))[0].message, CF1)

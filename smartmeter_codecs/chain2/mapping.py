@@ -29,8 +29,8 @@ from ..model import Reading, Register
 from .datestring import DlmsDateTime
 from .gateway_json import Chain2Data, format_ts
 from .messages import (
-    DATE, MESSAGE_TYPES, POSIX, TEXT, FIELD_INDEX, FieldSpec, GenericMessage, format_value,
-    message_from_payload, parse_value,
+    DATE, POSIX, TEXT, FIELD_INDEX, FieldSpec, GenericMessage, format_value,
+    catalogue_class, message_from_payload, parse_value,
 )
 
 __all__ = ["FORMAT", "KEY_PREFIX", "READING_FIELDS", "TIMESTAMP_KEYS", "METER_ROLES", "register_key",
@@ -109,7 +109,7 @@ def to_reading(doc: Chain2Data) -> Reading:
     if doc.meter is not None:
         regs.append(Register(register_key("Meter"), doc.meter, None, None,
                              f"meter role: {METER_ROLES.get(doc.meter, 'unknown role')}", {}))
-    cls = MESSAGE_TYPES.get(type_code)
+    cls = catalogue_class(type_code)
     regs.append(Register(register_key("Type"), type_code, None, None,
                          cls.DESCRIPTION if cls else GenericMessage.DESCRIPTION, {}))
     for key, value in doc.extra:
@@ -181,7 +181,7 @@ def from_reading(reading: Reading) -> Chain2Data:
         type_code = next((t for t, carried in candidates if set_fields <= carried), "")
         if not type_code:
             raise ValueError(f"no Chain 2 message carries all of {sorted(set_fields)}")
-    cls = MESSAGE_TYPES.get(type_code)
+    cls = catalogue_class(type_code)
     known = {s.key for s in cls.FIELDS} if cls else set()
 
     payload: dict[str, Any] = {}

@@ -34,7 +34,7 @@ from .datestring import DlmsDateTime
 __all__ = [
     "FieldSpec", "Message", "CF1", "CF5", "CF9", "CF10", "CF20", "CF21", "CF22", "CF23", "CF51",
     "GenericMessage", "Chain2Info", "Chain2State", "MESSAGE_TYPES", "FIELD_INDEX",
-    "message_from_payload", "parse_value", "format_value",
+    "message_from_payload", "catalogue_class", "parse_value", "format_value",
 ]
 
 # Field kinds: how a JSON value is read and written back.
@@ -611,9 +611,14 @@ for _cls in (*MESSAGE_TYPES.values(), Chain2Info):
 del _cls, _spec
 
 
+def catalogue_class(type_code: str) -> type[Message] | None:
+    """The class for a ``Type`` code (case-insensitive: ``"cf1"`` as in ``/getcf.json?type=cf1``)."""
+    return MESSAGE_TYPES.get(type_code) or MESSAGE_TYPES.get(type_code.strip().upper())
+
+
 def message_from_payload(type_code: str, payload: Mapping[str, Any]) -> Message:
     """The catalogue class for ``type_code`` built from ``payload`` (GenericMessage if unknown)."""
-    cls = MESSAGE_TYPES.get(type_code)
+    cls = catalogue_class(type_code)
     if cls is None:
         return GenericMessage.from_payload(payload, type_code)
     return cls.from_payload(payload)
