@@ -169,8 +169,13 @@ class WMBusCodec:
 
     def sniff(self, data: bytes) -> int:
         """Low confidence only: wM-Bus frames have no start byte (pass format="wmbus")."""
-        if len(data) < 12 or data[0] in (0x68, 0x10, 0xE5):
+        if len(data) < 12:
             return 0
+        try:
+            _link.parse_frame(data)
+            return 0  # a valid wired frame
+        except DecodeError:
+            pass
         try:
             frame = _wireless.parse_wireless(data)
         except DecodeError:

@@ -343,7 +343,7 @@ def _parse_vib(buf: bytes, pos: int, base: int, msb_first: bool) -> tuple[_VibRe
                 res.info, res.table = VifInfo("reserved", f"Reserved VIF EF {c:02X}", None, 0, 1, "reserved"), "EF"
             continue
         first_vife = False
-        if mfr or code == 0x7F and res.plain_text is None:
+        if mfr or (code == 0x7F and res.plain_text is None):
             res.manufacturer_vifes.append(vife)
             continue
         if in_combinable_ext:
@@ -487,7 +487,7 @@ def _decode_value(start: int, end: int, vif_end: int, dif: int, difes: tuple[int
             unit = None if isinstance(raw, bytes) else unit
             if isinstance(raw, int) and numeric:
                 value = _scale(raw, info, combinables)
-    elif is_date and dtype in ("int", "bcd") and len(data) in (2, 3, 4, 6):
+    elif is_date and dtype == "int" and len(data) in (2, 3, 4, 6):  # types G, J, F, I (Annex A)
         raw, ok, _flags = decode_date(ordered)
         value, unit, invalid = raw, None, not ok
     elif dtype == "real":
@@ -506,8 +506,6 @@ def _decode_value(start: int, end: int, vif_end: int, dif: int, difes: tuple[int
         signed = info.kind == "number" or info.key == "manufacturer_specific"
         raw = _int(ordered, signed)
         value = _scale(raw, info, combinables) if numeric else raw
-    if not numeric and dtype not in ("lvar",) and not is_date:
-        unit = None if info.kind != "number" else unit
     if info.kind in ("id", "bits", "reserved") or info.key == "manufacturer_specific":
         unit = None
     for c in combinables:
