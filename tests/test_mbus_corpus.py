@@ -383,3 +383,14 @@ def test_typed_errors_only() -> None:
             smc.decode_all(e["hex"], format=_fmt(e))
         except DecodeError:
             pass
+
+
+def test_electricity_registers_carry_obis() -> None:
+    e = next(x for x in ENTRIES if x["id"] == "wmbusmeters:amiplus/MyElectricity6#1")
+    r = smc.decode(e["hex"], format="wmbus")
+    assert r.register("1-0:1.8.1").value == 35007          # energy, tariff 1
+    assert r.register("1-0:2.7.0").value == 0              # power with VIFE 3C (export)
+    assert r.register("1-0:32.7.0").value == 242           # voltage at phase L1
+    assert r.register("1-0:1.8.1").key == "mbus:energy:tariff1"
+    heat = next(x for x in ENTRIES if x["id"] == "libmbus:test-frames/kamstrup_multical_601")
+    assert all(reg.obis is None for reg in smc.decode(heat["hex"], format="mbus").registers)

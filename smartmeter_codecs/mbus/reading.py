@@ -25,6 +25,7 @@ from typing import Any, Iterable
 
 from ..errors import DecodeError
 from ..model import Reading, Register
+from ..obis import ObisCode
 from . import link as _link
 from . import vif as _vif
 from .application import Telegram, manufacturer_id
@@ -145,8 +146,37 @@ def _timestamp(records: Iterable[DataRecord]) -> _dt.datetime | None:
     return None
 
 
+# (VIF quantity, direction, phase) -> OBIS C, D (IEC 62056-61 electricity codes), for the
+# current-value records of electricity meters; the tariff becomes E (0 = total).
+_OBIS_CD: dict[tuple[str, str, int | None], tuple[int, int]] = {
+    ("energy", "import", None): (1, 8), ("energy", "export", None): (2, 8),
+    ("reactive_energy", "import", None): (3, 8), ("reactive_energy", "export", None): (4, 8),
+    ("power", "import", None): (1, 7), ("power", "export", None): (2, 7),
+    ("power", "import", 1): (21, 7), ("power", "import", 2): (41, 7), ("power", "import", 3): (61, 7),
+    ("power", "export", 1): (22, 7), ("power", "export", 2): (42, 7), ("power", "export", 3): (62, 7),
+    ("reactive_power", "import", None): (3, 7), ("reactive_power", "export", None): (4, 7),
+    ("voltage", "import", 1): (32, 7), ("voltage", "import", 2): (52, 7), ("voltage", "import", 3): (72, 7),
+    ("current", "import", 1): (31, 7), ("current", "import", 2): (51, 7), ("current", "import", 3): (71, 7),
+    ("current", "import", 4): (91, 7), ("frequency", "import", None): (14, 7),
+}
+
+
+def _obis_for(rec: DataRecord) -> ObisCode | None:
+    """The OBIS code an electricity meter's current-value record corresponds to, if any."""
+    if not _is_current(rec):
+        return None
+    cd = _OBIS_CD.get((rec.info.key, "export" if rec.direction == "export" else "import", rec.phase))
+    if cd is None or (rec.tariff and cd[1] != 8) or rec.tariff > 63:
+        return None
+    return ObisCode(1, 0, cd[0], cd[1], rec.tariff, 255)
+
+
 def telegrams_to_reading(telegrams: list[Telegram], fmt: str) -> Reading:
-    """One Reading from the telegrams of a (multi-telegram) sequence."""
+    """One Reading from the telegrams of a (multi-telegram) sequence.
+
+    For electricity meters, registers of current values also carry the matching OBIS code
+    (``reading.register("1-0:1.8.0")`` works as for DLMS meters); their key stays ``mbus:...``.
+    """
     first = telegrams[0]
     registers: list[Register] = []
     records: list[DataRecord] = []
@@ -162,10 +192,16 @@ def telegrams_to_reading(telegrams: list[Telegram], fmt: str) -> Reading:
         registers.append(Register("mbus:header.access_no", header.access_no, None, None, "Access number"))
         registers.append(Register("mbus:header.status", header.status, None, None, "Status byte",
                                   _status_flags(header.status or 0)))
+    electricity = address is not None and address.medium == 0x02
     seen: dict[str, int] = {}
+    used_obis: set[ObisCode] = set()
     for i, tg in enumerate(telegrams):
         for rec in tg.records:
             reg = record_register(rec, i)
+            obis = _obis_for(rec) if electricity else None
+            if obis is not None and obis not in used_obis:
+                used_obis.add(obis)
+                reg = Register(reg.key, reg.value, reg.unit, obis, reg.description, reg.extra)
             n = seen.get(reg.key, 0) + 1
             seen[reg.key] = n
             if n > 1:
@@ -173,7 +209,7 @@ def telegrams_to_reading(telegrams: list[Telegram], fmt: str) -> Reading:
             registers.append(reg)
             records.append(rec)
     fields: dict[str, Any] = {}
-    if address is not None and address.medium == 0x02:
+    if electricity:
         fields = _electricity_fields(records)
     model = None
     if address is not None and address.manufacturer:
