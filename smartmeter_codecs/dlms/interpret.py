@@ -98,12 +98,17 @@ def _push_object_list(body: Data) -> list[tuple[int, ObisCode, int]] | None:
     return out
 
 
+def _printable(raw: bytes) -> bool:
+    """Non-empty printable ASCII (C-level checks: this runs for every string of every push)."""
+    return bool(raw) and raw.isascii() and raw.decode("ascii").isprintable()
+
+
 def _strings(leaves: list[Data], limit: int = 6) -> list[str]:
     out = []
     for leaf in leaves:
         if leaf.tag in (9, 10, 12) and leaf.value:
             raw = leaf.value.encode("latin-1") if isinstance(leaf.value, str) else leaf.value
-            if all(0x20 <= b < 0x7F for b in raw):
+            if _printable(raw):
                 out.append(raw.decode("ascii"))
         if len(out) >= limit:
             break
@@ -162,8 +167,8 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
                         items.append(_Item(None, it, None, None, None, None, i))
                     i += 1
             last = items[-1] if items else None
-            if last is not None and last.obis is None and last.value.tag == 9 and last.value.value \
-                    and all(0x20 <= b < 0x7F for b in last.value.value) and last.position == n - 1:
+            if last is not None and last.obis is None and last.value.tag == 9 \
+                    and _printable(last.value.value) and last.position == n - 1:
                 # A bare printable string closing a keyed list is the meter number (Austrian
                 # EVN/Netz NOe lists on Kaifa and Sagemcom; esphome-libs/dlms_parser maps it the same way).
                 items[-1] = _Item(ObisCode(0, 0, 96, 1, 0, 255), last.value, None, None, None, None, last.position)
@@ -218,7 +223,7 @@ def _plain(d: Data, obis: ObisCode | None) -> Any:
             return _dt_value(parse_datetime(v))
         if len(v) == 12 and obis is None and v[0] in (0x07, 0x08) and 1 <= v[2] <= 12 and 1 <= v[3] <= 31:
             return _dt_value(parse_datetime(v))   # an unlabelled date-time (Sagemcom T210-D, Kaifa AT)
-        if v and all(0x20 <= b < 0x7F for b in v):
+        if _printable(v):
             return v.decode("ascii")
         return v
     if d.tag == 25:
