@@ -194,3 +194,18 @@ def test_odd_values_never_raise_and_stay_in_bounds(site, charger, fields):
     if r.current_a and site.fuse_limit_a is not None:
         for line in r.grid_phases:
             assert r.household_a[line - 1] + r.current_a <= site.fuse_limit_a + 1e-6
+
+
+@SETTINGS
+@given(sites(), chargers(), loads(), dimmings, st.one_of(st.none(), st.floats(0.0, 30000.0)))
+def test_charge_limit_stays_within_available_power(site, charger, load, dimming, limit_w):
+    from smartmeter_codecs.charging import available_power
+
+    cur, drop = load
+    reading = _reading(cur, drop, site)
+    r = charge_limit(reading, site, charger, now=NOW, dimming=dimming, limit_w=limit_w)
+    head = available_power(reading, site, now=NOW, dimming=dimming, limit_w=limit_w)
+    assert r.power_w <= max(head.power_w, 0.0) + 1e-6
+    if r.current_a:
+        for line in r.grid_phases:
+            assert r.current_a <= head.current_a[line - 1] + 1e-6
