@@ -105,9 +105,22 @@ class _Pipeline:
         try:
             return self._apdu(apdu, base, contiguous, ctx)
         except DecodeError as err:
+            if getattr(err, "_located", False):     # already placed by a nested APDU
+                raise
+            err._located = True  # type: ignore[attr-defined]
             if contiguous:
                 raise err.shifted(base)
             raise err.shifted(0, "offset within the reassembled APDU")
+
+    def _nested(self, inner: bytes, what: str, ctx: _Context) -> list[Reading]:
+        """An APDU that exists only after reassembly or deciphering: offsets are its own."""
+        try:
+            return self._apdu(inner, 0, False, ctx)
+        except DecodeError as err:
+            if not getattr(err, "_located", False):
+                err._located = True  # type: ignore[attr-defined]
+                err.shifted(0, f"offset within the {what}")
+            raise
 
     def _apdu(self, apdu: bytes, base: int, contiguous: bool, ctx: _Context) -> list[Reading]:
         if not apdu:
@@ -122,7 +135,7 @@ class _Pipeline:
                 self._trace("gbt", block, base if contiguous else None)
             if whole is None:
                 return []
-            return self.apdu(whole, 0, False, ctx)
+            return self._nested(whole, "APDU reassembled from block transfer", ctx)
         if tag in security.CIPHERED_TAGS:
             un = security.unwrap(apdu, self.keys, validate=validate_apdu, offset=0)
             if un.consumed != len(apdu):
@@ -132,7 +145,7 @@ class _Pipeline:
             ctx.system_title = un.system_title
             if self._trace:
                 self._trace("security", un, base if contiguous else None)
-            return self.apdu(un.plaintext, 0, False, ctx)
+            return self._nested(un.plaintext, "deciphered APDU", ctx)
         if tag == TAG_DATA_NOTIFICATION:
             dn = _parse_notification(apdu)
             if self._trace:
