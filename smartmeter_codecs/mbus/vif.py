@@ -1,6 +1,7 @@
 """EN 13757-3 value information tables (VIF, VIFE): data, not code paths.
 
-Sources: EN 13757-3:2018 clause 6.4 (Table 10 primary VIF codes, Table 12 first extension
+Sources: EN 13757-3:2018 clause 6.4 (cross-checked against the tables of the exmbus decoder,
+which cites the same edition) (Table 10 primary VIF codes, Table 12 first extension
 table "FB", Table 14 second extension table "FD", Table 15 combinable (orthogonal) VIFE codes,
 Table 16 extension of combinable VIFE codes "7C"). Each range row gives the code range, a
 stable key, a description, the base SI unit and how the last bits scale the raw value.
@@ -100,7 +101,8 @@ PRIMARY: tuple[Row, ...] = (
 FB: tuple[Row, ...] = (
     (0x00, 0x01, "energy", "Energy", "Wh", ("exp", 5), "number"),            # 10^(n-1) MWh
     (0x02, 0x03, "reactive_energy", "Reactive energy", "varh", ("exp", 3), "number"),  # 10^n kvarh
-    (0x04, 0x07, "reserved", "Reserved", None, ("fixed", 0), "reserved"),
+    (0x04, 0x05, "apparent_energy", "Apparent energy", "VAh", ("exp", 3), "number"),  # 10^n kVAh
+    (0x06, 0x07, "reserved", "Reserved", None, ("fixed", 0), "reserved"),
     (0x08, 0x09, "energy_j", "Energy", "J", ("exp", 8), "number"),           # 10^(n-1) GJ
     (0x0A, 0x0B, "reserved", "Reserved", None, ("fixed", 0), "reserved"),
     (0x0C, 0x0F, "energy_cal", "Energy", "MCal", ("exp", -1), "number"),     # 10^(n-1) MCal
@@ -114,18 +116,24 @@ FB: tuple[Row, ...] = (
     (0x21, 0x21, "volume_ft3", "Volume", "ft3", ("fixed", -1), "number"),
     (0x22, 0x27, "reserved", "Reserved", None, ("fixed", 0), "reserved"),
     (0x28, 0x29, "power", "Power", "W", ("exp", 5), "number"),               # 10^(n-1) MW
-    (0x2A, 0x2A, "phase_u_u", "Phase angle U-U", "°", ("fixed", -1), "number"),
-    (0x2B, 0x2B, "phase_u_i", "Phase angle U-I", "°", ("fixed", -1), "number"),
+    (0x2A, 0x2A, "phase_u_u", "Phase angle U-U (volt to volt)", "°", ("fixed", 0), "number"),
+    (0x2B, 0x2B, "phase_u_i", "Phase angle U-I (volt to current)", "°", ("fixed", 0), "number"),
     (0x2C, 0x2F, "frequency", "Frequency", "Hz", ("exp", -3), "number"),
     (0x30, 0x31, "power_j", "Power", "J/h", ("exp", 8), "number"),           # 10^(n-1) GJ/h
     (0x32, 0x33, "reserved", "Reserved", None, ("fixed", 0), "reserved"),
     (0x34, 0x37, "apparent_power", "Apparent power", "VA", ("exp", 0), "number"),  # 10^(nn-3) kVA
     (0x38, 0x57, "reserved", "Reserved", None, ("fixed", 0), "reserved"),
+    # 58-67 and 70-73 (degrees Fahrenheit) were used until EN 13757-3:2004 and are reserved
+    # since; kept with their old meaning for meters of that era
     (0x58, 0x5B, "flow_temperature_f", "Flow temperature", "°F", ("exp", -3), "number"),
     (0x5C, 0x5F, "return_temperature_f", "Return temperature", "°F", ("exp", -3), "number"),
     (0x60, 0x63, "temperature_difference_f", "Temperature difference", "°F", ("exp", -3), "number"),
     (0x64, 0x67, "external_temperature_f", "External temperature", "°F", ("exp", -3), "number"),
-    (0x68, 0x6F, "reserved", "Reserved", None, ("fixed", 0), "reserved"),
+    (0x68, 0x68, "hca_rating_factor_k", "Resulting rating factor K (HCA, raw, x 2^-12)", None, ("fixed", 0),
+     "reserved"),
+    (0x69, 0x69, "hca_rating_factor_kq", "Thermal output rating factor Kq (HCA, raw, x 2^-12 W)", None,
+     ("fixed", 0), "reserved"),
+    (0x6A, 0x6F, "reserved", "Reserved (heat cost allocator factors)", None, ("fixed", 0), "reserved"),
     (0x70, 0x73, "temperature_limit_f", "Cold/warm temperature limit", "°F", ("exp", -3), "number"),
     (0x74, 0x77, "temperature_limit", "Cold/warm temperature limit", "°C", ("exp", -3), "number"),
     (0x78, 0x7F, "max_power_count", "Cumulative count of max power", "W", ("exp", -3), "number"),
@@ -175,7 +183,8 @@ FD: tuple[Row, ...] = (
     (0x38, 0x38, "tariff_period_months", "Period of tariff", "month", ("fixed", 0), "number"),
     (0x39, 0x39, "tariff_period_years", "Period of tariff", "year", ("fixed", 0), "number"),
     (0x3A, 0x3A, "dimensionless", "Dimensionless", None, ("fixed", 0), "number"),
-    (0x3B, 0x3F, "reserved", "Reserved", None, ("fixed", 0), "reserved"),
+    (0x3B, 0x3B, "wmbus_container", "Data container for a wireless M-Bus protocol", None, ("fixed", 0), "id"),
+    (0x3C, 0x3F, "transmission_period", "Period of nominal data transmissions", "s", ("time",), "number"),
     (0x40, 0x4F, "voltage", "Voltage", "V", ("exp", -9), "number"),
     (0x50, 0x5F, "current", "Current", "A", ("exp", -12), "number"),
     (0x60, 0x60, "reset_counter", "Reset counter", None, ("fixed", 0), "number"),
