@@ -378,3 +378,20 @@ def test_numeric_clocks():
     assert wd.state == "failsafe"
     with pytest.raises(TypeError):
         ChargeController(Site(), Charger(), clock=lambda: "noon").update(reading())  # type: ignore[arg-type,return-value]
+
+
+def test_controller_stale_with_failsafe_power_does_not_grid_charge_in_pv_modes():
+    clock = Clock()
+    site = Site(country="DE", failsafe_power_w=7000.0)
+    old = reading(timestamp=NOW - dt.timedelta(seconds=120), active_power_export=5000)
+    for mode, expected in (("pv", 0.0), ("minpv", 6.0), ("now", 10.0)):
+        ctl = ChargeController(site, Charger(), clock=clock, mode=mode, enabled=True, current_a=10.0)
+        r = ctl.update(old, (10.0, 10.0, 10.0))
+        assert r.current_a == expected and r.reasons[0] == "stale", mode
+
+
+def test_controller_without_a_known_offer_uses_the_measured_current():
+    clock = Clock()
+    ctl = ChargeController(Site(country="DE"), Charger(), clock=clock, mode="pv", enabled=True)
+    r = ctl.update(reading(active_power_export=690), (10.0, 10.0, 10.0))
+    assert r.current_a == 11  # min(10 + 2, 10) + 1

@@ -188,6 +188,11 @@ class ChargeController:
             self._reset_timers()
             if self.mode is Mode.OFF:
                 cap = self._result(cap, 0.0, [Reason(R.MODE_OFF, "mode off")], include_cap=False)
+            elif self.mode is not Mode.NOW and cap.current_a > 0:
+                # stale data and a site failsafe power: PV modes do not charge from the grid on it
+                # (pv: 0 A; minpv: the minimum)
+                keep = charger.min_current_a if self.mode is Mode.MINPV else 0.0
+                cap = self._result(cap, min(keep, cap.current_a), [], include_cap=True)
             self._enabled = cap.current_a > 0
             self._current = cap.current_a
             return cap
@@ -220,7 +225,8 @@ class ChargeController:
             if switched:
                 target = max(watts_to_amps(charge_power - site_power, n, site), 0.0)
             else:
-                effective = min(max(ev) + self.under_draw_a, self._current) if charging else 0.0
+                offered = self._current if self._current > 0 else max(ev)  # unknown: what it draws
+                effective = min(max(ev) + self.under_draw_a, offered) if charging else 0.0
                 target = max(effective + watts_to_amps(-site_power, n, site), 0.0)
             desired = self._pv_current(now, target, site_power, n, reasons)
         cap = caps[self._phases]
