@@ -272,7 +272,9 @@ class Combinable:
 
 
 _COMBINABLE_ROWS: tuple[tuple[int, int, str, str], ...] = (
-    (0x00, 0x11, "reserved", "Reserved (object actions, master to slave)"),
+    # E000 xxxx: object actions (master to slave) or record error codes (slave to master, 6.4.8)
+    (0x00, 0x0F, "record_error", "Record error code (slave to master) / object action"),
+    (0x10, 0x11, "reserved", "Reserved"),
     (0x12, 0x12, "average", "Average value"),
     (0x13, 0x13, "inverse_compact_profile", "Inverse compact profile"),
     (0x14, 0x14, "relative_deviation", "Relative deviation"),
