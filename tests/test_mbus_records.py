@@ -293,3 +293,12 @@ def test_stream_skips_real_dlms_segments_silently() -> None:
         stream = CODEC.stream()
         items = [i for k in range(0, len(data), 50) for i in stream.feed(data[k:k + 50])]
         assert items == [], entry["id"]  # 16-bit Sagemcom segments included: no garbage errors
+
+
+def test_mode5_key_by_address() -> None:
+    frame = _encrypted_wireless(KEY, bytes.fromhex("0403D2040000"))
+    address = (0x2C2D).to_bytes(2, "little") + bytes.fromhex("78563412") + bytes((0x01, 0x02))
+    r = smc.decode(frame, format="wmbus", keys={address.hex(): smc.Keys(encryption_key=KEY)})
+    assert r.active_energy_import == 1234
+    with pytest.raises(KeyRequiredError):
+        smc.decode(frame, format="wmbus", keys={"99999999": smc.Keys(encryption_key=KEY)})

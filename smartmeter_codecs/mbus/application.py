@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ApplicationError, DecryptionError, FramingError, KeyRequiredError, UnsupportedError
-from ..keys import Keys
+from ..keys import Keys, resolve_keys
 from . import vif as _vif
 from .fixed import parse_fixed
 from .records import DataRecord, parse_records
@@ -135,16 +135,24 @@ def decrypt_mode5(key: bytes, iv: bytes, data: bytes, offset: int) -> bytes:
 
 
 def _pick_key(keys: Any, address: Address | None) -> bytes | None:
+    """The AES key for a sender.
+
+    ``keys`` is one Keys, or a mapping keyed by the 8-byte wM-Bus address M+A (the OMS analogue
+    of a DLMS system title: bytes or hex text, as :func:`~smartmeter_codecs.keys.resolve_keys`)
+    or by the meter ident as printed (``"12345678"``).
+    """
     if keys is None:
         return None
     if isinstance(keys, Keys):
         return keys.encryption_key
-    if hasattr(keys, "get") and address is not None:
-        for k in (address.ident, address.ident.lower(), address.raw[2:6], address.raw):
-            found = keys.get(k)
-            if found is not None:
-                return found.encryption_key if isinstance(found, Keys) else Keys(encryption_key=found).encryption_key
-    return None
+    if address is None or not hasattr(keys, "get"):
+        return None
+    found = resolve_keys(keys, address.raw) if address.raw else None
+    if found is None:
+        found = keys.get(address.ident) or keys.get(address.ident.lower())
+    if found is None:
+        return None
+    return found.encryption_key if isinstance(found, Keys) else Keys(encryption_key=found).encryption_key
 
 
 def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Address | None = None,
