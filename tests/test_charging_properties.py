@@ -209,3 +209,37 @@ def test_charge_limit_stays_within_available_power(site, charger, load, dimming,
     if r.current_a:
         for line in r.grid_phases:
             assert r.current_a <= head.current_a[line - 1] + 1e-6
+
+
+@SETTINGS
+@given(st.sampled_from(["NO", "BE", "DK"]), st.booleans(), st.floats(-3000.0, 9000.0),
+       st.floats(-2000.0, 6000.0), st.integers(0, 3599), st.floats(0.0, 8000.0),
+       st.lists(st.floats(0.0, 9000.0), max_size=5), st.floats(2000.0, 15000.0))
+def test_capacity_budgets_are_kept(country, switching, house_w, used_wh, second, month_peak, peaks, step_w):
+    from zoneinfo import ZoneInfo
+
+    from smartmeter_codecs.charging import CapacityState
+    from smartmeter_codecs.charging.rules import rules_for
+
+    now = dt.datetime(2024, 3, 14, 18, 0, tzinfo=dt.UTC) + dt.timedelta(seconds=second)
+    site = Site(country=country, capacity_limit_w=step_w if country == "NO" else None)
+    days = {dt.date(2024, 3, d + 1): v for d, v in enumerate(peaks)}
+    state = CapacityState(window_energy_wh=used_wh, daily_peaks_wh=days, month_peak_w=month_peak)
+    reading = Reading(format="t", timestamp=now, active_power_import=max(house_w, 0.0),
+                      active_power_export=max(-house_w, 0.0))
+    r = charge_limit(reading, site, Charger(phase_switching=switching), now=now, capacity=state)
+    if not r.current_a:
+        return
+    rule = rules_for(country).capacity
+    local = now.astimezone(ZoneInfo(site.country_rules.timezone))
+    into = (local.minute * 60 + local.second) % rule.window_s
+    left_h = (rule.window_s - into) / 3600.0
+    projected = used_wh + (house_w + r.power_w) * left_h
+    if country == "DK":
+        budget = 0.0
+    elif country == "BE":
+        budget = max(2500.0, month_peak) * rule.window_s / 3600.0
+    else:
+        others = sorted((v for d, v in days.items() if d != local.date()), reverse=True) + [0.0, 0.0, 0.0]
+        budget = max(3 * step_w - others[0] - others[1], others[2], days.get(local.date(), 0.0))
+    assert projected <= budget + 1e-6
