@@ -394,3 +394,23 @@ def test_electricity_registers_carry_obis() -> None:
     assert r.register("1-0:1.8.1").key == "mbus:energy:tariff1"
     heat = next(x for x in ENTRIES if x["id"] == "libmbus:test-frames/kamstrup_multical_601")
     assert all(reg.obis is None for reg in smc.decode(heat["hex"], format="mbus").registers)
+
+
+@pytest.mark.parametrize("entry_id, fields", [
+    ("wmbusmeters:eltako/Eltako#1", {"current_l1_a": "current_l1", "current_l2_a": "current_l2",
+                                    "current_l3_a": "current_l3", "voltage_l1_n_v": "voltage_l1",
+                                    "voltage_l2_n_v": "voltage_l2", "voltage_l3_n_v": "voltage_l3",
+                                    "power_l1_kw": "active_power_import_l1", "power_l3_kw": "active_power_import_l3",
+                                    "active_power_overall_kw": "active_power_import", "total_kwh": "active_energy_import"}),
+    ("wmbusmeters:iem3000/S2_1#9", {"current_l1_a": "current_l1", "current_l3_a": "current_l3",
+                                   "voltage_l2_n_v": "voltage_l2", "active_consumption_l2_kw": "active_power_import_l2",
+                                   "active_consumption_kw": "active_power_import",
+                                   "total_energy_consumption_kwh": "active_energy_import"}),
+])
+def test_manufacturer_phase_conventions(entry_id: str, fields: dict[str, str]) -> None:
+    """Phases marked with manufacturer VIFEs (FF 0n) fill the typed fields (manufacturers.py)."""
+    e = next(x for x in ENTRIES if x["id"] == entry_id)
+    r = smc.decode(e["hex"], format="mbus")
+    for json_key, field in fields.items():
+        want = e["expected"]["json"][json_key] * (1000 if json_key.endswith(("_kw", "_kwh")) else 1)
+        assert math.isclose(getattr(r, field), want, rel_tol=1e-5, abs_tol=1e-3), (field, getattr(r, field), want)

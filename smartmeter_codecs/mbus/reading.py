@@ -11,6 +11,7 @@ are current values (storage 0, instantaneous function, no manufacturer-specific 
 | the same, only tariffs 1..n present | sum of the tariff registers |
 | power (VIF 28-2F, FB 28-29) | ``active_power_import``/``_export``; per phase with VIFE FC 01-03 |
 | voltage FD 40-4F / current FD 50-5F with FC 01-03 | ``voltage_l1..3``, ``current_l1..3`` |
+| the same with a known manufacturer phase VIFE (``manufacturers.PHASE_CONVENTIONS``) | same fields |
 | reactive energy FB 02-03, reactive power FB 14-17 | ``reactive_energy_import``/``reactive_power_import`` (3C: export) |
 | frequency FB 2C-2F | ``frequency`` |
 
@@ -29,6 +30,7 @@ from ..obis import ObisCode
 from . import link as _link
 from . import vif as _vif
 from .application import Telegram, manufacturer_id
+from .manufacturers import PHASE_CONVENTIONS
 from .records import (
     DataRecord,
     build_dib,
@@ -94,14 +96,35 @@ def record_register(rec: DataRecord, telegram: int = 0) -> Register:
     return Register(":".join(parts), rec.value, rec.unit, None, description, extra)
 
 
-def _is_current(rec: DataRecord) -> bool:
-    return (rec.storage == 0 and rec.subunit == 0 and rec.function == "instantaneous"
-            and not rec.manufacturer_vifes and not rec.invalid and rec.special is None
+_UNUSABLE = (False, None)
+
+
+def _current_phase(rec: DataRecord, manufacturer: str | None) -> tuple[bool, int | None]:
+    """(is a current value usable for typed fields, its phase or None).
+
+    Current values: storage 0, subunit 0, instantaneous, valid number, only neutral or phase
+    combinable VIFEs; a manufacturer VIFE only when :data:`PHASE_CONVENTIONS` knows it.
+    """
+    if not (rec.storage == 0 and rec.subunit == 0 and rec.function == "instantaneous"
+            and not rec.invalid and rec.special is None
             and isinstance(rec.value, (int, float)) and not isinstance(rec.value, bool)
-            and all(c.key in _NEUTRAL_COMBINABLES or c.phase is not None for c in rec.combinables))
+            and all(c.key in _NEUTRAL_COMBINABLES or c.phase is not None for c in rec.combinables)):
+        return _UNUSABLE
+    if not rec.manufacturer_vifes:
+        return True, rec.phase
+    conv = PHASE_CONVENTIONS.get(manufacturer or "")
+    mv = rec.manufacturer_vifes
+    if (conv is None or rec.info.key not in conv.quantities or rec.phase is not None or len(mv) != 2
+            or mv[0] & 0x7F != 0x7F or mv[1] & 0x80 or mv[1] not in conv.phases):
+        return _UNUSABLE
+    return True, conv.phases[mv[1]]
 
 
-def _electricity_fields(records: Iterable[DataRecord]) -> dict[str, Any]:
+def _is_current(rec: DataRecord) -> bool:
+    return _current_phase(rec, None)[0]
+
+
+def _electricity_fields(records: Iterable[DataRecord], manufacturer: str | None = None) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     tariff_sums: dict[str, float] = {}
 
@@ -109,11 +132,11 @@ def _electricity_fields(records: Iterable[DataRecord]) -> dict[str, Any]:
         fields.setdefault(name, value)
 
     for rec in records:
-        if not _is_current(rec):
+        usable, phase = _current_phase(rec, manufacturer)
+        if not usable:
             continue
         key = rec.info.key
         direction = "export" if rec.direction == "export" else "import"
-        phase = rec.phase
         if key in ("energy", "reactive_energy") and phase is None:
             name = f"{'active' if key == 'energy' else 'reactive'}_energy_{direction}"
             if rec.tariff == 0:
@@ -161,11 +184,12 @@ _OBIS_CD: dict[tuple[str, str, int | None], tuple[int, int]] = {
 }
 
 
-def _obis_for(rec: DataRecord) -> ObisCode | None:
+def _obis_for(rec: DataRecord, manufacturer: str | None) -> ObisCode | None:
     """The OBIS code an electricity meter's current-value record corresponds to, if any."""
-    if not _is_current(rec):
+    usable, phase = _current_phase(rec, manufacturer)
+    if not usable:
         return None
-    cd = _OBIS_CD.get((rec.info.key, "export" if rec.direction == "export" else "import", rec.phase))
+    cd = _OBIS_CD.get((rec.info.key, "export" if rec.direction == "export" else "import", phase))
     if cd is None or (rec.tariff and cd[1] != 8) or rec.tariff > 63:
         return None
     return ObisCode(1, 0, cd[0], cd[1], rec.tariff, 255)
@@ -193,12 +217,13 @@ def telegrams_to_reading(telegrams: list[Telegram], fmt: str) -> Reading:
         registers.append(Register("mbus:header.status", header.status, None, None, "Status byte",
                                   _status_flags(header.status or 0)))
     electricity = address is not None and address.medium == 0x02
+    manufacturer = address.manufacturer if address is not None else None
     seen: dict[str, int] = {}
     used_obis: set[ObisCode] = set()
     for i, tg in enumerate(telegrams):
         for rec in tg.records:
             reg = record_register(rec, i)
-            obis = _obis_for(rec) if electricity else None
+            obis = _obis_for(rec, manufacturer) if electricity else None
             if obis is not None and obis not in used_obis:
                 used_obis.add(obis)
                 reg = Register(reg.key, reg.value, reg.unit, obis, reg.description, reg.extra)
@@ -210,7 +235,7 @@ def telegrams_to_reading(telegrams: list[Telegram], fmt: str) -> Reading:
             records.append(rec)
     fields: dict[str, Any] = {}
     if electricity:
-        fields = _electricity_fields(records)
+        fields = _electricity_fields(records, manufacturer)
     model = None
     if address is not None and address.manufacturer:
         model = f"{address.manufacturer} v{address.version} ({_vif.MEDIUM.get(address.medium, 'unknown medium')})"
