@@ -17,12 +17,13 @@ Scaling: an in-band scaler-unit always wins; otherwise the profile's scaler for 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from ..model import Register
 from ..obis import ObisCode, parse_cached
-from .axdr import BitString, Data
+from .axdr import TYPE_NAMES, BitString, Data
 from .cosem_time import CosemDate, CosemDateTime, CosemTime, parse_datetime
 from .obis_map import CLOCK_CODES, METER_ID_CODES, METER_MODEL_CODES, describe, reading_field, unit_for
 from .profiles import GENERIC, PROFILES, Profile, detect_profile
@@ -191,23 +192,6 @@ def _is_numeric(d: Data) -> bool:
     return d.tag in _SIMPLE_NUMERIC
 
 
-def _quantity(obis: ObisCode) -> str | None:
-    unit = unit_for(obis)
-    if unit in ("W", "var", "VA"):
-        return "power"
-    if unit in ("Wh", "varh", "VAh"):
-        return "energy"
-    if unit == "A":
-        return "current"
-    if unit == "V":
-        return "voltage"
-    if unit == "Hz":
-        return "frequency"
-    if obis.a == 1 and obis.c in (13, 33, 53, 73):
-        return "power_factor"
-    return None
-
-
 def _scale(raw: int | float, scaler: int) -> int | float:
     if scaler == 0:
         return raw
@@ -242,48 +226,66 @@ def _dt_value(c: CosemDateTime) -> Any:
     return dt if dt is not None else str(c)
 
 
+_POWER_UNITS = {"W": "power", "var": "power", "VA": "power", "Wh": "energy", "varh": "energy", "VAh": "energy",
+                "A": "current", "V": "voltage", "Hz": "frequency"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _obis_info(obis: ObisCode) -> tuple[str, str | None, str | None, str | None, str | None]:
+    """(key, unit, quantity, Reading field, description) of a code: one lookup per value."""
+    unit = unit_for(obis)
+    quantity = _POWER_UNITS.get(unit) if unit else None
+    if quantity is None and obis.a == 1 and obis.c in (13, 33, 53, 73):
+        quantity = "power_factor"
+    return str(obis), unit, quantity, reading_field(obis), describe(obis)
+
+
 def _register(it: _Item, profile: Profile) -> Register:
     d = it.value
-    extra: dict[str, Any] = {"type": d.type_name}
+    tag = d.tag
+    obis = it.obis
+    if obis is not None:
+        key, obis_unit, quantity, _, desc = _obis_info(obis)
+        if it.attribute is not None and it.attribute != 2:
+            key = f"{key}#{it.attribute}"
+    else:
+        key = f"value[{it.position}]"
+        obis_unit = quantity = desc = None
+    extra: dict[str, Any] = {"type": TYPE_NAMES.get(tag, tag)}
     if it.class_id is not None:
         extra["class_id"] = it.class_id
-    if it.attribute not in (None, 2):
+    if it.attribute is not None and it.attribute != 2:
         extra["attribute"] = it.attribute
     if it.position is not None:
         extra["position"] = it.position
-    obis = it.obis
-    if obis is None:
-        key = f"value[{it.position}]"
-    elif it.attribute not in (None, 2):
-        key = f"{obis}#{it.attribute}"
-    else:
-        key = str(obis)
     unit: str | None = None
-    if d.tag in _SIMPLE_NUMERIC and d.tag != 22 or (d.tag == 22 and it.scaler is not None):
+    if tag in _SIMPLE_NUMERIC and (tag != 22 or it.scaler is not None):
         raw = d.value
         scaler = it.scaler
         if scaler is not None:
             unit = unit_symbol(it.unit_code) if it.unit_code is not None else None
+            if unit is None and it.unit_code in (None, 255):
+                unit = obis_unit
             extra["scaler_unit"] = "in-band"
-        elif obis is not None:
-            q = _quantity(obis)
-            scaler = profile.scalers.get(q, 0) if q else 0
-            unit = unit_for(obis)
+        else:
+            scaler = profile.scalers.get(quantity, 0) if quantity else 0
+            unit = obis_unit
             if scaler:
                 extra["scaler_unit"] = f"profile {profile.name}"
-        else:
-            scaler = 0
-        if unit is None and obis is not None and it.unit_code in (None, 255):
-            unit = unit_for(obis)
         extra["raw"] = raw
         extra["scaler"] = scaler
-        value: Any = _scale(raw, scaler) if isinstance(raw, (int, float)) else raw
+        value: Any = _scale(raw, scaler) if scaler else raw
     else:
         value = _plain(d, obis)
-        if d.tag == 9:
+        if tag == 9:
             extra["raw"] = d.value.hex()
-    desc = describe(obis) if obis is not None else None
     return Register(key, value, unit, obis, desc, extra)
+
+
+_METER_ID = tuple(parse_cached(c) for c in METER_ID_CODES)
+_METER_MODEL = tuple(parse_cached(c) for c in METER_MODEL_CODES)
+_CLOCK = tuple(parse_cached(c) for c in CLOCK_CODES)
+_TARIFF = ObisCode(0, 0, 96, 14, 0, 255)
 
 
 def registers_to_fields(regs: tuple[Register, ...]) -> dict[str, Any]:
@@ -291,28 +293,31 @@ def registers_to_fields(regs: tuple[Register, ...]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     by_obis: dict[ObisCode, Register] = {}
     for r in regs:
-        if r.obis is None or r.obis in by_obis:
+        obis = r.obis
+        if obis is None or obis in by_obis:
             continue
-        by_obis[r.obis] = r
-        f = reading_field(r.obis)
-        if f and f not in fields and isinstance(r.value, (int, float)) and not isinstance(r.value, bool):
-            fields[f] = float(r.value)
-    for code in METER_ID_CODES:
-        r = by_obis.get(parse_cached(code))
+        by_obis[obis] = r
+        f = _obis_info(obis)[3]
+        if f is not None and f not in fields:
+            v = r.value
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                fields[f] = float(v)
+    for code in _METER_ID:
+        r = by_obis.get(code)
         if r is not None and r.value not in (None, ""):
             fields["meter_id"] = _text(r.value)
             break
-    for code in METER_MODEL_CODES:
-        r = by_obis.get(parse_cached(code))
+    for code in _METER_MODEL:
+        r = by_obis.get(code)
         if r is not None and r.value not in (None, ""):
             fields["meter_model"] = _text(r.value)
             break
-    for code in CLOCK_CODES:
-        r = by_obis.get(parse_cached(code))
+    for code in _CLOCK:
+        r = by_obis.get(code)
         if r is not None and isinstance(r.value, _dt.datetime):
             fields["clock"] = r.value
             break
-    tariff = by_obis.get(ObisCode(0, 0, 96, 14, 0, 255))
+    tariff = by_obis.get(_TARIFF)
     if tariff is not None and tariff.value is not None:
         t = _text(tariff.value)
         fields["tariff"] = t if not t.isdigit() else f"T{int(t)}"
