@@ -302,3 +302,37 @@ def test_mode5_key_by_address() -> None:
     assert r.active_energy_import == 1234
     with pytest.raises(KeyRequiredError):
         smc.decode(frame, format="wmbus", keys={"99999999": smc.Keys(encryption_key=KEY)})
+
+
+def _encrypted_fixtures() -> dict:
+    import json
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "mbus" / "wmbus_encrypted.json"
+    return {e["id"]: e for e in json.loads(path.read_text())["entries"]}
+
+
+def test_real_mode5_telegrams() -> None:
+    from smartmeter_codecs.mbus.application import decrypt_mode5
+    fx = _encrypted_fixtures()
+    sc = fx["wmbusmeters:simulation_aes/supercom587#1"]
+    frame = bytes.fromhex(sc["hex"])
+    key = bytes.fromhex(sc["key"])
+    f = parse_wireless(frame)
+    iv = f.address.raw + bytes((f.data[0],)) * 8  # M + A + 8 x access number
+    plain = decrypt_mode5(key, iv, f.data[4:], 0)
+    assert plain[:2] == b"\x2f\x2f"
+    assert plain.rstrip(b"\x2f").endswith(bytes.fromhex("02FD66030002FD170001"))
+    r = smc.decode(frame, format="wmbus", keys=smc.Keys(encryption_key=key))
+    assert r.meter_id == "77777777" and r.authenticated is False
+    assert r.register("mbus:header.manufacturer").value == "SON"  # Sontex
+    with pytest.raises(KeyRequiredError):
+        smc.decode(frame, format="wmbus")
+    with pytest.raises(DecryptionError):
+        smc.decode(frame, format="wmbus", keys=smc.Keys(encryption_key=bytes(16)))
+    ap = fx["wmbusmeters:simulation_aes/apator162#1"]
+    frame = bytes.fromhex(ap["hex"])
+    with pytest.raises(FramingError) as info:  # decrypted fine; proprietary content is not records
+        smc.decode(frame, format="wmbus", keys=smc.Keys(encryption_key=bytes.fromhex(ap["key"])))
+    assert info.value.layer == "mbus-records"
+    with pytest.raises(DecryptionError):
+        smc.decode(frame, format="wmbus", keys=smc.Keys(encryption_key=bytes(range(16))))
