@@ -336,3 +336,11 @@ def test_real_mode5_telegrams() -> None:
     assert info.value.layer == "mbus-records"
     with pytest.raises(DecryptionError):
         smc.decode(frame, format="wmbus", keys=smc.Keys(encryption_key=bytes(range(16))))
+
+
+def test_ell_aes_ctr_is_unsupported() -> None:
+    # wmbusmeters simulation_aes.msg multical21 (C1, ELL II with ENC=1): AES-CTR is not implemented
+    frame = bytes.fromhex("2A442D2C998734761B168D2091D37CAC21E1D68CDAFFCD3DC452BD802913FF7B1706CA9E355D6C2701CC24")
+    with pytest.raises(UnsupportedError) as info:
+        smc.decode(frame, format="wmbus", keys=smc.Keys(encryption_key="28F64A24988064A079AA2C807D6102AE"))
+    assert info.value.recognised["ell_encryption"] == 1

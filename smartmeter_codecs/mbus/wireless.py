@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ChecksumError, FramingError, IncompleteError, KeyRequiredError, UnsupportedError
+from ..errors import ChecksumError, FramingError, IncompleteError, UnsupportedError
 from .application import Address, _address
 
 __all__ = ["LAYER", "WirelessFrame", "crc16_en13757", "strip_dll", "parse_wireless", "build_wireless",
@@ -153,8 +153,9 @@ def skip_ell(body: bytes, pos: int) -> tuple[int, int]:
                 enc = (sn >> 29) & 0x07  # EN 13757-4:2019 13.2.7: ENC field of the session number
                 crc_ok = crc16_en13757(body[pos + 9:]) == int.from_bytes(body[pos + 7:pos + 9], "little")
                 if enc and not crc_ok:
-                    raise KeyRequiredError(LAYER, pos, f"ELL II payload is encrypted (ENC={enc}, AES-CTR), "
-                                                       "which this library does not decrypt")
+                    raise UnsupportedError(LAYER, pos, f"ELL II payload is encrypted (ENC={enc}, AES-CTR), "
+                                                       "which this library does not decrypt",
+                                           {"ci": ci, "ell_encryption": enc})
         elif ci == 0x90:
             if pos + 3 >= len(body):
                 raise FramingError(LAYER, pos, "AFL header truncated")
