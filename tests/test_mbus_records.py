@@ -338,9 +338,17 @@ def test_real_mode5_telegrams() -> None:
         smc.decode(frame, format="wmbus", keys=smc.Keys(encryption_key=bytes(range(16))))
 
 
-def test_ell_aes_ctr_is_unsupported() -> None:
-    # wmbusmeters simulation_aes.msg multical21 (C1, ELL II with ENC=1): AES-CTR is not implemented
-    frame = bytes.fromhex("2A442D2C998734761B168D2091D37CAC21E1D68CDAFFCD3DC452BD802913FF7B1706CA9E355D6C2701CC24")
-    with pytest.raises(UnsupportedError) as info:
-        smc.decode(frame, format="wmbus", keys=smc.Keys(encryption_key="28F64A24988064A079AA2C807D6102AE"))
-    assert info.value.recognised["ell_encryption"] == 1
+def test_real_ell_aes_ctr_telegram() -> None:
+    mc = _encrypted_fixtures()["wmbusmeters:simulation_aes/multical21#1"]
+    frame = bytes.fromhex(mc["hex"])
+    r = smc.decode(frame, format="wmbus", keys=smc.Keys(encryption_key=mc["key"]))
+    exp = mc["expected"]
+    assert r.meter_id == exp["id"] and r.authenticated is False
+    assert r.register("mbus:volume").value == pytest.approx(exp["total_m3"])
+    assert r.register("mbus:volume:storage1").value == pytest.approx(exp["target_m3"])
+    assert r.register("mbus:flow_temperature:storage1:minimum").value == exp["flow_temperature_c"]
+    assert r.register("mbus:external_temperature:storage1:minimum").value == exp["external_temperature_c"]
+    with pytest.raises(KeyRequiredError):
+        smc.decode(frame, format="wmbus")
+    with pytest.raises(DecryptionError):
+        smc.decode(frame, format="wmbus", keys=smc.Keys(encryption_key=bytes(16)))

@@ -27,7 +27,7 @@ from .fixed import parse_fixed
 from .records import DataRecord, parse_records
 
 __all__ = ["LAYER", "Header", "Telegram", "Address", "parse_application", "manufacturer_code",
-           "manufacturer_id", "DLMS_CIS", "is_dlms_ci", "decrypt_mode5"]
+           "manufacturer_id", "DLMS_CIS", "is_dlms_ci", "decrypt_mode5", "pick_key"]
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def decrypt_mode5(key: bytes, iv: bytes, data: bytes, offset: int) -> bytes:
         raise DecryptionError(LAYER, offset, f"AES-CBC failed: {err}") from None
 
 
-def _pick_key(keys: Any, address: Address | None) -> bytes | None:
+def pick_key(keys: Any, address: Address | None) -> bytes | None:
     """The AES key for a sender.
 
     ``keys`` is one Keys, or a mapping keyed by the 8-byte wM-Bus address M+A (the OMS analogue
@@ -234,7 +234,7 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
             raise UnsupportedError(LAYER, header.end - 2,
                                    f"security mode {mode} is not supported (only mode 0 and mode 5 AES-CBC)",
                                    {"ci": ci, "security_mode": mode})
-        key = _pick_key(keys, address) if mode == 5 else None
+        key = pick_key(keys, address) if mode == 5 else None
         if decrypted_by_receiver:
             pass
         elif key is None:

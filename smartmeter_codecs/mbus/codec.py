@@ -5,6 +5,7 @@ mapping to :class:`~smartmeter_codecs.model.Reading` in :mod:`.reading`.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from ..errors import DecodeError, UnsupportedError
 from ..inspection import Inspection
@@ -12,7 +13,7 @@ from ..keys import KeysArg
 from ..model import Reading
 from . import link as _link
 from . import wireless as _wireless
-from .application import Telegram, is_dlms_ci, parse_application
+from .application import Telegram, is_dlms_ci, parse_application, pick_key
 from .inspect import inspect_wired, inspect_wireless
 from .reading import build_frame, telegrams_to_reading
 
@@ -230,12 +231,13 @@ class WMBusCodec:
 def decode_wireless_telegram(data: bytes, keys: KeysArg, base: int = 0) -> Telegram:
     """Link layer + (unencrypted) ELL + application layer of one wM-Bus frame."""
     frame = _wireless.parse_wireless(data)
-    body = frame.body
-    ci, pos = _wireless.skip_ell(body, 10)
+    key = pick_key(keys, frame.address)
+    ci, pos, body, ell_decrypted = _wireless.skip_ell(frame.body, 10, key)
     app_data = body[pos:]
     # record offsets are offsets in the CRC-free body mapped from its first byte
     start = frame.positions[pos] if pos < len(frame.positions) else len(data)
-    return parse_application(ci, app_data, base + start, link_address=frame.address, keys=keys)
+    tg = parse_application(ci, app_data, base + start, link_address=frame.address, keys=keys)
+    return dataclasses.replace(tg, decrypted=True) if ell_decrypted else tg
 
 
 CODEC = MBusCodec()

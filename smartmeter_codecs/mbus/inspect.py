@@ -8,7 +8,7 @@ from ..inspection import Field, Inspection
 from . import link as _link
 from . import vif as _vif
 from . import wireless as _wireless
-from .application import Telegram, parse_application
+from .application import Telegram, parse_application, pick_key
 from .records import DataRecord
 
 __all__ = ["inspect_wired", "inspect_wireless", "add_telegram"]
@@ -133,11 +133,12 @@ def inspect_wireless(data: bytes, keys: Any, fmt: str, decode_all: Callable[...,
         dll.add("M", p[2], p[3] + 1, frame.address.manufacturer)
         dll.add("A", p[4], p[9] + 1, f"{frame.address.ident} v{frame.address.version} "
                                      f"type {frame.address.medium:02X}")
-        ci, pos = _wireless.skip_ell(frame.body, 10)
+        ci, pos, body, ell_decrypted = _wireless.skip_ell(frame.body, 10, pick_key(keys, frame.address))
         if pos > 11:
-            root.add("extended link layer", p[10], p[pos - 2] + 1, f"CI {frame.body[10]:02X}")
+            root.add("extended link layer", p[10], p[pos - 2] + 1, f"CI {frame.body[10]:02X}",
+                     "AES-CTR decrypted" if ell_decrypted else None)
         start = p[pos] if pos < len(p) else len(data)
-        tg = parse_application(ci, frame.body[pos:], start, link_address=frame.address, keys=keys)
+        tg = parse_application(ci, body[pos:], start, link_address=frame.address, keys=keys)
         add_telegram(root, tg)
         insp.readings = decode_all(data, keys=keys)
     except DecodeError as err:

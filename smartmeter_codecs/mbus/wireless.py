@@ -14,14 +14,24 @@ CRC: CRC-16 polynomial 0x3D65, initial value 0, no reflection, result inverted (
 clause 11.5.4 / the EN 60870-5-1 FT3 CRC).
 
 Extended link layer (EN 13757-4 13.2): CI 0x8C (ELL I: CC, ACC) and 0x8D (ELL II: CC, ACC,
-SN, payload CRC) are skipped when not encrypted; the next CI is then decoded by
-:mod:`.application`. AFL (CI 0x90) and ELL encryption (AES-CTR) are not supported.
+SN, payload CRC) are skipped, ELL AES-128-CTR (ENC=1) is decrypted with ``Keys.encryption_key``;
+AFL (CI 0x90) headers of unfragmented messages are skipped; the next CI is then decoded by
+:mod:`.application`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ChecksumError, FramingError, IncompleteError, UnsupportedError
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from ..errors import (
+    ChecksumError,
+    DecryptionError,
+    FramingError,
+    IncompleteError,
+    KeyRequiredError,
+    UnsupportedError,
+)
 from .application import Address, _address
 
 __all__ = ["LAYER", "WirelessFrame", "crc16_en13757", "strip_dll", "parse_wireless", "build_wireless",
@@ -131,17 +141,20 @@ def strip_dll(data: bytes) -> tuple[bytes, str, list[int]]:
                                  "without CRCs)")
 
 
-def skip_ell(body: bytes, pos: int) -> tuple[int, int]:
-    """Skip an unencrypted extended link layer / AFL whose CI is ``body[pos]``.
+def skip_ell(body: bytes, pos: int, key: bytes | None = None) -> tuple[int, int, bytes, bool]:
+    """Skip the extended link layer / AFL whose CI is ``body[pos]``, decrypting ELL if needed.
 
-    Returns ``(next CI, offset after that CI)``; for other CIs ``(CI, pos + 1)``.
+    Returns ``(next CI, offset after that CI, body, decrypted)``; ``body`` is the input with an
+    ELL-encrypted part replaced by its plaintext. For other CIs ``(CI, pos + 1, body, False)``.
 
     * 0x8C ELL I: CI CC ACC.
-    * 0x8D ELL II: CI CC ACC SN(4) PayloadCRC(2). With the SN's ENC field set the rest is
-      AES-CTR encrypted, unless the payload CRC already matches the bytes that follow (a frame
-      decrypted by the receiver), in which case it is read as plaintext.
+    * 0x8D ELL II: CI CC ACC SN(4) PayloadCRC(2). When the SN's ENC field is 1, PayloadCRC and
+      payload are AES-128-CTR encrypted (EN 13757-4:2019 13.2.10): counter block = M(2) A(6)
+      CC SN(4) FN(2)=0 BC(1)=0; the decrypted payload CRC must match. A frame whose payload
+      CRC already matches is taken as decrypted by the receiver.
     * 0x90 AFL (EN 13757-7:2018 7.4): CI AFL.L + AFL.L bytes; only unfragmented messages.
     """
+    decrypted = False
     while True:
         ci = body[pos]
         if ci == 0x8C:
@@ -149,13 +162,27 @@ def skip_ell(body: bytes, pos: int) -> tuple[int, int]:
         elif ci == 0x8D:
             size = 9
             if pos + size <= len(body):
-                sn = int.from_bytes(body[pos + 3:pos + 7], "little")
-                enc = (sn >> 29) & 0x07  # EN 13757-4:2019 13.2.7: ENC field of the session number
+                sn = body[pos + 3:pos + 7]
+                enc = (int.from_bytes(sn, "little") >> 29) & 0x07  # ENC field of the session number
                 crc_ok = crc16_en13757(body[pos + 9:]) == int.from_bytes(body[pos + 7:pos + 9], "little")
                 if enc and not crc_ok:
-                    raise UnsupportedError(LAYER, pos, f"ELL II payload is encrypted (ENC={enc}, AES-CTR), "
-                                                       "which this library does not decrypt",
-                                           {"ci": ci, "ell_encryption": enc})
+                    if enc != 1:
+                        raise UnsupportedError(LAYER, pos, f"ELL encryption mode ENC={enc} is not supported",
+                                               {"ci": ci, "ell_encryption": enc})
+                    if key is None:
+                        raise KeyRequiredError(LAYER, pos, "ELL II payload is AES-CTR encrypted: pass keys="
+                                                           "Keys(encryption_key=...)", system_title=body[2:10])
+                    counter = body[2:10] + body[pos + 1:pos + 2] + sn + b"\x00\x00\x00"
+                    try:
+                        dec = Cipher(algorithms.AES(key), modes.CTR(counter)).decryptor()
+                        plain = dec.update(body[pos + 7:]) + dec.finalize()
+                    except ValueError as err:
+                        raise DecryptionError(LAYER, pos, f"AES-CTR failed: {err}") from None
+                    if crc16_en13757(plain[2:]) != int.from_bytes(plain[:2], "little"):
+                        raise DecryptionError(LAYER, pos + 7, "ELL payload CRC does not match after AES-CTR "
+                                                              "decryption: wrong key")
+                    body = body[:pos + 7] + plain
+                    decrypted = True
         elif ci == 0x90:
             if pos + 3 >= len(body):
                 raise FramingError(LAYER, pos, "AFL header truncated")
@@ -165,7 +192,7 @@ def skip_ell(body: bytes, pos: int) -> tuple[int, int]:
                 raise UnsupportedError(LAYER, pos, "fragmented AFL messages are not supported",
                                        {"ci": ci, "fcl": fcl})
         else:
-            return ci, pos + 1
+            return ci, pos + 1, body, decrypted
         if pos + size >= len(body):
             raise FramingError(LAYER, pos, f"CI 0x{ci:02X} header needs {size} bytes and a CI after it")
         pos += size
