@@ -26,8 +26,19 @@ from . import vif as _vif
 from .fixed import parse_fixed
 from .records import DataRecord, parse_records
 
-__all__ = ["LAYER", "Header", "Telegram", "Address", "parse_application", "manufacturer_code",
-           "manufacturer_id", "DLMS_CIS", "is_dlms_ci", "decrypt_mode5", "pick_key"]
+__all__ = [
+    "DLMS_CIS",
+    "LAYER",
+    "Address",
+    "Header",
+    "Telegram",
+    "decrypt_mode5",
+    "is_dlms_ci",
+    "manufacturer_code",
+    "manufacturer_id",
+    "parse_application",
+    "pick_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +50,7 @@ CI_FIXED = 0x73
 CI_LONG_MSB = 0x76
 CI_NONE = 0x78
 CI_SHORT = 0x7A
-DLMS_CIS = range(0x00, 0x20)
+DLMS_CIS = range(0x20)
 #: security modes that encrypt (EN 13757-7:2018 Table 19): 2/3 DES, 5 AES-CBC, 7 AES-CBC (KDF),
 #: 8 AES-CTR, 9 AES-GCM, 10 AES-CCM. Manufacturer-specific/reserved values are not acted on.
 ENCRYPTION_MODES = {2, 3, 5, 7, 8, 9, 10}  # EN 13757-3:2018 Table 2: reserved for DLMS-based applications

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+
 from ..errors import DecodeError, UnsupportedError
 from ..inspection import Inspection
 from ..keys import KeysArg
@@ -17,7 +18,7 @@ from .application import Telegram, is_dlms_ci, parse_application, pick_key
 from .inspect import inspect_wired, inspect_wireless
 from .reading import build_frame, telegrams_to_reading
 
-__all__ = ["CODEC", "WMBUS_CODEC", "MBusCodec", "WMBusCodec", "MBusStream", "MAX_TELEGRAMS"]
+__all__ = ["CODEC", "MAX_TELEGRAMS", "WMBUS_CODEC", "MBusCodec", "MBusStream", "WMBusCodec"]
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class MBusCodec:
         """A RSP_UD long frame (C=08, CI=72) carrying the reading's registers/fields."""
         return build_frame(reading)
 
-    def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> "MBusStream":
+    def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> MBusStream:
         """A stream decoder built on :class:`~smartmeter_codecs.mbus.link.LinkFrameSplitter`."""
         return MBusStream(keys=keys)
 
@@ -190,13 +191,13 @@ class WMBusCodec:
         try:
             _wireless.strip_dll(data)
             return [(data, 0)]
-        except DecodeError as first_error:
+        except DecodeError:
             out = []
             pos = 0
             while pos < len(data):
                 size = data[pos] + 1
                 if size < 12 or pos + size > len(data):
-                    raise first_error
+                    raise
                 out.append((data[pos:pos + size], pos))
                 pos += size
             return out
@@ -225,7 +226,7 @@ class WMBusCodec:
 
     def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> None:
         """None: wM-Bus frames have no start byte; feed whole frames to decode_all()."""
-        return None
+        return
 
 
 def decode_wireless_telegram(data: bytes, keys: KeysArg, base: int = 0) -> Telegram:

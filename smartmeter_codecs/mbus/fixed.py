@@ -10,7 +10,7 @@ from ..errors import FramingError
 from .records import DataRecord, _bcd
 from .vif import VifInfo
 
-__all__ = ["FIXED_UNITS", "FIXED_MEDIUM", "parse_fixed"]
+__all__ = ["FIXED_MEDIUM", "FIXED_UNITS", "parse_fixed"]
 
 LAYER = "mbus-app"
 

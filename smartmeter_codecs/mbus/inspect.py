@@ -1,7 +1,8 @@
 """Inspection trees for wired and wireless M-Bus (never raise for bad input)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import DecodeError
 from ..inspection import Field, Inspection
@@ -11,7 +12,7 @@ from . import wireless as _wireless
 from .application import Telegram, parse_application, pick_key
 from .records import DataRecord
 
-__all__ = ["inspect_wired", "inspect_wireless", "add_telegram"]
+__all__ = ["add_telegram", "inspect_wired", "inspect_wireless"]
 
 _FRAME_KIND = {"ack": "single character E5", "short": "short frame", "control": "control frame",
                "long": "long frame"}

@@ -7,10 +7,10 @@ voltage, current) use them. Each row names where the convention was verified.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
-__all__ = ["PhaseConvention", "PHASE_CONVENTIONS"]
+__all__ = ["PHASE_CONVENTIONS", "PhaseConvention"]
 
 
 @dataclass(frozen=True, slots=True)

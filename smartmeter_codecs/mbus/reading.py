@@ -22,7 +22,8 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import struct
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..errors import DecodeError
 from ..model import Reading, Register
@@ -40,7 +41,7 @@ from .records import (
     parse_records,
 )
 
-__all__ = ["telegrams_to_reading", "record_register", "build_frame", "build_payload"]
+__all__ = ["build_frame", "build_payload", "record_register", "telegrams_to_reading"]
 
 _PHASE_FIELDS = {1: "l1", 2: "l2", 3: "l3"}
 _NEUTRAL_COMBINABLES = {"correction_factor", "correction_offset", "forward_flow", "backward_flow"}
@@ -359,7 +360,7 @@ def _field_records(reading: Reading) -> bytes:
 
     def number(value: float, vib_base: bytes, exponent: int, *, storage: int = 0, tariff: int = 0,
                vifes: bytes = b"") -> None:
-        raw = round(value / 10 ** exponent) if exponent < 0 else round(value / 10 ** exponent)
+        raw = round(value * 10 ** -exponent) if exponent < 0 else round(value / 10 ** exponent)
         vif = vib_base[:-1] + bytes((vib_base[-1] | (0x80 if vifes else 0),))
         out.extend(build_dib(0x7, storage=storage, tariff=tariff) + vif + vifes + encode_int(raw, 8))
 

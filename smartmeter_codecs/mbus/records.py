@@ -39,9 +39,9 @@ __all__ = [
     "MAX_DIFE",
     "MAX_VIFE",
     "DataRecord",
-    "parse_records",
     "build_record",
     "decode_date",
+    "parse_records",
 ]
 
 LAYER = "mbus-records"
@@ -249,7 +249,7 @@ def decode_date(data: bytes) -> tuple[Any, bool, dict[str, Any]]:
     return None, False, flags
 
 
-def _scale(raw: int | float, info: VifInfo, combinables: tuple[Combinable, ...]) -> int | float:
+def _scale(raw: float, info: VifInfo, combinables: tuple[Combinable, ...]) -> int | float:
     for c in combinables:
         if c.effect == "duration":  # the value is a duration, not the VIF's quantity
             return raw * c.factor

@@ -18,17 +18,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
-    "VifInfo",
+    "APPLICATION_ERRORS",
+    "FUNCTIONS",
+    "MEDIUM",
+    "TIME_UNITS",
     "Combinable",
-    "lookup_primary",
-    "lookup_fb",
-    "lookup_fd",
+    "VifInfo",
     "lookup_combinable",
     "lookup_combinable_ext",
-    "TIME_UNITS",
-    "MEDIUM",
-    "FUNCTIONS",
-    "APPLICATION_ERRORS",
+    "lookup_fb",
+    "lookup_fd",
+    "lookup_primary",
 ]
 
 

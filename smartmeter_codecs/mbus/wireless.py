@@ -34,8 +34,15 @@ from ..errors import (
 )
 from .application import Address, _address
 
-__all__ = ["LAYER", "WirelessFrame", "crc16_en13757", "strip_dll", "parse_wireless", "build_wireless",
-           "skip_ell"]
+__all__ = [
+    "LAYER",
+    "WirelessFrame",
+    "build_wireless",
+    "crc16_en13757",
+    "parse_wireless",
+    "skip_ell",
+    "strip_dll",
+]
 
 LAYER = "wmbus-link"
 
