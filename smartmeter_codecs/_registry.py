@@ -39,7 +39,8 @@ class Codec(Protocol):
     description: str
 
     def sniff(self, data: bytes) -> int:
-        """Confidence 0..100 that ``data`` (a complete message) is this format; 0 = surely not."""
+        """Confidence 0..100 that ``data`` (a complete message) is this format; 0 = surely not,
+        90 or more = certain (autodetection stops asking the formats listed after it)."""
         ...
 
     def decode_all(self, data: bytes, *, keys: "KeysArg", profile: str | None) -> list["Reading"]:

@@ -17,6 +17,9 @@ log = logging.getLogger("smartmeter_codecs")
 
 Data = bytes | bytearray | memoryview | str
 
+# A sniff score this high means "this format and no other": later sniffers are not asked.
+_CERTAIN = 90
+
 _HEX_NOISE = re.compile(r"(0x|\s|:|,|-)", re.IGNORECASE)
 
 
@@ -77,6 +80,8 @@ def _pick_codec(data: bytes, format: str | None) -> Codec:
             continue
         if score > 0 and (best is None or score > best[0]):
             best = (score, codec)
+            if score >= _CERTAIN:
+                break   # a start that only this format has (HDLC flag + type 3, Chain2Gate envelope...)
     if best is None:
         raise UnsupportedError(
             "detect", 0,

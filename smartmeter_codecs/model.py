@@ -10,18 +10,20 @@ import dataclasses
 import datetime as _dt
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+import types
+from typing import Any, Mapping, NamedTuple
 
 from .obis import ObisCode
 
 __all__ = ["Reading", "Register"]
 
+_NO_EXTRA: Mapping[str, Any] = types.MappingProxyType({})
+
 Value = int | float | str | bytes | bool | _dt.datetime | _dt.date | _dt.time | None | tuple[Any, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Register:
-    """One value a frame carried, lossless.
+class Register(NamedTuple):
+    """One value a frame carried, lossless (immutable).
 
     Attributes:
         key: the OBIS string (``"1-0:1.8.0.255"``) when there is one, else a stable
@@ -33,6 +35,9 @@ class Register:
         description: a human-readable name (``"Active energy import (+A)"``).
         extra: qualifiers: DLMS scaler/raw value/type, M-Bus storage/tariff/function,
             C12.19 table/offset... Plain JSON-friendly values.
+
+    A NamedTuple rather than a frozen dataclass: a push carries dozens of registers and
+    tuple construction is several times cheaper (docs/benchmarks.md).
     """
 
     key: str
@@ -40,7 +45,7 @@ class Register:
     unit: str | None = None
     obis: ObisCode | None = None
     description: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = _NO_EXTRA
 
     def to_dict(self) -> dict[str, Any]:
         return {

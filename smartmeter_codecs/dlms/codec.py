@@ -10,7 +10,6 @@ Input is autodetected by its first bytes:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import DecodeError, FramingError, IncompleteError, UnsupportedError
@@ -36,13 +35,14 @@ _APDU_TAGS = {TAG_DATA_NOTIFICATION, TAG_GBT} | set(security.CIPHERED_TAGS)
 _MAX_SEGMENTS_BYTES = 65536
 
 
-@dataclass
 class _Context:
-    """What a reading was decoded with (for inspect and the Reading)."""
+    """What a reading was decoded with: set by the security layer, read by the Reading."""
 
-    authenticated: bool | None = None
-    system_title: bytes | None = None
-    notes: list[tuple[str, Any]] = field(default_factory=list)
+    __slots__ = ("authenticated", "system_title")
+
+    def __init__(self) -> None:
+        self.authenticated: bool | None = None
+        self.system_title: bytes | None = None
 
 
 class _Pipeline:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["CosemDateTime", "CosemDate", "CosemTime", "parse_datetime", "build_datetime"]
 
 NOT_SPECIFIED_DEVIATION = -0x8000
 
 
-@dataclass(frozen=True, slots=True)
-class CosemDateTime:
+class CosemDateTime(NamedTuple):
     """The raw fields of a COSEM date-time, kept lossless; ``to_datetime()`` interprets them."""
 
     year: int | None

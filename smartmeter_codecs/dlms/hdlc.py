@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import binascii
 import logging
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import ChecksumError, DecodeError, FramingError, IncompleteError
 
@@ -43,12 +43,10 @@ def crc16_x25(data: bytes | bytearray | memoryview, start: int = 0, end: int | N
     """CRC-16/X.25 of ``data[start:end]`` (the HDLC HCS/FCS)."""
     chunk = bytes(data[start:end]) if (start or end is not None) else bytes(data)
     c = binascii.crc_hqx(chunk.translate(_REVERSE_BITS), 0xFFFF)
-    rev = int(f"{c:016b}"[::-1], 2)
-    return rev ^ 0xFFFF
+    return ((_REVERSE_BITS[c & 0xFF] << 8) | _REVERSE_BITS[c >> 8]) ^ 0xFFFF
 
 
-@dataclass(frozen=True, slots=True)
-class HdlcFrame:
+class HdlcFrame(NamedTuple):
     """One HDLC frame. Offsets are absolute in the buffer it was parsed from."""
 
     segmented: bool

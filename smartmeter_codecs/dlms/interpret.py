@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..model import Register
 from ..obis import ObisCode, parse_cached
@@ -34,8 +34,7 @@ __all__ = ["Interpretation", "interpret_body", "registers_to_fields"]
 _SIMPLE_NUMERIC = {5, 6, 13, 15, 16, 17, 18, 20, 21, 22, 23, 24}
 
 
-@dataclass(frozen=True, slots=True)
-class _Item:
+class _Item(NamedTuple):
     obis: ObisCode | None
     value: Data
     scaler: int | None
