@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Collection, Literal
 
+from ..holidays import IT_FIXED_HOLIDAYS, easter_sunday, italian_holidays
 from .localtime import to_local
 
 __all__ = ["tariff_band", "holidays", "is_holiday", "easter_sunday", "FIXED_HOLIDAYS", "SAN_FRANCESCO",
@@ -31,9 +32,7 @@ __all__ = ["tariff_band", "holidays", "is_holiday", "easter_sunday", "FIXED_HOLI
 Band = Literal["F1", "F2", "F3"]
 
 #: (month, day) national holidays counted as F3 every year (ARERA 181/06 calendar).
-FIXED_HOLIDAYS: tuple[tuple[int, int], ...] = (
-    (1, 1), (1, 6), (4, 25), (5, 1), (6, 2), (8, 15), (11, 1), (12, 8), (12, 25), (12, 26),
-)
+FIXED_HOLIDAYS = IT_FIXED_HOLIDAYS
 #: 4 October, national holiday from 2026 (L. 151/2025); F3 status unconfirmed: opt in.
 SAN_FRANCESCO: tuple[int, int] = (10, 4)
 
@@ -43,26 +42,10 @@ _SATURDAY: tuple[Band, ...] = ("F3",) * 7 + ("F2",) * 16 + ("F3",)
 _SUNDAY_OR_HOLIDAY: tuple[Band, ...] = ("F3",) * 24
 
 
-def easter_sunday(year: int) -> dt.date:
-    """Gregorian Easter Sunday (anonymous Gregorian algorithm, Meeus/Jones/Butcher)."""
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    ell = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * ell) // 451
-    month, day = divmod(h + ell - 7 * m + 114, 31)
-    return dt.date(year, month, day + 1)
-
-
 def holidays(year: int, extra_holidays: Collection[dt.date | tuple[int, int]] = ()) -> frozenset[dt.date]:
     """The F3 holidays of ``year``: the fixed ones, Easter Monday, and ``extra_holidays``
     (``(month, day)`` = every year, a ``date`` = that day only)."""
-    days = {dt.date(year, m, d) for m, d in FIXED_HOLIDAYS}
-    days.add(easter_sunday(year) + dt.timedelta(days=1))
+    days = set(italian_holidays(year))
     for h in extra_holidays:
         if isinstance(h, dt.date):
             day = h.date() if isinstance(h, dt.datetime) else h
