@@ -352,3 +352,47 @@ def test_real_ell_aes_ctr_telegram() -> None:
         smc.decode(frame, format="wmbus")
     with pytest.raises(DecryptionError):
         smc.decode(frame, format="wmbus", keys=smc.Keys(encryption_key=bytes(16)))
+
+
+def _oms_examples() -> list[dict]:
+    import json
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "mbus" / "oms_annex_n.json"
+    return json.loads(path.read_text())["entries"]
+
+
+@pytest.mark.parametrize("entry", _oms_examples(), ids=lambda e: e["id"])
+def test_oms_annex_n_examples(entry: dict) -> None:
+    keys = smc.Keys(encryption_key=entry["key"]) if entry["key"] else None
+    r = smc.decode(entry["hex"], format=entry["format"], keys=keys)
+    exp = entry["expected"]
+    assert r.meter_id == exp["meter_id"]
+    if "manufacturer" in exp:
+        assert r.register("mbus:header.manufacturer").value == exp["manufacturer"]
+    if "medium" in exp:
+        assert r.register("mbus:header.medium").value == exp["medium"]
+    if "access_no" in exp:
+        assert r.register("mbus:header.access_no").value == exp["access_no"]
+    if "authenticated" in exp:
+        assert r.authenticated is exp["authenticated"]
+    if "dll_format" in exp:
+        assert parse_wireless(bytes.fromhex(entry["hex"])).dll_format == exp["dll_format"]
+    for key, value, unit in exp["records"]:
+        reg = r.register(key)
+        assert reg is not None, key
+        got = reg.value.isoformat() if isinstance(reg.value, (dt.date, dt.datetime)) else reg.value
+        assert got == (pytest.approx(value) if isinstance(value, float) else value), (key, got)
+        assert reg.unit == unit
+    if entry["key"]:
+        with pytest.raises(KeyRequiredError):
+            smc.decode(entry["hex"], format=entry["format"])
+        with pytest.raises(DecryptionError):
+            smc.decode(entry["hex"], format=entry["format"], keys=smc.Keys(encryption_key=bytes(16)))
+
+
+def test_mode7_mac_detects_tampering() -> None:
+    entry = next(e for e in _oms_examples() if e["id"] == "oms-annexN:N.2.3-wmbus-profile-B-integrated-radio")
+    frame = bytearray.fromhex(entry["hex"])
+    frame[24] ^= 0x01  # a MAC byte of the AFL
+    with pytest.raises(DecryptionError, match="MAC"):
+        smc.decode(bytes(frame), format="wmbus", keys=smc.Keys(encryption_key=entry["key"]))

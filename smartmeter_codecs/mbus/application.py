@@ -52,7 +52,8 @@ CI_NONE = 0x78
 CI_SHORT = 0x7A
 DLMS_CIS = range(0x20)
 #: security modes that encrypt (EN 13757-7:2018 Table 19): 2/3 DES, 5 AES-CBC, 7 AES-CBC (KDF),
-#: 8 AES-CTR, 9 AES-GCM, 10 AES-CCM. Manufacturer-specific/reserved values are not acted on.
+#: 8 AES-CTR, 9 AES-GCM, 10 AES-CCM. Manufacturer-specific/reserved values are not acted on;
+#: 5 and 7 are decrypted.
 ENCRYPTION_MODES = {2, 3, 5, 7, 8, 9, 10}  # EN 13757-3:2018 Table 2: reserved for DLMS-based applications
 
 
@@ -123,7 +124,8 @@ class Telegram:
     encrypted: bool = False
     decrypted_by_receiver: bool = False
     payload_start: int = 0
-    decrypted: bool = False  # decrypted here with the caller's key (mode 5 has no authentication)
+    decrypted: bool = False  # decrypted here with the caller's key
+    authenticated: bool | None = None  # True: AFL MAC verified (mode 7); None: nothing verified
 
 
 def _address(raw: bytes) -> Address:
@@ -143,6 +145,42 @@ def decrypt_mode5(key: bytes, iv: bytes, data: bytes, offset: int) -> bytes:
         return dec.update(data) + dec.finalize()
     except ValueError as err:  # wrong key size
         raise DecryptionError(LAYER, offset, f"AES-CBC failed: {err}") from None
+
+
+def _cmac(key: bytes, data: bytes) -> bytes:
+    from cryptography.hazmat.primitives.cmac import CMAC
+    from cryptography.hazmat.primitives.ciphers import algorithms
+
+    mac = CMAC(algorithms.AES(key))
+    mac.update(data)
+    return mac.finalize()
+
+
+def _decrypt_mode7(key: bytes, address: Address, afl: Any, tpl: bytes, cipher: bytes,
+                   offset: int) -> tuple[bytes, bool | None]:
+    """Security mode 7 (OMS Vol. 2 9.2.4, EN 13757-7:2018 9.4.5): AES-128-CBC with IV 0 and the key
+    derived by AES-CMAC: Kenc = CMAC(K, 00 || MCR || ID || 07 x 7), Kmac the same with 01.
+
+    MCR is the AFL message counter, ID the meter's 4-byte identification (LSB first). When the
+    AFL carries a MAC it is verified: CMAC(Kmac, MCL || MCR || [ML] || TPL from its CI) must
+    start with it. Returns (plaintext, authenticated).
+    """
+    if afl is None or not afl.mcr:
+        raise DecryptionError(LAYER, offset, "security mode 7 needs the AFL message counter (CI 0x90 with MCR)")
+    ident = address.raw[2:6]
+    try:
+        kenc = _cmac(key, b"\x00" + afl.mcr + ident + b"\x07" * 7)
+        plain = decrypt_mode5(kenc, bytes(16), cipher, offset)
+        authenticated: bool | None = None
+        if afl.mac:
+            kmac = _cmac(key, b"\x01" + afl.mcr + ident + b"\x07" * 7)
+            want = _cmac(kmac, afl.mcl + afl.mcr + afl.ml + tpl)[:len(afl.mac)]
+            if want != afl.mac:
+                raise DecryptionError(LAYER, offset, "AFL MAC does not match: wrong key or altered message")
+            authenticated = True
+    except ValueError as err:  # key size
+        raise DecryptionError(LAYER, offset, f"AES failed: {err}") from None
+    return plain, authenticated
 
 
 def pick_key(keys: Any, address: Address | None) -> bytes | None:
@@ -167,7 +205,7 @@ def pick_key(keys: Any, address: Address | None) -> bytes | None:
 
 
 def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Address | None = None,
-                      keys: Any = None) -> Telegram:
+                      keys: Any = None, afl: Any = None) -> Telegram:
     """Decode the application data after a CI field.
 
     Args:
@@ -176,6 +214,8 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
         base: offset of ``data[0]`` in the caller's input.
         link_address: the sender address from the wM-Bus link layer (short/no header).
         keys: a Keys (or mapping ident -> Keys) for encrypted payloads.
+        afl: the wM-Bus AFL header (:class:`~smartmeter_codecs.mbus.wireless.AflHeader`) when
+            one precedes the CI: security mode 7 needs its message counter and MAC.
 
     Raises:
         ApplicationError: CI 0x70. UnsupportedError: CI not handled (DLMS CIs flagged).
@@ -231,6 +271,7 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
     payload = data[payload_at:]
     encrypted = decrypted_by_receiver = decrypted = False
     mode = header.security_mode
+    authenticated: bool | None = None
     if mode not in ENCRYPTION_MODES:
         if mode:
             # EN 13757-3:2004 called these two bytes "signature" (normally 00 00); meters of that
@@ -239,39 +280,42 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
                       header.config or 0, mode)
     elif mode != 0:
         encrypted = True
-        if mode != 5 and payload[:2] == b"\x2f\x2f":
+        key = pick_key(keys, address) if mode in (5, 7) else None
+        if mode not in (5, 7) and payload[:2] == b"\x2f\x2f":
             decrypted_by_receiver = True
-        elif mode != 5:
+        elif mode not in (5, 7):
             raise UnsupportedError(LAYER, header.end - 2,
-                                   f"security mode {mode} is not supported (only mode 0 and mode 5 AES-CBC)",
+                                   f"security mode {mode} is not supported (modes 0, 5 and 7 are)",
                                    {"ci": ci, "security_mode": mode})
-        key = pick_key(keys, address) if mode == 5 else None
-        if decrypted_by_receiver:
-            pass
         elif key is None:
             if payload[:2] == b"\x2f\x2f":
                 # already decrypted upstream (e.g. by a receiver dongle); the configuration
-                # field still announces mode 5
+                # field still announces the mode
                 decrypted_by_receiver = True
             else:
                 raise KeyRequiredError(LAYER, header.start,
-                                       "payload is encrypted (security mode 5, AES-CBC): pass keys="
+                                       f"payload is encrypted (security mode {mode}, AES-CBC): pass keys="
                                        "Keys(encryption_key=...)",
                                        system_title=address.raw[2:6] if address else None)
         else:
-            if address is None:
-                raise DecryptionError(LAYER, header.start, "mode 5 needs the sender address for the IV")
+            if address is None or not address.raw:
+                raise DecryptionError(LAYER, header.start, f"mode {mode} needs the sender address")
             n = header.encrypted_blocks * 16 or (len(payload) // 16) * 16
             if n > len(payload):
                 raise DecryptionError(LAYER, base + payload_at,
                                       f"configuration announces {n} encrypted bytes, only {len(payload)} present")
-            iv = address.raw + bytes((header.access_no or 0,)) * 8
-            plain = decrypt_mode5(key, iv, payload[:n], base + payload_at)
+            if mode == 5:
+                iv = address.raw + bytes((header.access_no or 0,)) * 8
+                plain = decrypt_mode5(key, iv, payload[:n], base + payload_at)
+            else:
+                plain, authenticated = _decrypt_mode7(key, address, afl, bytes((ci,)) + data, payload[:n],
+                                                      base + payload_at)
             if plain[:2] == b"\x2f\x2f":
                 payload = plain + payload[n:]
                 decrypted = True
             elif payload[:2] == b"\x2f\x2f":
                 decrypted_by_receiver = True  # plaintext already; the key was not needed
+                authenticated = None
             else:
                 raise DecryptionError(LAYER, base + payload_at,
                                       "decrypted payload does not start with 2F 2F: wrong key or IV")
@@ -295,4 +339,4 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
     else:
         records, more = parse_records(payload, base + payload_at, msb_first=msb_first)
     return Telegram(ci, header, tuple(records), more, address, encrypted, decrypted_by_receiver,
-                    base + payload_at, decrypted)
+                    base + payload_at, decrypted, authenticated)

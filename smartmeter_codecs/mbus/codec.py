@@ -233,11 +233,13 @@ def decode_wireless_telegram(data: bytes, keys: KeysArg, base: int = 0) -> Teleg
     """Link layer + (unencrypted) ELL + application layer of one wM-Bus frame."""
     frame = _wireless.parse_wireless(data)
     key = pick_key(keys, frame.address)
-    ci, pos, body, ell_decrypted = _wireless.skip_ell(frame.body, 10, key)
+    afl: list[_wireless.AflHeader] = []
+    ci, pos, body, ell_decrypted = _wireless.skip_ell(frame.body, 10, key, afl)
     app_data = body[pos:]
     # record offsets are offsets in the CRC-free body mapped from its first byte
     start = frame.positions[pos] if pos < len(frame.positions) else len(data)
-    tg = parse_application(ci, app_data, base + start, link_address=frame.address, keys=keys)
+    tg = parse_application(ci, app_data, base + start, link_address=frame.address, keys=keys,
+                           afl=afl[-1] if afl else None)
     return dataclasses.replace(tg, decrypted=True) if ell_decrypted else tg
 
 

@@ -134,12 +134,14 @@ def inspect_wireless(data: bytes, keys: Any, fmt: str, decode_all: Callable[...,
         dll.add("M", p[2], p[3] + 1, frame.address.manufacturer)
         dll.add("A", p[4], p[9] + 1, f"{frame.address.ident} v{frame.address.version} "
                                      f"type {frame.address.medium:02X}")
-        ci, pos, body, ell_decrypted = _wireless.skip_ell(frame.body, 10, pick_key(keys, frame.address))
+        afl: list[_wireless.AflHeader] = []
+        ci, pos, body, ell_decrypted = _wireless.skip_ell(frame.body, 10, pick_key(keys, frame.address), afl)
         if pos > 11:
             root.add("extended link layer", p[10], p[pos - 2] + 1, f"CI {frame.body[10]:02X}",
                      "AES-CTR decrypted" if ell_decrypted else None)
         start = p[pos] if pos < len(p) else len(data)
-        tg = parse_application(ci, body[pos:], start, link_address=frame.address, keys=keys)
+        tg = parse_application(ci, body[pos:], start, link_address=frame.address, keys=keys,
+                               afl=afl[-1] if afl else None)
         add_telegram(root, tg)
         insp.readings = decode_all(data, keys=keys)
     except DecodeError as err:

@@ -240,8 +240,12 @@ def telegrams_to_reading(telegrams: list[Telegram], fmt: str) -> Reading:
     model = None
     if address is not None and address.manufacturer:
         model = f"{address.manufacturer} v{address.version} ({_vif.MEDIUM.get(address.medium, 'unknown medium')})"
-    # mode 5 (AES-CBC) has no authentication tag: decrypted data are not authenticated
-    authenticated = False if any(t.decrypted for t in telegrams) else None
+    # mode 5 and ELL CTR have no authentication tag: decrypted data are not authenticated unless
+    # an AFL MAC was verified (mode 7) for every decrypted telegram
+    decrypted = [t for t in telegrams if t.decrypted]
+    authenticated = None
+    if decrypted:
+        authenticated = all(t.authenticated for t in decrypted)
     return Reading(format=fmt, timestamp=_timestamp(records), meter_id=address.ident if address else None,
                    meter_model=model, authenticated=authenticated, registers=tuple(registers), **fields)
 

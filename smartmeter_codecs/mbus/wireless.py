@@ -35,6 +35,8 @@ from ..errors import (
 from .application import Address, _address
 
 __all__ = [
+    "AflHeader",
+    "parse_afl",
     "LAYER",
     "WirelessFrame",
     "build_wireless",
@@ -45,6 +47,57 @@ __all__ = [
 ]
 
 LAYER = "wmbus-link"
+
+
+@dataclass(frozen=True, slots=True)
+class AflHeader:
+    """Authentication and fragmentation layer fields (EN 13757-7:2018 7.4, OMS Vol. 2 6.3).
+
+    ``mcl``/``mcr``/``ml`` are the raw fields used for the MAC input, ``mac`` the received MAC.
+    """
+
+    fcl: int
+    mcl: bytes = b""
+    ki: bytes = b""
+    mcr: bytes = b""
+    mac: bytes = b""
+    ml: bytes = b""
+
+    @property
+    def message_counter(self) -> int | None:
+        return int.from_bytes(self.mcr, "little") if self.mcr else None
+
+
+# AFL.MCL authentication type (bits 3-0) -> MAC length in bytes (EN 13757-7:2018 Table 11)
+_AFL_MAC_LENGTH = {0: 0, 3: 2, 4: 4, 5: 8, 6: 12, 7: 16, 8: 12}
+
+
+def parse_afl(body: bytes, pos: int) -> AflHeader:
+    """The AFL fields after ``CI 0x90 AFL.L`` at ``body[pos]`` (the CI)."""
+    end = pos + 2 + body[pos + 1]
+    fcl = int.from_bytes(body[pos + 2:pos + 4], "little")
+    at = pos + 4
+    fields: dict[str, bytes] = {}
+    mcl = b""
+    if fcl & 0x2000:  # MCLP: message control present
+        mcl = body[at:at + 1]
+        at += 1
+    if fcl & 0x0200:  # KIP: key information present
+        fields["ki"] = body[at:at + 2]
+        at += 2
+    if fcl & 0x0800:  # MCRP: message counter present
+        fields["mcr"] = body[at:at + 4]
+        at += 4
+    if fcl & 0x0400:  # MACP: MAC present, length from the authentication type in MCL
+        n = _AFL_MAC_LENGTH.get(mcl[0] & 0x0F, 0) if mcl else 0
+        fields["mac"] = body[at:at + n]
+        at += n
+    if fcl & 0x1000:  # MLP: message length present
+        fields["ml"] = body[at:at + 2]
+        at += 2
+    if at > end:
+        raise FramingError(LAYER, pos, f"AFL fields need {at - pos - 2} bytes, AFL.L says {end - pos - 2}")
+    return AflHeader(fcl, mcl, **fields)
 
 
 def crc16_en13757(data: bytes) -> int:
@@ -148,24 +201,35 @@ def strip_dll(data: bytes) -> tuple[bytes, str, list[int]]:
                                  "without CRCs)")
 
 
-def skip_ell(body: bytes, pos: int, key: bytes | None = None) -> tuple[int, int, bytes, bool]:
+def skip_ell(body: bytes, pos: int, key: bytes | None = None,
+             afl_out: list[AflHeader] | None = None) -> tuple[int, int, bytes, bool]:
     """Skip the extended link layer / AFL whose CI is ``body[pos]``, decrypting ELL if needed.
 
     Returns ``(next CI, offset after that CI, body, decrypted)``; ``body`` is the input with an
     ELL-encrypted part replaced by its plaintext. For other CIs ``(CI, pos + 1, body, False)``.
 
-    * 0x8C ELL I: CI CC ACC.
+    * 0x8C ELL I: CI CC ACC; 0x8E ELL III: CI CC ACC M2 A2; 0x8F ELL IV: ELL III + SN + CRC
+      (unencrypted only).
     * 0x8D ELL II: CI CC ACC SN(4) PayloadCRC(2). When the SN's ENC field is 1, PayloadCRC and
       payload are AES-128-CTR encrypted (EN 13757-4:2019 13.2.10): counter block = M(2) A(6)
       CC SN(4) FN(2)=0 BC(1)=0; the decrypted payload CRC must match. A frame whose payload
       CRC already matches is taken as decrypted by the receiver.
-    * 0x90 AFL (EN 13757-7:2018 7.4): CI AFL.L + AFL.L bytes; only unfragmented messages.
+    * 0x90 AFL (EN 13757-7:2018 7.4): CI AFL.L + AFL.L bytes; only unfragmented messages. Its
+      fields are appended to ``afl_out`` (message counter and MAC for security mode 7).
     """
     decrypted = False
     while True:
         ci = body[pos]
         if ci == 0x8C:
             size = 3
+        elif ci == 0x8E:  # ELL III: CI CC ACC M2(2) A2(6) (address of the radio adapter's partner)
+            size = 11
+        elif ci == 0x8F:  # ELL IV: CI CC ACC M2 A2 SN(4) PayloadCRC(2)
+            size = 17
+            if pos + size <= len(body) and (int.from_bytes(body[pos + 11:pos + 15], "little") >> 29) & 0x07:
+                if crc16_en13757(body[pos + 17:]) != int.from_bytes(body[pos + 15:pos + 17], "little"):
+                    raise UnsupportedError(LAYER, pos, "ELL IV encryption is not supported",
+                                           {"ci": ci, "ell_encryption": True})
         elif ci == 0x8D:
             size = 9
             if pos + size <= len(body):
@@ -198,6 +262,8 @@ def skip_ell(body: bytes, pos: int, key: bytes | None = None) -> tuple[int, int,
             if fcl & 0x4000:  # MF bit: more fragments follow
                 raise UnsupportedError(LAYER, pos, "fragmented AFL messages are not supported",
                                        {"ci": ci, "fcl": fcl})
+            if afl_out is not None:
+                afl_out.append(parse_afl(body, pos))
         else:
             return ci, pos + 1, body, decrypted
         if pos + size >= len(body):
