@@ -148,8 +148,8 @@ def decrypt_mode5(key: bytes, iv: bytes, data: bytes, offset: int) -> bytes:
 
 
 def _cmac(key: bytes, data: bytes) -> bytes:
-    from cryptography.hazmat.primitives.cmac import CMAC
     from cryptography.hazmat.primitives.ciphers import algorithms
+    from cryptography.hazmat.primitives.cmac import CMAC
 
     mac = CMAC(algorithms.AES(key))
     mac.update(data)

@@ -35,12 +35,12 @@ from ..errors import (
 from .application import Address, _address
 
 __all__ = [
-    "AflHeader",
-    "parse_afl",
     "LAYER",
+    "AflHeader",
     "WirelessFrame",
     "build_wireless",
     "crc16_en13757",
+    "parse_afl",
     "parse_wireless",
     "skip_ell",
     "strip_dll",
@@ -226,10 +226,10 @@ def skip_ell(body: bytes, pos: int, key: bytes | None = None,
             size = 11
         elif ci == 0x8F:  # ELL IV: CI CC ACC M2 A2 SN(4) PayloadCRC(2)
             size = 17
-            if pos + size <= len(body) and (int.from_bytes(body[pos + 11:pos + 15], "little") >> 29) & 0x07:
-                if crc16_en13757(body[pos + 17:]) != int.from_bytes(body[pos + 15:pos + 17], "little"):
-                    raise UnsupportedError(LAYER, pos, "ELL IV encryption is not supported",
-                                           {"ci": ci, "ell_encryption": True})
+            encrypted_ell = pos + size <= len(body) and (int.from_bytes(body[pos + 11:pos + 15], "little") >> 29) & 7
+            if encrypted_ell and crc16_en13757(body[pos + 17:]) != int.from_bytes(body[pos + 15:pos + 17], "little"):
+                raise UnsupportedError(LAYER, pos, "ELL IV encryption is not supported",
+                                       {"ci": ci, "ell_encryption": True})
         elif ci == 0x8D:
             size = 9
             if pos + size <= len(body):
