@@ -67,7 +67,7 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "mbus": ("smartmeter_codecs.mbus.codec", "CODEC",
              "Wired M-Bus EN 13757-2/-3 telegrams (sub-meters, heat/water meters)"),
     "wmbus": ("smartmeter_codecs.mbus.codec", "WMBUS_CODEC",
-              "Wireless M-Bus EN 13757-4 frames (format A/B, AES mode 5)"),
+              "Wireless M-Bus EN 13757-4 frames (format A/B, AES modes 5/7, ELL AES-CTR)"),
     "chain2": ("smartmeter_codecs.chain2.codec", "CODEC",
                "Italian Open Meter Chain 2 messages as published by Chain2Gate (JSON)"),
     "chain2-alfa": ("smartmeter_codecs.chain2.codec", "ALFA_CODEC",
