@@ -89,6 +89,9 @@ _FIXED: dict[int, tuple[int, str | None]] = {
     25: (12, None), 26: (5, None), 27: (4, None),
 }
 _STRUCTS = {tag: struct.Struct(fmt) for tag, (_, fmt) in _FIXED.items() if fmt}
+# tag -> (size, unpack_from) for the integer/float types decoded inline in containers
+_FAST = {tag: (_FIXED[tag][0], st.unpack_from) for tag, st in _STRUCTS.items()}
+_FAST.update({tag: (1, struct.Struct(">B").unpack_from) for tag in (17, 22)})
 
 
 def decode_length(buf: bytes, pos: int, end: int | None = None) -> tuple[int, int]:
@@ -169,9 +172,23 @@ def decode_data(buf: bytes, pos: int = 0, end: int | None = None, _depth: int = 
             raise IncompleteError(LAYER, pos, f"{TYPE_NAMES[tag]} of {count} elements cannot fit in the "
                                               f"{end - p} bytes left")
         items = []
+        append = items.append
+        fixed = _FAST
         for _ in range(count):
-            item, p = decode_data(buf, p, end, _depth + 1)
-            items.append(item)
+            t = buf[p] if p < end else -1
+            fast = fixed.get(t)
+            if fast is not None and p + 1 + fast[0] <= end:
+                # hot path: fixed-size integers (most values of a push), no recursion
+                size, unpack = fast
+                append(Data(t, unpack(buf, p + 1)[0], p, p + 1 + size))
+                p += 1 + size
+            elif t == 9 and p + 1 < end and buf[p + 1] < 0x80 and p + 2 + buf[p + 1] <= end:
+                n = buf[p + 1]
+                append(Data(9, bytes(buf[p + 2:p + 2 + n]), p, p + 2 + n))
+                p += 2 + n
+            else:
+                item, p = decode_data(buf, p, end, _depth + 1)
+                append(item)
         return Data(tag, tuple(items), pos, p), p
     if tag == 19:
         return _compact_array(buf, pos, end, _depth)

@@ -27,7 +27,7 @@ from .axdr import TYPE_NAMES, BitString, Data
 from .cosem_time import CosemDate, CosemDateTime, CosemTime, parse_datetime
 from .obis_map import CLOCK_CODES, METER_ID_CODES, METER_MODEL_CODES, describe, reading_field, unit_for
 from .profiles import GENERIC, PROFILES, Profile, detect_profile
-from .units import unit_symbol
+from .units import UNITS
 
 __all__ = ["Interpretation", "interpret_body", "registers_to_fields"]
 
@@ -106,8 +106,15 @@ def _printable(raw: bytes) -> bool:
 def _strings(leaves: list[Data], limit: int = 6) -> list[str]:
     out = []
     for leaf in leaves:
-        if leaf.tag in (9, 10, 12) and leaf.value:
-            raw = leaf.value.encode("latin-1") if isinstance(leaf.value, str) else leaf.value
+        tag = leaf.tag
+        if tag == 9 or tag == 10 or tag == 12:
+            raw = leaf.value
+            if not raw:
+                continue
+            if isinstance(raw, str):
+                raw = raw.encode("latin-1")
+            elif not 0x20 <= raw[0] < 0x7F:   # OBIS codes and binary values: cheap reject
+                continue
             if _printable(raw):
                 out.append(raw.decode("ascii"))
         if len(out) >= limit:
@@ -145,10 +152,9 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
         if push_head and not keyed and layout_key in profile.layouts:
             # A push-setup name followed by bare values (Austrian Iskra, P1 companion style)
             shape = "positional"
-            layout = profile.layouts[layout_key]
+            codes = _parsed(profile.layouts[layout_key])
             for i, value in enumerate(body.value):
-                code = layout[i] if i < len(layout) else None
-                items.append(_Item(parse_cached(code) if code else None, value, None, None, None, None, i))
+                items.append(_Item(codes[i] if i < len(codes) else None, value, None, None, None, None, i))
         elif keyed:
             shape = "obis"
             i, n = 0, len(leaves)
@@ -178,13 +184,21 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
             if layout is not None and len(values) == 1 and not _is_numeric(values[0]):
                 layout = None
             shape = "positional" if layout else "raw"
+            codes = _parsed(layout) if layout else ()
             for i, value in enumerate(values):
-                code = layout[i] if layout else None
-                obis = parse_cached(code) if code else None
-                su = (value.value[0].value, value.value[1].value) if _is_scaler_unit(value) else (None, None)
-                items.append(_Item(obis, value, su[0], su[1], None, None, i))
-    regs = tuple(_register(it, profile) for it in items)
+                obis = codes[i] if layout else None
+                if _is_scaler_unit(value):
+                    items.append(_Item(obis, value, value.value[0].value, value.value[1].value, None, None, i))
+                else:
+                    items.append(_Item(obis, value, None, None, None, None, i))
+    regs = tuple([_register(it, profile) for it in items])
     return Interpretation(profile, shape, regs)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(layout: tuple[str | None, ...]) -> tuple[ObisCode | None, ...]:
+    """A profile layout's codes, parsed once."""
+    return tuple(parse_cached(c) if c else None for c in layout)
 
 
 def _is_numeric(d: Data) -> bool:
@@ -196,7 +210,9 @@ def _scale(raw: int | float, scaler: int) -> int | float:
         return raw
     if scaler > 0:
         return raw * 10 ** scaler
-    return round(raw * 10.0 ** scaler, -scaler)
+    # Dividing by an exact power of ten is correctly rounded (IEEE 754), so 12056 mA gives the
+    # double nearest to 12.056, as round(raw * 10.0**scaler, -scaler) would, but faster.
+    return raw / 10 ** -scaler
 
 
 def _plain(d: Data, obis: ObisCode | None) -> Any:
@@ -243,41 +259,42 @@ def _register(it: _Item, profile: Profile) -> Register:
     d = it.value
     tag = d.tag
     obis = it.obis
+    attr = it.attribute
     if obis is not None:
         key, obis_unit, quantity, _, desc = _obis_info(obis)
-        if it.attribute is not None and it.attribute != 2:
-            key = f"{key}#{it.attribute}"
+        if attr is not None and attr != 2:
+            key = f"{key}#{attr}"
     else:
         key = f"value[{it.position}]"
         obis_unit = quantity = desc = None
-    extra: dict[str, Any] = {"type": TYPE_NAMES.get(tag, tag)}
-    if it.class_id is not None:
-        extra["class_id"] = it.class_id
-    if it.attribute is not None and it.attribute != 2:
-        extra["attribute"] = it.attribute
-    if it.position is not None:
-        extra["position"] = it.position
-    unit: str | None = None
+    extra: dict[str, Any]
     if tag in _SIMPLE_NUMERIC and (tag != 22 or it.scaler is not None):
         raw = d.value
         scaler = it.scaler
         if scaler is not None:
-            unit = unit_symbol(it.unit_code) if it.unit_code is not None else None
-            if unit is None and it.unit_code in (None, 255):
+            code = it.unit_code
+            unit = UNITS.get(code) if code is not None else None
+            if unit is None and (code is None or code == 255):
                 unit = obis_unit
-            extra["scaler_unit"] = "in-band"
+            extra = {"type": TYPE_NAMES.get(tag, tag), "position": it.position, "raw": raw, "scaler": scaler,
+                     "scaler_unit": "in-band"}
         else:
             scaler = profile.scalers.get(quantity, 0) if quantity else 0
             unit = obis_unit
+            extra = {"type": TYPE_NAMES.get(tag, tag), "position": it.position, "raw": raw, "scaler": scaler}
             if scaler:
                 extra["scaler_unit"] = f"profile {profile.name}"
-        extra["raw"] = raw
-        extra["scaler"] = scaler
         value: Any = _scale(raw, scaler) if scaler else raw
     else:
+        unit = None
         value = _plain(d, obis)
+        extra = {"type": TYPE_NAMES.get(tag, tag), "position": it.position}
         if tag == 9:
             extra["raw"] = d.value.hex()
+    if it.class_id is not None:
+        extra["class_id"] = it.class_id
+    if attr is not None and attr != 2:
+        extra["attribute"] = attr
     return Register(key, value, unit, obis, desc, extra)
 
 
