@@ -137,7 +137,10 @@ class _Pipeline:
                 return []
             return self._nested(whole, "APDU reassembled from block transfer", ctx)
         if tag in security.CIPHERED_TAGS:
-            un = security.unwrap(apdu, self.keys, validate=validate_apdu, offset=0)
+            try:
+                un = security.unwrap(apdu, self.keys, validate=_validate, offset=0)
+            except _P1Telegram as p1:
+                raise _p1_error(p1.text) from None
             if un.consumed != len(apdu):
                 raise FramingError("dlms-security", un.consumed,
                                    f"{len(apdu) - un.consumed} bytes after the ciphered APDU")
@@ -151,6 +154,8 @@ class _Pipeline:
             if self._trace:
                 self._trace("apdu", dn, base if contiguous else None)
             return [self.reading(dn, ctx)]
+        if _is_p1_telegram(apdu):
+            raise _p1_error(apdu)
         name = APDU_NAMES.get(tag)
         raise UnsupportedError("apdu", 0, f"APDU tag {tag:#04x} ({name or 'unknown'}) is not a data push; "
                                           f"expected a data-notification (0x0F), block transfer (0xE0) or "
@@ -167,6 +172,34 @@ class _Pipeline:
             self._trace("interpretation", interp, None)
         return Reading(format="dlms", profile=interp.profile.name, timestamp=ts,
                        authenticated=ctx.authenticated, registers=interp.registers, **fields)
+
+
+class _P1Telegram(Exception):
+    """Raised through the security layer's validation: the plaintext is a DSMR P1 text telegram."""
+
+    def __init__(self, text: bytes) -> None:
+        super().__init__("DSMR P1 telegram")
+        self.text = text
+
+
+def _is_p1_telegram(data: bytes) -> bool:
+    # DSMR 5 / IEC 62056-21: "/XXX5..." header line, data lines, "!" + CRC closing line. Austrian
+    # (Energie Steiermark, Salzburg) and Luxembourg meters encrypt such text in DLMS ciphering.
+    return data[:1] == b"/" and b"\r\n!" in data[-64:]
+
+
+def _validate(plaintext: bytes) -> None:
+    if _is_p1_telegram(plaintext):
+        raise _P1Telegram(plaintext)
+    validate_apdu(plaintext)
+
+
+def _p1_error(text: bytes) -> UnsupportedError:
+    first = text.split(b"\r\n", 1)[0].decode("ascii", "replace")
+    return UnsupportedError(
+        "apdu", 0, f"the deciphered content is a DSMR P1 text telegram ({first!r}), not a DLMS APDU: the key is "
+                   f"right, but P1 telegrams are not decoded by the dlms format", {"p1_telegram": text.decode(
+                       "ascii", "replace")})
 
 
 def _parse_notification(apdu: bytes) -> DataNotification:

@@ -149,10 +149,11 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
         push_head = bool(leaves) and _plausible_obis(leaves[0]) and leaves[0].value[2:4] == b"\x19\x09"
         keyed = any(_plausible_obis(x) for x in leaves[1 if push_head else 0:-1])
         layout_key = f"push-setup:{len(body.value)}" if push_head and body.tag == 2 else None
-        if push_head and not keyed and layout_key in profile.layouts:
-            # A push-setup name followed by bare values (Austrian Iskra, P1 companion style)
+        push_layout = (profile.layouts.get(layout_key) or GENERIC.layouts.get(layout_key)) if layout_key else None
+        if push_head and not keyed and push_layout is not None:
+            # A push-setup name followed by bare values (the Austrian push of Iskra and Sagemcom)
             shape = "positional"
-            codes = _parsed(profile.layouts[layout_key])
+            codes = _parsed(push_layout)
             for i, value in enumerate(body.value):
                 items.append(_Item(codes[i] if i < len(codes) else None, value, None, None, None, None, i))
         elif keyed:

@@ -48,8 +48,16 @@ _KAIFA_TAIL = ("0-0:1.0.0.255", "1-0:1.8.0.255", "1-0:2.8.0.255", "1-0:3.8.0.255
 GENERIC = Profile(
     "generic", "Any DLMS push: OBIS-keyed values scaled by their in-band scaler-unit only; a lone "
                "value without OBIS is NVE list 1 (active power import).",
-    layouts={1: ("1-0:1.7.0.255",)},
-    source="IEC 62056-6-1 OBIS; NVE/NEK HAN list 1 carries only 1-0:1.7.0.255")
+    layouts={
+        1: ("1-0:1.7.0.255",),
+        # Austrian push (Wiener Netze, KELAG; Iskra AM550 and Sagemcom IM350 alike): the push
+        # setup's name 0-6:25.9.0.255, then serial, time, date, A+, A-, R+, R-, P+, P-, 2 spare.
+        # Sources: amsreader payloads/iskraemeco gh787 (KELAG); Noschvie/shrdzm Device_IM350.cpp
+        # sample frames (IM350, AM550, Wiener Netze); positions confirmed by the meters' totals.
+        "push-setup:12": (None, "0-0:96.1.0.255", None, None, "1-0:1.8.0.255", "1-0:2.8.0.255",
+                          "1-0:3.8.0.255", "1-0:4.8.0.255", "1-0:1.7.0.255", "1-0:2.7.0.255", None, None),
+    },
+    source="IEC 62056-6-1 OBIS; NVE/NEK HAN list 1 carries only 1-0:1.7.0.255; Austrian push layout")
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (
     GENERIC,
@@ -86,10 +94,6 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
                      "1-0:4.8.0.255"),
                 9: ("0-0:42.0.0.255", "0-0:96.1.0.255", "1-0:1.7.0.255", "1-0:2.7.0.255", "1-0:3.7.0.255",
                     "1-0:4.7.0.255", "1-0:32.7.0.255", None, None),
-                # KELAG (AT): push-setup name, serial, time, date, A+, A-, R+, R-, P+, P-, 2 spare
-                # (amsreader payloads/iskraemeco gh787; Dutch P1 companion-standard order)
-                "push-setup:12": (None, "0-0:96.1.0.255", None, None, "1-0:1.8.0.255", "1-0:2.8.0.255",
-                                  "1-0:3.8.0.255", "1-0:4.8.0.255", "1-0:1.7.0.255", "1-0:2.7.0.255", None, None),
             },
             name_prefixes=("ISK",),
             source="amsreader-firmware payloads/iskra README (gh615, gh869, gh956) and issue threads; "
