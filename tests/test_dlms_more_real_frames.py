@@ -67,3 +67,14 @@ def test_kamstrup_documentation_examples():
     assert r1.active_power_import == 0.0 and r1.voltage_l3 == 0.0 and len(r1.registers) == 13
     r2 = smc.decode(E["amshan-kamstrup-doc-list2-1phase-llc"]["hex"])
     assert r2.timestamp == dt.datetime(2017, 8, 16, 16, 0, 5) and r2.active_energy_import == 0.0
+
+
+def test_austrian_push_without_spares_wels():
+    a, b = (smc.decode(E[i]["hex"], keys=_keys(E[i])) for i in ("shrdzm-im350-wels-1", "shrdzm-im350-wels-2"))
+    assert a.meter_id == b.meter_id == "18037098"
+    assert (a.active_energy_import, b.active_energy_import) == (3531997.0, 3532035.0)
+    # same meter 9 min 21 s apart: the energy counter grew and every register is where the
+    # 10-element layout puts it
+    assert b.timestamp - a.timestamp == dt.timedelta(minutes=9, seconds=21)
+    assert (a.active_power_import, b.active_power_import) == (146.0, 190.0)
+    assert a.register("1-0:3.8.0.255").value == 392120 and b.register("1-0:4.8.0.255").value == 282673

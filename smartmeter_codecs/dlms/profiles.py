@@ -56,6 +56,9 @@ GENERIC = Profile(
         # sample frames (IM350, AM550, Wiener Netze); positions confirmed by the meters' totals.
         "push-setup:12": (None, "0-0:96.1.0.255", None, None, "1-0:1.8.0.255", "1-0:2.8.0.255",
                           "1-0:3.8.0.255", "1-0:4.8.0.255", "1-0:1.7.0.255", "1-0:2.7.0.255", None, None),
+        # the same list without the two spare elements (Linz/Wels IM350 in shrdzm's samples)
+        "push-setup:10": (None, "0-0:96.1.0.255", None, None, "1-0:1.8.0.255", "1-0:2.8.0.255",
+                          "1-0:3.8.0.255", "1-0:4.8.0.255", "1-0:1.7.0.255", "1-0:2.7.0.255"),
     },
     source="IEC 62056-6-1 OBIS; NVE/NEK HAN list 1 carries only 1-0:1.7.0.255; Austrian push layout")
 
