@@ -55,7 +55,9 @@ class CosemDateTime(NamedTuple):
             return None
         tz = None
         if self.deviation is not None:
-            if not -720 <= self.deviation <= 840:
+            # UTC offsets run from -12:00 to +14:00 (Kiribati), so deviation = -offset runs
+            # from -840 to +720 minutes (the Blue Book's -720..+720 predates UTC+13/+14 zones).
+            if not -840 <= self.deviation <= 720:
                 return None
             tz = _dt.timezone(_dt.timedelta(minutes=-self.deviation))
         try:
