@@ -49,6 +49,11 @@ LAYER = "axdr"
 MAX_DEPTH = 24  # nesting deeper than any COSEM push; bounds recursion on hostile input
 
 
+# tuple.__new__(Data, (...)) skips the NamedTuple's Python-level __new__: half the cost in the
+# loop that builds one Data per value of every push.
+_new = tuple.__new__
+
+
 class Data(NamedTuple):
     tag: int
     value: Any
@@ -180,20 +185,20 @@ def decode_data(buf: bytes, pos: int = 0, end: int | None = None, _depth: int = 
             if fast is not None and p + 1 + fast[0] <= end:
                 # hot path: fixed-size integers (most values of a push), no recursion
                 size, unpack = fast
-                append(Data(t, unpack(buf, p + 1)[0], p, p + 1 + size))
+                append(_new(Data, (t, unpack(buf, p + 1)[0], p, p + 1 + size)))
                 p += 1 + size
             elif t == 9 and p + 1 < end and buf[p + 1] < 0x80 and p + 2 + buf[p + 1] <= end:
                 n = buf[p + 1]
-                append(Data(9, bytes(buf[p + 2:p + 2 + n]), p, p + 2 + n))
+                append(_new(Data, (9, bytes(buf[p + 2:p + 2 + n]), p, p + 2 + n)))
                 p += 2 + n
             else:
                 item, p = decode_data(buf, p, end, _depth + 1)
                 append(item)
-        return Data(tag, tuple(items), pos, p), p
+        return _new(Data, (tag, tuple(items), pos, p)), p
     if tag == 19:
         return _compact_array(buf, pos, end, _depth)
     value, p = _simple(tag, buf, pos + 1, end)
-    return Data(tag, value, pos, p), p
+    return _new(Data, (tag, value, pos, p)), p
 
 
 # --- compact-array (Blue Book 4.1.5: contents-description + array-contents) -----------------

@@ -32,6 +32,7 @@ from .units import UNITS
 __all__ = ["Interpretation", "interpret_body", "registers_to_fields"]
 
 _SIMPLE_NUMERIC = {5, 6, 13, 15, 16, 17, 18, 20, 21, 22, 23, 24}
+_new = tuple.__new__   # NamedTuple construction without the Python-level __new__ (hot loop)
 
 
 class _Item(NamedTuple):
@@ -144,7 +145,7 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
             if cls == 40 or (attr == 3 and obis in su_by_obis):
                 continue        # the push setup itself; scaler-units are applied below
             su = su_by_obis.get(obis) if attr == 2 else None
-            items.append(_Item(obis, value, su[0] if su else None, su[1] if su else None, attr, cls, i))
+            items.append(_new(_Item, (obis, value, su[0] if su else None, su[1] if su else None, attr, cls, i)))
     else:
         push_head = bool(leaves) and _plausible_obis(leaves[0]) and leaves[0].value[2:4] == b"\x19\x09"
         keyed = any(_plausible_obis(x) for x in leaves[1 if push_head else 0:-1])
@@ -155,7 +156,7 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
             shape = "positional"
             codes = _parsed(push_layout)
             for i, value in enumerate(body.value):
-                items.append(_Item(codes[i] if i < len(codes) else None, value, None, None, None, None, i))
+                items.append(_new(_Item, (codes[i] if i < len(codes) else None, value, None, None, None, None, i)))
         elif keyed:
             shape = "obis"
             i, n = 0, len(leaves)
@@ -168,10 +169,10 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
                     if i < n and _is_scaler_unit(leaves[i]):
                         scaler, unit = leaves[i].value[0].value, leaves[i].value[1].value
                         i += 1
-                    items.append(_Item(ObisCode.from_bytes(it.value), value, scaler, unit, 2, None, len(items)))
+                    items.append(_new(_Item, (ObisCode.from_bytes(it.value), value, scaler, unit, 2, None, len(items))))
                 else:
                     if it.tag != 0:          # null-data placeholders (single-phase Kamstrup) carry nothing
-                        items.append(_Item(None, it, None, None, None, None, i))
+                        items.append(_new(_Item, (None, it, None, None, None, None, i)))
                     i += 1
             last = items[-1] if items else None
             if last is not None and last.obis is None and last.value.tag == 9 \
@@ -189,9 +190,9 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
             for i, value in enumerate(values):
                 obis = codes[i] if layout else None
                 if _is_scaler_unit(value):
-                    items.append(_Item(obis, value, value.value[0].value, value.value[1].value, None, None, i))
+                    items.append(_new(_Item, (obis, value, value.value[0].value, value.value[1].value, None, None, i)))
                 else:
-                    items.append(_Item(obis, value, None, None, None, None, i))
+                    items.append(_new(_Item, (obis, value, None, None, None, None, i)))
     regs = tuple([_register(it, profile) for it in items])
     return Interpretation(profile, shape, regs)
 
@@ -296,7 +297,7 @@ def _register(it: _Item, profile: Profile) -> Register:
         extra["class_id"] = it.class_id
     if attr is not None and attr != 2:
         extra["attribute"] = attr
-    return Register(key, value, unit, obis, desc, extra)
+    return _new(Register, (key, value, unit, obis, desc, extra))
 
 
 _METER_ID = tuple(parse_cached(c) for c in METER_ID_CODES)
@@ -305,39 +306,45 @@ _CLOCK = tuple(parse_cached(c) for c in CLOCK_CODES)
 _TARIFF = ObisCode(0, 0, 96, 14, 0, 255)
 
 
+_SPECIAL = frozenset(_METER_ID + _METER_MODEL + _CLOCK + (_TARIFF,))
+
+
 def registers_to_fields(regs: tuple[Register, ...]) -> dict[str, Any]:
-    """Reading fields from registers (first register wins for each field)."""
+    """Reading fields from registers (the first register of a code wins)."""
     fields: dict[str, Any] = {}
-    by_obis: dict[ObisCode, Register] = {}
+    special: dict[ObisCode, Register] = {}
     for r in regs:
         obis = r.obis
-        if obis is None or obis in by_obis:
+        if obis is None:
             continue
-        by_obis[obis] = r
         f = _obis_info(obis)[3]
-        if f is not None and f not in fields:
-            v = r.value
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                fields[f] = float(v)
-    for code in _METER_ID:
-        r = by_obis.get(code)
-        if r is not None and r.value not in (None, ""):
-            fields["meter_id"] = _text(r.value)
-            break
-    for code in _METER_MODEL:
-        r = by_obis.get(code)
-        if r is not None and r.value not in (None, ""):
-            fields["meter_model"] = _text(r.value)
-            break
-    for code in _CLOCK:
-        r = by_obis.get(code)
-        if r is not None and isinstance(r.value, _dt.datetime):
-            fields["clock"] = r.value
-            break
-    tariff = by_obis.get(_TARIFF)
-    if tariff is not None and tariff.value is not None:
-        t = _text(tariff.value)
-        fields["tariff"] = t if not t.isdigit() else f"T{int(t)}"
+        if f is not None:
+            if f not in fields:
+                v = r.value
+                if type(v) is int or type(v) is float:
+                    fields[f] = float(v)
+        elif obis in _SPECIAL and obis not in special:
+            special[obis] = r
+    if special:
+        for code in _METER_ID:
+            r = special.get(code)
+            if r is not None and r.value not in (None, ""):
+                fields["meter_id"] = _text(r.value)
+                break
+        for code in _METER_MODEL:
+            r = special.get(code)
+            if r is not None and r.value not in (None, ""):
+                fields["meter_model"] = _text(r.value)
+                break
+        for code in _CLOCK:
+            r = special.get(code)
+            if r is not None and isinstance(r.value, _dt.datetime):
+                fields["clock"] = r.value
+                break
+        tariff = special.get(_TARIFF)
+        if tariff is not None and tariff.value is not None:
+            t = _text(tariff.value)
+            fields["tariff"] = t if not t.isdigit() else f"T{int(t)}"
     return fields
 
 
