@@ -437,9 +437,10 @@ def goals(frames: list[Frame], results: dict[str, dict[str, Result]]) -> str:
             lines.append(f"* {peer} / {base}: no frame both decode (or not measured)")
             continue
         geo = statistics.geometric_mean(ratios)
-        met = "met" if min(ratios) >= goal else "NOT met"
-        lines.append(f"* {goal:g}x, {peer} / {base}: {met} on {sum(r >= goal for r in ratios)} of {len(ratios)} "
-                     f"frames (min {min(ratios):.1f}x, geometric mean {geo:.1f}x, max {max(ratios):.1f}x)")
+        hits = sum(r >= goal for r in ratios)
+        verdict = "met on every frame" if hits == len(ratios) else f"met on {hits} of {len(ratios)} frames"
+        lines.append(f"* {goal:g}x, {peer} / {base}: {verdict} (min {min(ratios):.2f}x, geometric mean "
+                     f"{geo:.1f}x, max {max(ratios):.1f}x)")
     return "\n".join(lines)
 
 
