@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import types
 from typing import Any, Mapping, NamedTuple
 

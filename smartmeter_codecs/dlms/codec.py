@@ -13,12 +13,11 @@ import logging
 from typing import Any, Callable
 
 from ..errors import DecodeError, FramingError, IncompleteError, UnsupportedError
-from ..inspection import Field, Inspection
-from ..keys import Keys, KeysArg
+from ..inspection import Inspection
+from ..keys import KeysArg
 from ..model import Reading
 from . import security
 from .apdu import APDU_NAMES, TAG_DATA_NOTIFICATION, TAG_GBT, DataNotification, parse_data_notification, validate_apdu
-from .axdr import TYPE_NAMES, Data
 from .compact import decode_compact_body
 from .gbt import GbtAssembler, parse_block
 from .hdlc import FLAG, HdlcFrame, HdlcSplitter, split_frames

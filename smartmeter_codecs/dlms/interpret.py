@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from ..model import Register
 from ..obis import ObisCode, parse_cached
 from .axdr import TYPE_NAMES, BitString, Data
-from .cosem_time import CosemDate, CosemDateTime, CosemTime, parse_datetime
+from .cosem_time import CosemDate, CosemDateTime, parse_datetime
 from .obis_map import CLOCK_CODES, METER_ID_CODES, METER_MODEL_CODES, describe, reading_field, unit_for
 from .profiles import GENERIC, PROFILES, Profile, detect_profile
 from .units import UNITS
