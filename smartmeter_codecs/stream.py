@@ -80,7 +80,7 @@ class StreamDecoder:
                     held.append(i)
             del held[:-_HELD_ERRORS]
         out: list[Reading | DecodeError] = []
-        for name, stream, held in self._candidates:
+        for _name, _stream, held in self._candidates:
             strong = [e for e in held if isinstance(e, ChecksumError)]
             out.extend(strong)
             held[:] = [e for e in held if not isinstance(e, ChecksumError)]

@@ -264,7 +264,7 @@ class DlmsStream:
                         out.append(item)
                     else:
                         apdu, offset = item
-                        out.extend(self._run(lambda: self._pipe.apdu(apdu, offset, False)))
+                        out.extend(self._run(self._pipe.apdu, apdu, offset, False))
                 return out
             if self._hdlc is None:
                 return list(mbus_items)  # type: ignore[arg-type]
@@ -277,13 +277,14 @@ class DlmsStream:
             if isinstance(item, DecodeError):
                 out.append(item)
                 continue
-            out.extend(self._run(lambda: self._pipe.hdlc_frame(item)))
+            out.extend(self._run(self._pipe.hdlc_frame, item))
         return out
 
     @staticmethod
-    def _run(fn: Callable[[], list[Reading]]) -> list[Reading | DecodeError]:
+    def _run(fn: Callable[..., list[Reading]], *args: Any) -> list[Reading | DecodeError]:
+        """Stream side: a broken message becomes an error item, never an exception."""
         try:
-            return list(fn())
+            return list(fn(*args))
         except DecodeError as err:
             return [err]
 
