@@ -68,6 +68,8 @@ FORMATS: dict[str, tuple[str, str, str]] = {
              "Wired M-Bus EN 13757-2/-3 telegrams (sub-meters, heat/water meters)"),
     "wmbus": ("smartmeter_codecs.mbus.codec", "WMBUS_CODEC",
               "Wireless M-Bus EN 13757-4 frames (format A/B, AES modes 5/7, ELL AES-CTR)"),
+    "p1": ("smartmeter_codecs.p1.codec", "CODEC",
+           "DSMR / IEC 62056-21 P1 text telegrams (NL, BE, LU, SE, AT...), plain or inside DLMS ciphering"),
     "chain2": ("smartmeter_codecs.chain2.codec", "CODEC",
                "Italian Open Meter Chain 2 messages as published by Chain2Gate (JSON)"),
     "chain2-alfa": ("smartmeter_codecs.chain2.codec", "ALFA_CODEC",
