@@ -13,6 +13,7 @@ import logging
 from typing import Any, Callable
 
 from ..errors import DecodeError, FramingError, IncompleteError, UnsupportedError
+from .._registry import get_codec
 from ..inspection import Inspection
 from ..keys import KeysArg
 from ..model import Reading
@@ -139,7 +140,9 @@ class _Pipeline:
             try:
                 un = security.unwrap(apdu, self.keys, validate=_validate, offset=0)
             except _P1Telegram as p1:
-                raise _p1_error(p1.text) from None
+                # only reached when no tag was checked (validate runs only then)
+                ctx.authenticated = False
+                return self._p1(p1.text, ctx)
             if un.consumed != len(apdu):
                 raise FramingError("dlms-security", un.consumed,
                                    f"{len(apdu) - un.consumed} bytes after the ciphered APDU")
@@ -154,11 +157,24 @@ class _Pipeline:
                 self._trace("apdu", dn, base if contiguous else None)
             return [self.reading(dn, ctx)]
         if _is_p1_telegram(apdu):
-            raise _p1_error(apdu)
+            return self._p1(apdu, ctx)
         name = APDU_NAMES.get(tag)
         raise UnsupportedError("apdu", 0, f"APDU tag {tag:#04x} ({name or 'unknown'}) is not a data push; "
                                           f"expected a data-notification (0x0F), block transfer (0xE0) or "
                                           f"ciphered APDU", {"apdu_tag": tag, "apdu": name})
+
+    def _p1(self, text: bytes, ctx: _Context) -> list[Reading]:
+        """A DSMR P1 telegram inside DLMS ciphering (Luxembourg Smarty, Austrian Sagemcom
+        T210-D-r): decoded by the ``p1`` format; the Reading keeps format "dlms", profile "p1"
+        and the security layer's verdict."""
+        if ctx.authenticated is None:      # plaintext P1 handed in as an APDU: not a DLMS message
+            raise _p1_error(text, "decode it with format='p1'")
+        try:
+            p1 = get_codec("p1")
+        except KeyError:
+            raise _p1_error(text, "the key is right, but this build has no p1 format") from None
+        return [r.replace(format="dlms", profile="p1", authenticated=ctx.authenticated)
+                for r in p1.decode_all(text, keys=None, profile=None)]
 
     def reading(self, dn: DataNotification, ctx: _Context) -> Reading:
         interp = interpret_body(dn.body, profile=self.profile, system_title=ctx.system_title)
@@ -193,12 +209,10 @@ def _validate(plaintext: bytes) -> None:
     validate_apdu(plaintext)
 
 
-def _p1_error(text: bytes) -> UnsupportedError:
+def _p1_error(text: bytes, hint: str) -> UnsupportedError:
     first = text.split(b"\r\n", 1)[0].decode("ascii", "replace")
-    return UnsupportedError(
-        "apdu", 0, f"the deciphered content is a DSMR P1 text telegram ({first!r}), not a DLMS APDU: the key is "
-                   f"right, but P1 telegrams are not decoded by the dlms format", {"p1_telegram": text.decode(
-                       "ascii", "replace")})
+    return UnsupportedError("apdu", 0, f"the content is a DSMR P1 text telegram ({first!r}), not a DLMS APDU: "
+                                       f"{hint}", {"p1_telegram": text.decode("ascii", "replace")})
 
 
 def _parse_notification(apdu: bytes) -> DataNotification:
