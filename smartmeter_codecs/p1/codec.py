@@ -1,0 +1,318 @@
+"""The ``p1`` format: codec object ``CODEC`` and the stream splitter :class:`P1Stream`."""
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import re
+from decimal import Decimal
+from typing import Any
+
+from ..errors import DecodeError, FramingError, IncompleteError
+from ..inspection import Field, Inspection
+from ..keys import KeysArg
+from ..model import Reading
+from .mapping import FORMAT, line_register, to_reading, zone_for
+from .telegram import HEADER_START, LAYER, Telegram, build_telegram, find_end, parse_telegram
+
+__all__ = ["CODEC", "P1Codec", "P1Stream", "MAX_TELEGRAM", "decode_telegrams", "parse_telegrams",
+           "encode_reading"]
+
+log = logging.getLogger(__name__)
+
+# Upper bound of one telegram in a stream. DSMR 5.0.2 telegrams are ~1 KiB (plus at most one
+# 1024-character text message, §6.12); the largest corpus telegram is under 3 KiB. A start
+# with no "!" within this many bytes is reported and dropped: the stream buffer never holds more.
+MAX_TELEGRAM = 8192
+
+_WS = b" \t\r\n\x00"
+
+
+def _skip_ws(data: bytes, pos: int) -> int:
+    while pos < len(data) and data[pos] in _WS:
+        pos += 1
+    return pos
+
+
+def parse_telegrams(data: bytes, *, check_crc: bool = True, require_end: bool = True) -> list[Telegram]:
+    """Every telegram in ``data`` (one or several concatenated).
+
+    Leading white space is skipped; the input must then start with ``/``. Bytes after the last
+    telegram's ``!`` line that hold no further header are a trailer and ignored (gateways append
+    bytes, e.g. EasyMeter COM-1 0xFF runs; :meth:`P1Codec.inspect` shows them).
+    """
+    out: list[Telegram] = []
+    pos = _skip_ws(data, 0)
+    if pos >= len(data):
+        raise IncompleteError(LAYER, len(data), "empty input: expected a P1 telegram starting with '/'")
+    while True:
+        t = parse_telegram(data, pos, check_crc=check_crc, require_end=require_end)
+        out.append(t)
+        pos = _skip_ws(data, t.end)
+        if pos >= len(data):
+            return out
+        if data[pos] != 0x2F:
+            nxt = HEADER_START.search(data, pos)
+            if nxt is None:
+                log.debug("ignoring %d trailing bytes after the telegram", len(data) - pos)
+                return out
+            raise FramingError(LAYER, pos, f"expected '/' (next telegram) or the end of the input, found "
+                               f"{data[pos:pos + 12]!r}")
+
+
+def decode_telegrams(data: bytes, *, profile: str | None = None, check_crc: bool = True,
+                     require_end: bool = True) -> list[Reading]:
+    """A Reading per telegram in ``data`` (see :func:`parse_telegrams`)."""
+    return [to_reading(t, profile=profile)
+            for t in parse_telegrams(data, check_crc=check_crc, require_end=require_end)]
+
+
+class P1Codec:
+    """DSMR / IEC 62056-21 P1 text telegrams <-> Reading (format ``"p1"``)."""
+
+    name = FORMAT
+    description = ("DSMR / IEC 62056-21 P1 text telegrams (NL, BE, LU, SE, AT...), plain or inside "
+                   "DLMS ciphering")
+
+    def sniff(self, data: bytes) -> int:
+        """95 for a complete telegram (starts with ``/``, has a line starting with ``!``), else 0."""
+        data = bytes(data)
+        s = data.lstrip(_WS)
+        if not HEADER_START.match(s[:5]):
+            return 0
+        return 95 if (b"\n!" in s) else 0
+
+    def decode_all(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> list[Reading]:
+        """A Reading per telegram; raises DecodeError subclasses (layer ``"p1"``) only."""
+        return decode_telegrams(bytes(data), profile=profile)
+
+    def inspect(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> Inspection:
+        """One node per telegram, one child per line (byte offsets); never raises for bad input."""
+        data = bytes(data)
+        root = Field("p1", 0, len(data))
+        insp = Inspection(data, FORMAT, root)
+        try:
+            zone_name, zone = zone_for(None, profile)
+        except ValueError as err:
+            insp.error = DecodeError(LAYER, None, str(err))
+            return insp
+        pos = _skip_ws(data, 0)
+        try:
+            if pos >= len(data):
+                raise IncompleteError(LAYER, len(data), "empty input: expected a P1 telegram starting with '/'")
+            while pos < len(data):
+                if data[pos] != 0x2F:
+                    if HEADER_START.search(data, pos) is None:
+                        root.add("trailer", pos, len(data), data[pos:], "bytes after the last telegram (ignored)")
+                        break
+                    raise FramingError(LAYER, pos, "expected '/' (next telegram) or the end of the input")
+                t = parse_telegram(data, pos, check_crc=False)
+                _, zone = zone_for(t.header.flag, profile)
+                node = root.add("telegram", t.start, t.end, None, f"P1 telegram, profile {zone_name if profile else _profile(t)}")
+                node.add("header", t.header.start, t.header.end, t.header.text,
+                         f"FLAG {t.header.flag}, baud character {t.header.baud}, identification {t.header.ident!r}")
+                for line in t.lines:
+                    reg = line_register(line, zone)
+                    unit = f" {reg.unit}" if reg.unit else ""
+                    node.add(reg.key, line.start, line.end, f"{_show(reg.value)}{unit}", reg.description)
+                if t.crc_given is None:
+                    node.add("end", t.bang, t.end, "!", "no CRC (DSMR 2.2/3.0)")
+                else:
+                    status = "ok" if t.crc_ok else f"MISMATCH, computed {t.crc_computed:04X}"
+                    node.add("crc", t.bang, t.end, t.crc_text, f"CRC-16/ARC over '/'..'!': {status}")
+                # the checks decode_all makes (CRC) decide the error; the tree is shown anyway
+                parse_telegram(data, pos)
+                insp.readings.append(to_reading(t, profile=profile))
+                pos = _skip_ws(data, t.end)
+        except DecodeError as err:
+            insp.error = err
+        return insp
+
+    def encode(self, reading: Reading, *, profile: str | None = None, keys: KeysArg = None) -> bytes:
+        """A DSMR 5 telegram (with CRC) carrying the Reading's fields (see :func:`encode_reading`)."""
+        return encode_reading(reading, profile=profile)
+
+    def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> "P1Stream":
+        """A splitter for a serial P1 byte stream."""
+        zone_for(None, profile)      # unknown profile names fail here, not per telegram
+        return P1Stream(profile=profile)
+
+
+def _profile(t: Telegram) -> str:
+    return zone_for(t.header.flag, None)[0]
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, _dt.datetime):
+        return v.isoformat()
+    if isinstance(v, tuple):
+        return "(" + ", ".join(_show(x) for x in v) + ")"
+    return str(v)
+
+
+class P1Stream:
+    """Split a P1 byte stream into telegrams: ``/XXXZ`` ... ``!`` [CRC] line end.
+
+    Garbage before a header is dropped; a header seen before the previous telegram's ``!``
+    reports the truncated one (IncompleteError) and restarts there; a wrong CRC is reported
+    (ChecksumError) and the next telegram still decodes. The buffer never exceeds
+    :data:`MAX_TELEGRAM` bytes between calls. Error offsets count bytes since the stream start.
+    """
+
+    def __init__(self, *, profile: str | None = None) -> None:
+        self._profile = profile
+        self._buf = b""
+        self._base = 0          # stream offset of self._buf[0]
+
+    def feed(self, data: bytes) -> list[Reading | DecodeError]:
+        out: list[Reading | DecodeError] = []
+        buf = self._buf + bytes(data)
+        pos = 0
+        while True:
+            m = HEADER_START.search(buf, pos)
+            if m is None:
+                # keep a possible split header start ("/IS") for the next chunk
+                keep = max(pos, len(buf) - 4)
+                slash = buf.rfind(b"/", keep)
+                pos = slash if slash >= 0 else len(buf)
+                break
+            start = m.start()
+            bang, next_header = find_end(buf, start)
+            if next_header is not None:
+                out.append(IncompleteError(LAYER, self._base + next_header,
+                                           f"telegram at stream byte {self._base + start} has no '!' line: "
+                                           "a new header starts here (truncated telegram)"))
+                pos = next_header
+                continue
+            if bang < 0:
+                if len(buf) - start > MAX_TELEGRAM:
+                    out.append(FramingError(LAYER, self._base + start,
+                                            f"no '!' within {MAX_TELEGRAM} bytes of a telegram start: dropped"))
+                    pos = start + 1
+                    continue
+                pos = start
+                break
+            end = buf.find(b"\n", bang)
+            if end < 0:
+                if len(buf) - bang > 8:     # "!" + 4 hex + CR LF fits in 7: no line end is coming
+                    end = bang + 8
+                else:
+                    pos = start
+                    break
+            else:
+                end += 1
+            try:
+                t = parse_telegram(buf[:end], start)
+                out.append(to_reading(t, profile=self._profile))
+            except DecodeError as err:
+                out.append(err.shifted(self._base))
+            pos = end
+        self._buf = buf[pos:]
+        self._base += pos
+        if len(self._buf) > MAX_TELEGRAM:       # cannot happen (checked above); keep the promise
+            self._base += len(self._buf) - MAX_TELEGRAM
+            self._buf = self._buf[-MAX_TELEGRAM:]
+        return out
+
+
+# --- encoding ---------------------------------------------------------------------------
+
+# Reading field -> (OBIS, DSMR unit, divisor from SI, format) following DSMR 5.0.2 table 6.
+_ENCODE: tuple[tuple[str, str, str, int, str], ...] = (
+    ("active_energy_import", "1-0:1.8.0", "kWh", 1000, "{:010.3f}"),
+    ("active_energy_export", "1-0:2.8.0", "kWh", 1000, "{:010.3f}"),
+    ("reactive_energy_import", "1-0:3.8.0", "kvarh", 1000, "{:010.3f}"),
+    ("reactive_energy_export", "1-0:4.8.0", "kvarh", 1000, "{:010.3f}"),
+    ("active_power_import", "1-0:1.7.0", "kW", 1000, "{:06.3f}"),
+    ("active_power_export", "1-0:2.7.0", "kW", 1000, "{:06.3f}"),
+    ("reactive_power_import", "1-0:3.7.0", "kvar", 1000, "{:06.3f}"),
+    ("reactive_power_export", "1-0:4.7.0", "kvar", 1000, "{:06.3f}"),
+    ("voltage_l1", "1-0:32.7.0", "V", 1, "{:05.1f}"),
+    ("voltage_l2", "1-0:52.7.0", "V", 1, "{:05.1f}"),
+    ("voltage_l3", "1-0:72.7.0", "V", 1, "{:05.1f}"),
+    ("current_l1", "1-0:31.7.0", "A", 1, "{:06.2f}"),
+    ("current_l2", "1-0:51.7.0", "A", 1, "{:06.2f}"),
+    ("current_l3", "1-0:71.7.0", "A", 1, "{:06.2f}"),
+    ("active_power_import_l1", "1-0:21.7.0", "kW", 1000, "{:06.3f}"),
+    ("active_power_import_l2", "1-0:41.7.0", "kW", 1000, "{:06.3f}"),
+    ("active_power_import_l3", "1-0:61.7.0", "kW", 1000, "{:06.3f}"),
+    ("active_power_export_l1", "1-0:22.7.0", "kW", 1000, "{:06.3f}"),
+    ("active_power_export_l2", "1-0:42.7.0", "kW", 1000, "{:06.3f}"),
+    ("active_power_export_l3", "1-0:62.7.0", "kW", 1000, "{:06.3f}"),
+    ("frequency", "1-0:14.7.0", "Hz", 1, "{:04.1f}"),
+    ("power_factor", "1-0:13.7.0", "", 1, "{:.3f}"),
+)
+_HEADER_OK = re.compile(r"[A-Za-z]{3}[0-9A-Za-z][ -~]{0,90}")
+_TARIFF = re.compile(r"T(\d{1,4})")
+
+
+def _dec(value: float, divisor: int, fmt: str) -> str:
+    return fmt.format(Decimal(repr(value)) / divisor)
+
+
+def encode_reading(reading: Reading, *, profile: str | None = None) -> bytes:
+    """A DSMR 5.0.2 telegram with a correct CRC for ``reading``.
+
+    Written: header (``meter_model`` when it is a valid ``XXXZident``, else
+    ``SMC5\\2smartmeter-codecs``), 1-3:0.2.8(50), the clock (in the profile's zone with the S/W
+    flag), the equipment id (hex of the ASCII meter id), the tariff, and every Reading field in
+    ``_ENCODE`` that is set, with DSMR resolutions (energy 1 Wh, power 1 W, voltage 0.1 V,
+    current 0.01 A). Registers are not re-encoded. Negative values cannot be sent (DSMR
+    registers are unsigned): ``ValueError``.
+    """
+    if reading.meter_model and _HEADER_OK.fullmatch(reading.meter_model):
+        header = reading.meter_model
+        flag = header[:3]
+    else:
+        header, flag = "SMC5\\2smartmeter-codecs", "SMC"
+    _, zone = zone_for(flag, profile)
+    lines = ["1-3:0.2.8(50)"]
+    if reading.timestamp is not None:
+        lines.append(f"0-0:1.0.0({_tst(reading.timestamp, zone)})")
+    if reading.meter_id:
+        mid = reading.meter_id
+        if not all(0x20 <= ord(c) < 0x7F for c in mid) or len(mid) > 96:
+            raise ValueError("meter_id must be at most 96 printable ASCII characters to be sent in 0-0:96.1.1")
+        lines.append(f"0-0:96.1.1({mid.encode('ascii').hex().upper()})")
+    if reading.tariff is not None:
+        m = _TARIFF.fullmatch(reading.tariff)
+        if m is None:
+            raise ValueError(f"tariff {reading.tariff!r} cannot be sent in 0-0:96.14.0 (expected 'T<n>')")
+        lines.append(f"0-0:96.14.0({int(m.group(1)):04d})")
+    for field, obis, unit, divisor, fmt in _ENCODE:
+        v = getattr(reading, field)
+        if v is None:
+            continue
+        if v < 0 and field != "power_factor":
+            raise ValueError(f"{field}={v}: DSMR registers are unsigned")
+        text = _dec(v, divisor, fmt)
+        lines.append(f"{obis}({text}*{unit})" if unit else f"{obis}({text})")
+    return build_telegram(header, lines)
+
+
+def _tst(ts: _dt.datetime, zone: Any) -> str:
+    """``YYMMDDhhmmssX`` in the zone: S when the zone's DST is on at that instant."""
+    if ts.tzinfo is None:
+        local, flag = ts, "W"
+    else:
+        summer = zone.summer != zone.winter and _is_dst(ts, zone)
+        offset = zone.summer if summer else zone.winter
+        local = ts.astimezone(_dt.timezone(_dt.timedelta(hours=offset))).replace(tzinfo=None)
+        flag = "S" if summer else "W"
+    if not 2000 <= local.year <= 2099:
+        raise ValueError(f"timestamp {ts} cannot be written as YYMMDDhhmmss (years 2000..2099)")
+    return local.strftime("%y%m%d%H%M%S") + flag
+
+
+def _is_dst(ts: _dt.datetime, zone: Any) -> bool:
+    try:
+        from zoneinfo import ZoneInfo
+        return bool(ts.astimezone(ZoneInfo(zone.name)).dst())
+    except Exception:  # noqa: BLE001 - no tz database: EU rule (last Sunday of March/October, 01:00 UTC)
+        utc = ts.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        def last_sunday(month: int) -> _dt.datetime:
+            d = _dt.datetime(utc.year, month, 31, 1)
+            return d - _dt.timedelta(days=(d.weekday() + 1) % 7)
+        return last_sunday(3) <= utc < last_sunday(10)
+
+
+CODEC = P1Codec()
