@@ -11,6 +11,7 @@ from ..errors import DecodeError, FramingError, IncompleteError
 from ..inspection import Field, Inspection
 from ..keys import KeysArg
 from ..model import Reading
+from ..obis import ObisCode
 from .mapping import FORMAT, line_register, to_reading, zone_for
 from .telegram import HEADER_START, LAYER, Telegram, build_telegram, find_end, parse_telegram
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 MAX_TELEGRAM = 8192
 
 _WS = b" \t\r\n\x00"
+_HEX = frozenset(b"0123456789abcdefABCDEF")
 
 
 def _skip_ws(data: bytes, pos: int) -> int:
@@ -101,10 +103,11 @@ class P1Codec:
                 raise IncompleteError(LAYER, len(data), "empty input: expected a P1 telegram starting with '/'")
             while pos < len(data):
                 if data[pos] != 0x2F:
-                    if HEADER_START.search(data, pos) is None:
+                    if root.children and HEADER_START.search(data, pos) is None:
                         root.add("trailer", pos, len(data), data[pos:], "bytes after the last telegram (ignored)")
                         break
-                    raise FramingError(LAYER, pos, "expected '/' (next telegram) or the end of the input")
+                    raise FramingError(LAYER, pos, "expected '/' (start of a P1 telegram)" if not root.children
+                                       else "expected '/' (next telegram) or the end of the input")
                 t = parse_telegram(data, pos, check_crc=False)
                 _, zone = zone_for(t.header.flag, profile)
                 node = root.add("telegram", t.start, t.end, None, f"P1 telegram, profile {zone_name if profile else _profile(t)}")
@@ -191,14 +194,17 @@ class P1Stream:
                     continue
                 pos = start
                 break
-            end = buf.find(b"\n", bang)
-            if end < 0:
-                if len(buf) - bang > 8:     # "!" + 4 hex + CR LF fits in 7: no line end is coming
-                    end = bang + 8
-                else:
-                    pos = start
-                    break
-            else:
+            # the CRC is complete after 4 hex digits, or at the first other byte (1-3 digits:
+            # unpadded CRC; none: DSMR 2.2/3.0); the line end after it is taken when present
+            end = bang + 1
+            while end < len(buf) and end - bang <= 4 and buf[end] in _HEX:
+                end += 1
+            if end == len(buf) and end - bang <= 4:
+                pos = start
+                break
+            if buf.startswith(b"\r\n", end):
+                end += 2
+            elif buf.startswith(b"\n", end):
                 end += 1
             try:
                 t = parse_telegram(buf[:end], start)
@@ -216,37 +222,49 @@ class P1Stream:
 
 # --- encoding ---------------------------------------------------------------------------
 
-# Reading field -> (OBIS, DSMR unit, divisor from SI, format) following DSMR 5.0.2 table 6.
-_ENCODE: tuple[tuple[str, str, str, int, str], ...] = (
-    ("active_energy_import", "1-0:1.8.0", "kWh", 1000, "{:010.3f}"),
-    ("active_energy_export", "1-0:2.8.0", "kWh", 1000, "{:010.3f}"),
-    ("reactive_energy_import", "1-0:3.8.0", "kvarh", 1000, "{:010.3f}"),
-    ("reactive_energy_export", "1-0:4.8.0", "kvarh", 1000, "{:010.3f}"),
-    ("active_power_import", "1-0:1.7.0", "kW", 1000, "{:06.3f}"),
-    ("active_power_export", "1-0:2.7.0", "kW", 1000, "{:06.3f}"),
-    ("reactive_power_import", "1-0:3.7.0", "kvar", 1000, "{:06.3f}"),
-    ("reactive_power_export", "1-0:4.7.0", "kvar", 1000, "{:06.3f}"),
-    ("voltage_l1", "1-0:32.7.0", "V", 1, "{:05.1f}"),
-    ("voltage_l2", "1-0:52.7.0", "V", 1, "{:05.1f}"),
-    ("voltage_l3", "1-0:72.7.0", "V", 1, "{:05.1f}"),
-    ("current_l1", "1-0:31.7.0", "A", 1, "{:06.2f}"),
-    ("current_l2", "1-0:51.7.0", "A", 1, "{:06.2f}"),
-    ("current_l3", "1-0:71.7.0", "A", 1, "{:06.2f}"),
-    ("active_power_import_l1", "1-0:21.7.0", "kW", 1000, "{:06.3f}"),
-    ("active_power_import_l2", "1-0:41.7.0", "kW", 1000, "{:06.3f}"),
-    ("active_power_import_l3", "1-0:61.7.0", "kW", 1000, "{:06.3f}"),
-    ("active_power_export_l1", "1-0:22.7.0", "kW", 1000, "{:06.3f}"),
-    ("active_power_export_l2", "1-0:42.7.0", "kW", 1000, "{:06.3f}"),
-    ("active_power_export_l3", "1-0:62.7.0", "kW", 1000, "{:06.3f}"),
-    ("frequency", "1-0:14.7.0", "Hz", 1, "{:04.1f}"),
-    ("power_factor", "1-0:13.7.0", "", 1, "{:.3f}"),
+# Reading field -> (OBIS, DSMR unit, divisor from SI, (integer digits, decimals)) following
+# DSMR 5.0.2 §6.12 (energy F9(3,3), power F5(3,3), voltage F4(1,1), current F3(0,0)...).
+_ENCODE: tuple[tuple[str, str, str, int, tuple[int, int]], ...] = (
+    ("active_energy_import", "1-0:1.8.0", "kWh", 1000, (6, 3)),
+    ("active_energy_export", "1-0:2.8.0", "kWh", 1000, (6, 3)),
+    ("reactive_energy_import", "1-0:3.8.0", "kvarh", 1000, (6, 3)),
+    ("reactive_energy_export", "1-0:4.8.0", "kvarh", 1000, (6, 3)),
+    ("active_power_import", "1-0:1.7.0", "kW", 1000, (2, 3)),
+    ("active_power_export", "1-0:2.7.0", "kW", 1000, (2, 3)),
+    ("reactive_power_import", "1-0:3.7.0", "kvar", 1000, (2, 3)),
+    ("reactive_power_export", "1-0:4.7.0", "kvar", 1000, (2, 3)),
+    ("voltage_l1", "1-0:32.7.0", "V", 1, (3, 1)),
+    ("voltage_l2", "1-0:52.7.0", "V", 1, (3, 1)),
+    ("voltage_l3", "1-0:72.7.0", "V", 1, (3, 1)),
+    ("current_l1", "1-0:31.7.0", "A", 1, (3, 2)),
+    ("current_l2", "1-0:51.7.0", "A", 1, (3, 2)),
+    ("current_l3", "1-0:71.7.0", "A", 1, (3, 2)),
+    ("active_power_import_l1", "1-0:21.7.0", "kW", 1000, (2, 3)),
+    ("active_power_import_l2", "1-0:41.7.0", "kW", 1000, (2, 3)),
+    ("active_power_import_l3", "1-0:61.7.0", "kW", 1000, (2, 3)),
+    ("active_power_export_l1", "1-0:22.7.0", "kW", 1000, (2, 3)),
+    ("active_power_export_l2", "1-0:42.7.0", "kW", 1000, (2, 3)),
+    ("active_power_export_l3", "1-0:62.7.0", "kW", 1000, (2, 3)),
+    ("frequency", "1-0:14.7.0", "Hz", 1, (2, 1)),
+    ("power_factor", "1-0:13.7.0", "", 1, (1, 3)),
 )
-_HEADER_OK = re.compile(r"[A-Za-z]{3}[0-9A-Za-z][ -~]{0,90}")
+# lines the encoder writes from Reading fields; registers with these codes are not re-sent
+_FIXED = tuple(ObisCode.parse(c) for c in ("1-3:0.2.8", "0-0:1.0.0", "0-0:96.1.1", "0-0:96.14.0"))
+_BAD_RAW = re.compile(r"[()\r\n!]|[^\x20-\xff]")
+_HEADER_OK = re.compile(r"[A-Za-z]{3}[!-~][^\r\n]{0,90}")
 _TARIFF = re.compile(r"T(\d{1,4})")
 
 
-def _dec(value: float, divisor: int, fmt: str) -> str:
-    return fmt.format(Decimal(repr(value)) / divisor)
+def _dec(value: float, divisor: int, fmt: tuple[int, int]) -> str:
+    """The DSMR digits, or more decimals when the value has them (lossless round trip)."""
+    digits, decimals = fmt
+    dec = Decimal(repr(float(value))) / divisor
+    exp = dec.normalize().as_tuple().exponent
+    places = max(decimals, -exp if isinstance(exp, int) and exp < 0 else 0)
+    text = f"{abs(dec):.{places}f}"
+    whole, _, frac = text.partition(".")
+    text = whole.zfill(digits) + ("." + frac if frac else "")
+    return ("-" if dec < 0 else "") + text
 
 
 def encode_reading(reading: Reading, *, profile: str | None = None) -> bytes:
@@ -256,7 +274,9 @@ def encode_reading(reading: Reading, *, profile: str | None = None) -> bytes:
     ``SMC5\\2smartmeter-codecs``), 1-3:0.2.8(50), the clock (in the profile's zone with the S/W
     flag), the equipment id (hex of the ASCII meter id), the tariff, and every Reading field in
     ``_ENCODE`` that is set, with DSMR resolutions (energy 1 Wh, power 1 W, voltage 0.1 V,
-    current 0.01 A). Registers are not re-encoded. Negative values cannot be sent (DSMR
+    current 0.01 A). A Reading decoded from P1 also gets its other registers back, as sent
+    (``extra["raw"]``: tariff registers, M-Bus values, counters...); a Reading field always
+    wins over a register with the same OBIS code. Negative values cannot be sent (DSMR
     registers are unsigned): ``ValueError``.
     """
     if reading.meter_model and _HEADER_OK.fullmatch(reading.meter_model):
@@ -278,6 +298,7 @@ def encode_reading(reading: Reading, *, profile: str | None = None) -> bytes:
         if m is None:
             raise ValueError(f"tariff {reading.tariff!r} cannot be sent in 0-0:96.14.0 (expected 'T<n>')")
         lines.append(f"0-0:96.14.0({int(m.group(1)):04d})")
+    written = set(_FIXED)
     for field, obis, unit, divisor, fmt in _ENCODE:
         v = getattr(reading, field)
         if v is None:
@@ -286,6 +307,16 @@ def encode_reading(reading: Reading, *, profile: str | None = None) -> bytes:
             raise ValueError(f"{field}={v}: DSMR registers are unsigned")
         text = _dec(v, divisor, fmt)
         lines.append(f"{obis}({text}*{unit})" if unit else f"{obis}({text})")
+        written.add(ObisCode.parse(obis))
+    if reading.format == FORMAT or reading.profile == FORMAT:   # decoded from P1 (maybe inside DLMS)
+        for reg in reading.registers:
+            raw = reg.extra.get("raw")
+            if reg.obis is None or reg.obis in written or raw is None:
+                continue
+            texts = raw if isinstance(raw, tuple) else (raw,)
+            if any(not isinstance(t, str) or _BAD_RAW.search(t) for t in texts):
+                continue
+            lines.append(reg.key + "".join(f"({t})" for t in texts))
     return build_telegram(header, lines)
 
 

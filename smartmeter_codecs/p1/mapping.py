@@ -121,7 +121,7 @@ TOTALS: dict[str, tuple[int, int]] = {
 }
 
 DESCRIPTIONS: dict[tuple[int, int, int, int], str] = {
-    (1, 0, 2, 8): "P1 version", (0, 0, 1, 0): "Meter clock", (0, 96, 1, 1): "Equipment identifier",
+    (1, 0, 2, 8): "P1 version", (0, 1, 0, 0): "Meter clock", (0, 96, 1, 1): "Equipment identifier",
     (0, 96, 1, 0): "Equipment identifier", (0, 96, 1, 4): "P1 version (e-MUCS)",
     (0, 42, 0, 0): "COSEM logical device name", (0, 96, 14, 0): "Tariff indicator",
     (0, 96, 3, 10): "Breaker state", (0, 17, 0, 0): "Limiter threshold",
