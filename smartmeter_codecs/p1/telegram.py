@@ -160,8 +160,8 @@ def parse_telegram(data: bytes, start: int = 0, *, check_crc: bool = True,
     crc_text = cm.group(1).decode("ascii") or None
     given = int(crc_text, 16) if crc_text else None
     if check_crc and given is not None and given != computed:
-        raise ChecksumError(LAYER, bang + 1, f"CRC mismatch: the telegram at byte {start} says {crc_text}, "
-                            f"the bytes '/'..'!' give {computed:04X}", expected=given, actual=computed)
+        raise ChecksumError(LAYER, bang + 1, f"CRC mismatch: the telegram says {crc_text}, the bytes "
+                            f"'/'..'!' give {computed:04X}", expected=given, actual=computed)
     return Telegram(header, lines, given, crc_text, computed, start, bang, cm.end())
 
 
