@@ -165,7 +165,7 @@ def test_dsmr5_reading_fields_and_source_asserts():
     e = ENTRIES["p1-dsmr_parser-telegram_v5"]
     r = smc.decode(e["data"], format="p1")
     # dsmr_parser asserts 2017-01-02T18:20:02Z for 170102192002W
-    assert r.timestamp == dt.datetime(2017, 1, 2, 18, 20, 2, tzinfo=dt.timezone.utc)
+    assert r.timestamp == dt.datetime(2017, 1, 2, 18, 20, 2, tzinfo=dt.UTC)
     assert r.timestamp.utcoffset() == dt.timedelta(hours=1) and r.profile == "nl"
     assert r.active_energy_import == 4426 + 2399       # no 1.8.0: the sum of 1.8.1 + 1.8.2
     assert r.active_energy_export == 2444
@@ -226,7 +226,7 @@ def test_fluvius_units_without_asterisk_and_gas_on_24_2_3():
 
 def test_cosem_datetime_clock_and_empty_mbus_channels():
     r = decode_telegram(ENTRIES["p1-dsmr_parser-issue160-cosem-datetime"]["data"])
-    assert r.timestamp == dt.datetime(2024, 6, 28, 8, 43, 43, tzinfo=dt.timezone.utc)
+    assert r.timestamp == dt.datetime(2024, 6, 28, 8, 43, 43, tzinfo=dt.UTC)
     assert r.register("0-1:24.2.1").value == "0"
     ev = r.register("1-0:99.97.0").value
     assert ev[0].duration == 5358478

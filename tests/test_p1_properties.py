@@ -7,7 +7,8 @@ import datetime as dt
 import json
 import pathlib
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import smartmeter_codecs as smc
 from smartmeter_codecs.p1 import CODEC, decode_telegram
@@ -28,7 +29,7 @@ readings = st.builds(
     smc.Reading,
     format=st.just("p1"),
     timestamp=st.one_of(st.none(), st.datetimes(min_value=dt.datetime(2000, 1, 2), max_value=dt.datetime(2099, 12, 30),
-                                                 timezones=st.just(dt.timezone.utc)).map(lambda d: d.replace(microsecond=0))),
+                                                 timezones=st.just(dt.UTC)).map(lambda d: d.replace(microsecond=0))),
     meter_id=st.one_of(st.none(), st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=20)),
     tariff=st.one_of(st.none(), st.integers(1, 4).map(lambda n: f"T{n}")),
     active_energy_import=st.one_of(st.none(), st.integers(0, 999_999_999).map(float)),

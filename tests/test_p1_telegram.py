@@ -7,8 +7,15 @@ import pathlib
 import pytest
 
 import smartmeter_codecs as smc
-from smartmeter_codecs.p1 import (CODEC, MAX_TELEGRAM, build_telegram, crc16_arc, decode_telegram,
-                                  is_telegram, parse_telegram)
+from smartmeter_codecs.p1 import (
+    CODEC,
+    MAX_TELEGRAM,
+    build_telegram,
+    crc16_arc,
+    decode_telegram,
+    is_telegram,
+    parse_telegram,
+)
 
 FIX = json.loads((pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "p1" / "corpus.json").read_text())
 E = {e["id"]: e for e in FIX["entries"]}
@@ -173,3 +180,19 @@ def test_inspect_gives_a_field_per_line_with_offsets():
     assert isinstance(bad.error, smc.ChecksumError) and bad.root.find("crc") is not None
     assert "MISMATCH" in bad.root.find("crc").description
     assert isinstance(smc.inspect(b"nonsense", format="p1").error, smc.FramingError)
+
+
+def test_latin1_digits_that_are_not_ascii_digits():
+    # "²" is str.isdigit() but not a number: kept as text, never an exception
+    data = build_telegram("ABC5 x", ["0-0:96.7.21(\u00b2)", "1-0:99.97.0(\u00b9)(0-0:96.7.19)(\u00b3)(\u00b2)",
+                                     "0-0:96.14.0(\u00b2)"])
+    r = decode_telegram(data)
+    assert r.register("0-0:96.7.21").value == "\u00b2" and r.tariff is None
+    assert r.register("1-0:99.97.0").value[0].duration is None
+
+
+def test_reading_to_dict_is_json_ready():
+    r = decode_telegram(E["p1-dsmrtools-testdsmrparseronpowerfailure-testparsebadtestcase"]["data"])
+    doc = json.loads(json.dumps(r.to_dict()))
+    log = next(x for x in doc["registers"] if x["key"] == "1-0:99.97.0")
+    assert log["value"][0][:2] == ["2018-04-17T20:14:58+02:00", 236]

@@ -14,9 +14,23 @@ from .crc import crc16_arc
 from .mapping import PROFILES, PowerFailure, to_reading
 from .telegram import Telegram, build_telegram, parse_telegram
 
-__all__ = ["decode_telegram", "decode_telegrams", "is_telegram", "parse_telegram", "parse_telegrams",
-           "to_reading", "encode_reading", "build_telegram", "crc16_arc", "Telegram", "PowerFailure",
-           "P1Stream", "PROFILES", "MAX_TELEGRAM", "CODEC"]
+__all__ = [
+    "CODEC",
+    "MAX_TELEGRAM",
+    "PROFILES",
+    "P1Stream",
+    "PowerFailure",
+    "Telegram",
+    "build_telegram",
+    "crc16_arc",
+    "decode_telegram",
+    "decode_telegrams",
+    "encode_reading",
+    "is_telegram",
+    "parse_telegram",
+    "parse_telegrams",
+    "to_reading",
+]
 
 _BANG_LINE = re.compile(rb"(?:^|\n)!")
 

@@ -15,8 +15,15 @@ from ..obis import ObisCode
 from .mapping import FORMAT, line_register, to_reading, zone_for
 from .telegram import HEADER_START, LAYER, Telegram, build_telegram, find_end, parse_telegram
 
-__all__ = ["CODEC", "P1Codec", "P1Stream", "MAX_TELEGRAM", "decode_telegrams", "parse_telegrams",
-           "encode_reading"]
+__all__ = [
+    "CODEC",
+    "MAX_TELEGRAM",
+    "P1Codec",
+    "P1Stream",
+    "decode_telegrams",
+    "encode_reading",
+    "parse_telegrams",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +53,9 @@ def parse_telegrams(data: bytes, *, check_crc: bool = True, require_end: bool = 
     pos = _skip_ws(data, 0)
     if pos >= len(data):
         raise IncompleteError(LAYER, len(data), "empty input: expected a P1 telegram starting with '/'")
+    text = data.decode("latin-1")
     while True:
-        t = parse_telegram(data, pos, check_crc=check_crc, require_end=require_end)
+        t = parse_telegram(data, pos, check_crc=check_crc, require_end=require_end, text=text)
         out.append(t)
         pos = _skip_ws(data, t.end)
         if pos >= len(data):
@@ -134,7 +142,7 @@ class P1Codec:
         """A DSMR 5 telegram (with CRC) carrying the Reading's fields (see :func:`encode_reading`)."""
         return encode_reading(reading, profile=profile)
 
-    def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> "P1Stream":
+    def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> P1Stream:
         """A splitter for a serial P1 byte stream."""
         zone_for(None, profile)      # unknown profile names fail here, not per telegram
         return P1Stream(profile=profile)
@@ -251,7 +259,7 @@ _ENCODE: tuple[tuple[str, str, str, int, tuple[int, int]], ...] = (
 # lines the encoder writes from Reading fields; registers with these codes are not re-sent
 _FIXED = tuple(ObisCode.parse(c) for c in ("1-3:0.2.8", "0-0:1.0.0", "0-0:96.1.1", "0-0:96.14.0"))
 _BAD_RAW = re.compile(r"[()\r\n!]|[^\x20-\xff]")
-_HEADER_OK = re.compile(r"[A-Za-z]{3}[!-~][^\r\n]{0,90}")
+_HEADER_OK = re.compile(r"[A-Za-z]{3}[!-~][^\r\n\u0100-\U0010ffff]{0,90}")
 _TARIFF = re.compile(r"T(\d{1,4})")
 
 
@@ -339,7 +347,7 @@ def _is_dst(ts: _dt.datetime, zone: Any) -> bool:
         from zoneinfo import ZoneInfo
         return bool(ts.astimezone(ZoneInfo(zone.name)).dst())
     except Exception:  # noqa: BLE001 - no tz database: EU rule (last Sunday of March/October, 01:00 UTC)
-        utc = ts.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        utc = ts.astimezone(_dt.UTC).replace(tzinfo=None)
         def last_sunday(month: int) -> _dt.datetime:
             d = _dt.datetime(utc.year, month, 31, 1)
             return d - _dt.timedelta(days=(d.weekday() + 1) % 7)

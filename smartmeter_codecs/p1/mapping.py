@@ -24,8 +24,20 @@ from ..model import Reading, Register
 from ..obis import ObisCode
 from .telegram import Line, Telegram
 
-__all__ = ["PROFILES", "FLAG_PROFILES", "UNITS", "FIELDS", "TOTALS", "PowerFailure", "Zone",
-           "to_reading", "line_register", "parse_tst", "zone_for", "FORMAT"]
+__all__ = [
+    "FIELDS",
+    "FLAG_PROFILES",
+    "FORMAT",
+    "PROFILES",
+    "TOTALS",
+    "UNITS",
+    "PowerFailure",
+    "Zone",
+    "line_register",
+    "parse_tst",
+    "to_reading",
+    "zone_for",
+]
 
 FORMAT = "p1"
 
@@ -67,18 +79,19 @@ FLAG_PROFILES: dict[str, str] = {
 
 # unit (lower case) -> (SI unit, factor)
 UNITS: dict[str, tuple[str, int]] = {
-    "wh": ("Wh", 1), "kwh": ("Wh", 1000), "mwh": ("Wh", 1_000_000),
-    "w": ("W", 1), "kw": ("W", 1000), "mw": ("W", 1_000_000),
+    "wh": ("Wh", 1), "kwh": ("Wh", 1000),
+    "w": ("W", 1), "kw": ("W", 1000),
     "varh": ("varh", 1), "kvarh": ("varh", 1000),
     "var": ("var", 1), "kvar": ("var", 1000),
     "vah": ("VAh", 1), "kvah": ("VAh", 1000),
     "va": ("VA", 1), "kva": ("VA", 1000),
     "v": ("V", 1), "kv": ("V", 1000),
-    "a": ("A", 1), "ma": ("A", 1),   # "mA" never seen; factor applied below as 1/1000
+    "a": ("A", 1),
     "hz": ("Hz", 1), "s": ("s", 1), "min": ("min", 1), "h": ("h", 1),
     "m3": ("m3", 1), "m³": ("m3", 1), "gj": ("GJ", 1), "l": ("l", 1),
 }
-_MILLI = {"ma"}
+# Units are compared without case (lower-case "kwh" in a node-dsmr-parser vector), so only
+# prefixes that cannot clash are listed: no "M"/"m" (mega/milli) variants.
 
 # Unit-less integer registers that are counts (DSMR 5.0.2 §6.5, §6.10-6.11).
 COUNTERS: frozenset[ObisCode] = frozenset(ObisCode.parse(s) for s in (
@@ -120,6 +133,10 @@ TOTALS: dict[str, tuple[int, int]] = {
     "reactive_energy_export": (4, 8),
 }
 
+_TOTAL_CODES: dict[str, tuple[str | None, tuple[ObisCode, ...]]] = {
+    field: (FIELDS[ObisCode(1, 0, c, d, 0)][1], tuple(ObisCode(1, 0, c, d, e) for e in range(1, 10)))
+    for field, (c, d) in TOTALS.items()}
+
 DESCRIPTIONS: dict[tuple[int, int, int, int], str] = {
     (1, 0, 2, 8): "P1 version", (0, 1, 0, 0): "Meter clock", (0, 96, 1, 1): "Equipment identifier",
     (0, 96, 1, 0): "Equipment identifier", (0, 96, 1, 4): "P1 version (e-MUCS)",
@@ -148,10 +165,16 @@ DESCRIPTIONS: dict[tuple[int, int, int, int], str] = {
     (0, 98, 1, 0): "Maximum demand history (e-MUCS)", (1, 31, 4, 0): "Fuse supervision threshold",
 }
 
-_NUM = re.compile(r"([+-]?\d+(?:\.\d*)?)(?:\*(.*)|([A-Za-z³0-9]*[A-Za-z³]))?")
+_NUM = re.compile(r"([+-]?\d+(?:\.\d*)?)(?:\*(.*)|([A-Za-z][A-Za-z0-9³]*))?")
 _TST = re.compile(r"(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})([SW]?)")
 _COSEM_DT = re.compile(r"[0-9A-Fa-f]{24}")
 _ID = ObisCode.parse
+# ASCII digits only: str.isdigit() is also true for "²", which int() rejects
+_is_int = re.compile(r"[0-9]+").fullmatch
+_CLOCK = _ID("0-0:1.0.0")
+_TARIFF = _ID("0-0:96.14.0")
+# meter id: DSMR equipment id, M-Bus-style id, Smarty logical device name, D0 device address
+_METER_IDS = tuple(_ID(c) for c in ("0-0:96.1.1", "0-0:96.1.0", "0-0:42.0.0", "1-0:0.0.0", "1-0:96.1.0"))
 
 
 class PowerFailure(NamedTuple):
@@ -240,8 +263,6 @@ def _number(text: str) -> _Num | None:
             return None
         return _Num(float(dec), None, None)
     si, factor = UNITS.get(unit.lower(), (unit, 1))
-    if unit.lower() in _MILLI:
-        dec = dec / 1000
     value = float(dec * factor)
     return _Num(value, si, unit if unit != si else None)
 
@@ -301,11 +322,11 @@ def line_register(line: Line, zone: Zone) -> Register:
         value = _failure_log(texts, zone, extra)
     elif sig == (0, 24, 3, 0) and len(texts) >= 7:
         value, unit = _dsmr22_profile(texts, zone, extra)
-    elif o is not None and o in COUNTERS and len(texts) == 1 and texts[0].isdigit():
+    elif o is not None and o in COUNTERS and len(texts) == 1 and _is_int(texts[0]):
         value = int(texts[0])
     else:
         parts = [_group_value(t, zone) for t in texts]
-        if len(parts) == 2 and _TST.fullmatch(texts[0]) and texts[1].isdigit():
+        if len(parts) == 2 and _TST.fullmatch(texts[0]) and _is_int(texts[1]):
             # "(TST)(00000000)": an M-Bus value without unit (empty channel placeholder)
             parts[1] = _Num(float(int(texts[1])), None, None)
         nums = [p for p in parts if isinstance(p, _Num)]
@@ -339,7 +360,7 @@ def line_register(line: Line, zone: Zone) -> Register:
 
 def _failure_log(texts: tuple[str, ...], zone: Zone, extra: dict[str, Any]) -> tuple[PowerFailure, ...]:
     # (count)(0-0:96.7.19)(end TST)(duration*s)... ; also "()" (empty log, dsmr_parser #67)
-    extra["count"] = int(texts[0]) if texts and texts[0].isdigit() else 0
+    extra["count"] = int(texts[0]) if texts and _is_int(texts[0]) else 0
     if len(texts) > 1:
         extra["buffer_obis"] = texts[1]
     events = []
@@ -349,7 +370,7 @@ def _failure_log(texts: tuple[str, ...], zone: Zone, extra: dict[str, Any]) -> t
         dur_num = _number(rest[i + 1])
         if dur_num is not None:
             duration: int | None = int(dur_num.value)
-        elif rest[i + 1].isdigit():
+        elif _is_int(rest[i + 1]):
             duration = int(rest[i + 1])       # unit-less entry (dsmr_parser issue #160)
         else:
             duration = None
@@ -394,21 +415,20 @@ def to_reading(telegram: Telegram, *, profile: str | None = None) -> Reading:
         r = by_obis.get(obis)
         if r is not None and isinstance(r.value, float) and r.unit == si:
             fields[field] = r.value
-    for field, (c, d) in TOTALS.items():
+    for field, (si, codes) in _TOTAL_CODES.items():
         if field in fields:
             continue
-        parts = [r for r in (by_obis.get(ObisCode(1, 0, c, d, e)) for e in range(1, 10)) if r is not None]
-        si = FIELDS[ObisCode(1, 0, c, d, 0)][1]
+        parts = [r for r in (by_obis.get(code) for code in codes) if r is not None]
         if parts and all(isinstance(r.value, float) and r.unit == si for r in parts):
             fields[field] = float(sum(Decimal(repr(r.value)) for r in parts))
-    clock = by_obis.get(_ID("0-0:1.0.0"))
+    clock = by_obis.get(_CLOCK)
     if clock is not None and isinstance(clock.value, _dt.datetime):
         fields["timestamp"] = clock.value
-    tariff = by_obis.get(_ID("0-0:96.14.0"))
-    if tariff is not None and isinstance(tariff.value, str) and tariff.value.isdigit():
+    tariff = by_obis.get(_TARIFF)
+    if tariff is not None and isinstance(tariff.value, str) and _is_int(tariff.value):
         fields["tariff"] = f"T{int(tariff.value)}"
-    for code in ("0-0:96.1.1", "0-0:96.1.0", "0-0:42.0.0", "1-0:0.0.0", "1-0:96.1.0"):
-        r = by_obis.get(_ID(code))
+    for code in _METER_IDS:
+        r = by_obis.get(code)
         if r is not None and isinstance(r.value, str) and r.value.strip():
             fields["meter_id"] = r.value.strip()
             break

@@ -19,6 +19,7 @@ one (openHAB ``dsmr_42`` wraps 0-0:96.13.0 and its CRC verifies); OBIS written w
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -26,8 +27,17 @@ from ..errors import ChecksumError, FramingError, IncompleteError
 from ..obis import ObisCode
 from .crc import crc16_arc
 
-__all__ = ["Header", "Group", "Line", "Telegram", "parse_telegram", "find_end", "build_telegram",
-           "HEADER_START", "LAYER"]
+__all__ = [
+    "HEADER_START",
+    "LAYER",
+    "Group",
+    "Header",
+    "Line",
+    "Telegram",
+    "build_telegram",
+    "find_end",
+    "parse_telegram",
+]
 
 LAYER = "p1"
 
@@ -114,7 +124,7 @@ def find_end(data: bytes, start: int) -> tuple[int, int | None]:
 
 
 def parse_telegram(data: bytes, start: int = 0, *, check_crc: bool = True,
-                   require_end: bool = True) -> Telegram:
+                   require_end: bool = True, text: str | None = None) -> Telegram:
     """Parse the telegram that starts at ``data[start]`` (which must be ``/``).
 
     Raises:
@@ -125,12 +135,14 @@ def parse_telegram(data: bytes, start: int = 0, *, check_crc: bool = True,
             unless ``check_crc`` is False.
 
     ``require_end=False`` accepts a telegram whose ``!`` line is missing at the end of the
-    input (a capture stored without it); such a telegram has no CRC.
+    input (a capture stored without it); such a telegram has no CRC. ``text`` is
+    ``data.decode("latin-1")`` when the caller has it already (several telegrams).
     """
     if start >= len(data) or data[start] != 0x2F:
         raise FramingError(LAYER, start, "expected '/' (start of a P1 telegram)"
                            + (f", found {data[start:start + 1]!r}" if start < len(data) else ", found end of input"))
-    text = data.decode("latin-1")
+    if text is None:
+        text = data.decode("latin-1")
     nl = text.find("\n", start)
     if nl < 0:
         raise IncompleteError(LAYER, len(data), "the header line has no line end")
@@ -185,16 +197,25 @@ def _parse_lines(text: str, pos: int, end: int) -> tuple[Line, ...]:
         if m is None:
             raise FramingError(LAYER, pos, "expected an object line 'A-B:C.D.E(value)', found "
                                f"{text[pos:stop][:40]!r}")
-        a, b, c, d, e, f = m.groups()
-        obis: ObisCode | None = None
-        if a is not None:       # without A-B (D0 style "1.8.0") the medium/channel is unknown
-            try:
-                obis = ObisCode(int(a), int(b), int(c), int(d), int(e), int(f) if f is not None else 255)
-            except ValueError:  # a group above 255: kept as text
-                obis = None
+        obis = _obis(m.group(0))
         groups, pos = _groups(text, m.end(), stop, end)
         out.append(Line(m.group(0), obis, groups, m.start(), groups[-1].end))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=1024)
+def _obis(sent: str) -> ObisCode | None:
+    """The code of an id as sent (memoised: a meter sends the same ids every second)."""
+    m = _OBIS.match(sent + "(")
+    if m is None:
+        return None
+    a, b, c, d, e, f = m.groups()
+    if a is None:       # without A-B (D0 style "1.8.0") the medium/channel is unknown
+        return None
+    try:
+        return ObisCode(int(a), int(b), int(c), int(d), int(e), int(f) if f is not None else 255)
+    except ValueError:  # a group above 255: kept as text
+        return None
 
 
 def _groups(text: str, pos: int, stop: int, end: int) -> tuple[tuple[Group, ...], int]:
