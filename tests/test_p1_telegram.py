@@ -196,3 +196,16 @@ def test_reading_to_dict_is_json_ready():
     doc = json.loads(json.dumps(r.to_dict()))
     log = next(x for x in doc["registers"] if x["key"] == "1-0:99.97.0")
     assert log["value"][0][:2] == ["2018-04-17T20:14:58+02:00", 236]
+
+
+def test_dlms_ciphered_p1_frame_is_handed_to_the_dlms_format():
+    e = E["p1-esphome-ggc-encrypted-packet"]
+    keys = smc.Keys(encryption_key=e["keys"]["encryption_key"], authentication_key=e["keys"]["authentication_key"])
+    r = smc.decode(e["data"], format="p1", keys=keys)
+    assert (r.format, r.authenticated) == ("dlms", True)
+    assert r.active_energy_import == 6545766 and r.reactive_power_export == 166
+    assert r == smc.decode(e["data"], keys=keys)
+    with pytest.raises(smc.KeyRequiredError):
+        smc.decode(e["data"], format="p1")
+    assert CODEC.sniff(bytes.fromhex(e["data"])) == 0       # autodetection is the dlms format's job
+    assert smc.inspect(e["data"], format="p1", keys=keys).error is None

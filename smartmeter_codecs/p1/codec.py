@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from .._registry import get_codec
 from ..errors import DecodeError, FramingError, IncompleteError
 from ..inspection import Field, Inspection
 from ..keys import KeysArg
@@ -34,6 +35,7 @@ MAX_TELEGRAM = 8192
 
 _WS = b" \t\r\n\x00"
 _HEX = frozenset(b"0123456789abcdefABCDEF")
+_GENERAL_GLO_CIPHERING = b"\xdb"     # DLMS APDU tag (IEC 62056-5-3 / Blue Book 9.5)
 
 
 def _skip_ws(data: bytes, pos: int) -> int:
@@ -92,12 +94,22 @@ class P1Codec:
         return 95 if (b"\n!" in s) else 0
 
     def decode_all(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> list[Reading]:
-        """A Reading per telegram; raises DecodeError subclasses (layer ``"p1"``) only."""
-        return decode_telegrams(bytes(data), profile=profile)
+        """A Reading per telegram; raises DecodeError subclasses (layer ``"p1"``) only.
+
+        A frame starting with 0xDB (DLMS general-glo-ciphering, Luxembourg Smarty spec v1.1.3
+        §3.2.5; Austrian T210-D-r) is handed to the ``dlms`` format, which deciphers it with
+        ``keys`` and reads the telegram inside with this format (Readings say format "dlms").
+        """
+        data = bytes(data)
+        if data[:1] == _GENERAL_GLO_CIPHERING:
+            return get_codec("dlms").decode_all(data, keys=keys, profile=None)
+        return decode_telegrams(data, profile=profile)
 
     def inspect(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> Inspection:
         """One node per telegram, one child per line (byte offsets); never raises for bad input."""
         data = bytes(data)
+        if data[:1] == _GENERAL_GLO_CIPHERING:
+            return get_codec("dlms").inspect(data, keys=keys, profile=None)
         root = Field("p1", 0, len(data))
         insp = Inspection(data, FORMAT, root)
         try:
