@@ -137,12 +137,15 @@ class _Pipeline:
                 return []
             return self._nested(whole, "APDU reassembled from block transfer", ctx)
         if tag in security.CIPHERED_TAGS:
+            p1_text = None
             try:
                 un = security.unwrap(apdu, self.keys, validate=_validate, offset=0)
             except _P1Telegram as p1:
+                p1_text = p1.text
+            if p1_text is not None:
                 # only reached when no tag was checked (validate runs only then)
                 ctx.authenticated = False
-                return self._p1(p1.text, ctx)
+                return self._p1(p1_text, ctx)
             if un.consumed != len(apdu):
                 raise FramingError("dlms-security", un.consumed,
                                    f"{len(apdu) - un.consumed} bytes after the ciphered APDU")
