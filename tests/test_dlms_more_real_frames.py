@@ -37,7 +37,7 @@ def test_p1_telegram_inside_dlms_ciphering_is_read_not_misreported_as_a_wrong_ke
     r = smc.decode(e["hex"], keys=_keys(e, ak=False))
     # what the source asserts (WirkenergieP / WirkenergieN), through the p1 format
     assert (r.active_energy_import, r.active_energy_export) == (7112944.0, 33153972.0)
-    assert (r.format, r.profile, r.authenticated) == ("dlms", "p1", False)
+    assert (r.format, r.authenticated) == ("dlms", False) and r.profile.startswith("p1")
     with pytest.raises(smc.DecryptionError):        # the published AK does not verify the tag
         smc.decode(e["hex"], keys=_keys(e))
 

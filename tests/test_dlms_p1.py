@@ -21,7 +21,7 @@ def _keys(e, ak=True):
 def test_sagemcom_t210dr_with_tag_check():
     e = E["p1-esphome-ggc-encrypted-packet"]
     r = smc.decode(e["data"], keys=_keys(e))
-    assert (r.format, r.profile, r.authenticated) == ("dlms", "p1", True)
+    assert (r.format, r.authenticated) == ("dlms", True) and r.profile.startswith("p1")
     assert r.active_energy_import == 6545766.0 and r.active_power_import == 286.0
     assert r.reactive_energy_export == 3897726.0
     # the source's negative tests: a corrupted byte, or a destroyed header, must fail

@@ -88,7 +88,8 @@ def test_any_bytes_give_readings_or_a_decode_error(data):
         out = smc.decode_all(data, format="p1")
         assert all(isinstance(r, smc.Reading) for r in out)
     except smc.DecodeError as err:
-        assert err.layer == "p1"
+        # a 0xDB start is DLMS ciphering, handed to the dlms format (its layers report it)
+        assert err.layer == "p1" or (data[:1] == b"\xdb" and err.layer != "p1")
     insp = CODEC.inspect(data, keys=None, profile=None)
     assert insp.error is None or isinstance(insp.error, smc.DecodeError)
     out = CODEC.stream(keys=None, profile=None).feed(data)

@@ -168,15 +168,16 @@ class _Pipeline:
 
     def _p1(self, text: bytes, ctx: _Context) -> list[Reading]:
         """A DSMR P1 telegram inside DLMS ciphering (Luxembourg Smarty, Austrian Sagemcom
-        T210-D-r): decoded by the ``p1`` format; the Reading keeps format "dlms", profile "p1"
-        and the security layer's verdict."""
+        T210-D-r): decoded by the ``p1`` format; the Reading keeps format "dlms", profile
+        "p1-<country>" (the P1 convention used) and the security layer's verdict."""
         if ctx.authenticated is None:      # plaintext P1 handed in as an APDU: not a DLMS message
             raise _p1_error(text, "decode it with format='p1'")
         try:
             p1 = get_codec("p1")
         except KeyError:
             raise _p1_error(text, "the key is right, but this build has no p1 format") from None
-        return [r.replace(format="dlms", profile="p1", authenticated=ctx.authenticated)
+        return [r.replace(format="dlms", profile=f"p1-{r.profile}" if r.profile else "p1",
+                          authenticated=ctx.authenticated)
                 for r in p1.decode_all(text, keys=None, profile=None)]
 
     def reading(self, dn: DataNotification, ctx: _Context) -> Reading:
