@@ -109,7 +109,7 @@ def available_codecs() -> list[Codec]:
 @functools.cache
 def _available() -> tuple[Codec, ...]:
     out = []
-    for name, (module, attr, _) in FORMATS.items():
+    for module, attr, _ in FORMATS.values():
         codec = _load(module, attr)
         if codec is not None:
             out.append(codec)

@@ -97,7 +97,7 @@ class Inspection:
         owner: list[str | None] = [None] * len(self.data)
         palette = ["#fde2e4", "#e2ece9", "#dfe7fd", "#fff1e6", "#e9edc9", "#f0efeb", "#cddafd", "#fad2e1"]
         colour: dict[str, str] = {}
-        for depth, f in self.root.walk():
+        for _depth, f in self.root.walk():
             if f.start is None or f.end is None or f.children:
                 continue
             label = f.name if f.value is None else f"{f.name} = {_short(f.value)}"

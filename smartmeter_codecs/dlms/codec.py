@@ -252,8 +252,6 @@ class DlmsStream:
     """FrameStream for the ``dlms`` format: HDLC or M-Bus framing, picked by the first valid frame."""
 
     def __init__(self, keys: KeysArg, profile: Profile | None) -> None:
-        self._keys = keys
-        self._profile = profile
         self._hdlc: HdlcSplitter | None = HdlcSplitter()
         self._mbus: MbusApduAssembler | None = MbusApduAssembler()
         self._pipe = _Pipeline(keys, profile)

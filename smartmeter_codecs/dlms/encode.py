@@ -13,14 +13,14 @@ rounded value. Only the fields of the Reading are encoded (not ``registers``).
 """
 from __future__ import annotations
 
+import datetime as _dt
 import math
-from typing import Any
 
 from ..keys import Keys, KeysArg, resolve_keys
 from ..model import Reading
 from ..obis import ObisCode
 from . import security
-from .axdr import encode_data, encode_length
+from .axdr import encode_data
 from .cosem_time import build_datetime
 from .hdlc import build_frame
 
@@ -122,17 +122,12 @@ def build_notification(reading: Reading, profile: str | None = None, invoke_id: 
                 values.append(encode_data(6, max(0, _int_value(getattr(reading, name) or 0.0,
                                                                 _KAIFA_SCALERS[unit]))))
             if present & set(_KAIFA_ENERGY):
-                values.append(encode_data(9, dt or build_datetime(_epoch())))
+                values.append(encode_data(9, dt or build_datetime(_dt.datetime(2000, 1, 1))))
                 for name in _KAIFA_ENERGY:
                     values.append(encode_data(6, _int_value(getattr(reading, name) or 0.0, 0)))
         body = encode_data(2, values)
         return head + (b"\x09\x0c" + dt if dt else b"\x00") + body
     raise ValueError(f"cannot encode DLMS profile {profile!r}; use 'aidon', 'kamstrup', 'kamstrup-se' or 'kaifa'")
-
-
-def _epoch() -> Any:
-    import datetime as _dt
-    return _dt.datetime(2000, 1, 1)
 
 
 def encode_reading(reading: Reading, *, profile: str | None = None, keys: KeysArg = None,
@@ -160,5 +155,3 @@ def encode_reading(reading: Reading, *, profile: str | None = None, keys: KeysAr
                           segmented=i < len(chunks) - 1) for i, c in enumerate(chunks)]
     return b"".join(frames)
 
-
-__all__ += ["encode_length"]

@@ -260,10 +260,7 @@ class HdlcSplitter:
                 frame = parse_frame(bytes(buf[i:end]), 0)
             except DecodeError as err:
                 if self._header_ok(buf, i, n) or (isinstance(err, ChecksumError) and buf[end - 1] == FLAG):
-                    out.append(type(err)(err.layer, None if err.offset is None else self._base + i + err.offset,
-                                         err.message) if not isinstance(err, ChecksumError) else
-                               ChecksumError(err.layer, self._base + i + (err.offset or 0), err.message,
-                                             err.expected, err.actual))
+                    out.append(err.shifted(self._base + i))     # offsets in stream bytes
                 else:
                     log.debug("skipping garbage at stream offset %d", self._base + i)
                 pos = i + 1
@@ -319,6 +316,4 @@ class HdlcSplitter:
 
 
 def _rebase(frame: HdlcFrame, base: int) -> HdlcFrame:
-    return HdlcFrame(frame.segmented, frame.length, frame.destination, frame.source, frame.destination_size,
-                     frame.source_size, frame.control, frame.information, frame.start + base,
-                     frame.end + base, frame.info_start + base)
+    return frame._replace(start=frame.start + base, end=frame.end + base, info_start=frame.info_start + base)
