@@ -10,6 +10,7 @@ from .errors import DecodeError, UnsupportedError
 from .inspection import Field, Inspection
 from .keys import KeysArg
 from .model import Reading
+from .plausibility import screen
 
 __all__ = ["decode", "decode_all", "formats", "inspect", "encode", "FormatInfo", "to_bytes"]
 
@@ -109,7 +110,8 @@ def decode_all(data: Data, *, format: str | None = None, keys: KeysArg = None,
     """
     raw = to_bytes(data)
     codec = _pick_codec(raw, format)
-    return codec.decode_all(raw, keys=keys, profile=profile)
+    # the safety net: no implausible value reaches an SI field silently (plausibility.py)
+    return [screen(r) for r in codec.decode_all(raw, keys=keys, profile=profile)]
 
 
 def decode(data: Data, *, format: str | None = None, keys: KeysArg = None,

@@ -16,6 +16,7 @@ from .api import Data, to_bytes
 from .errors import ChecksumError, DecodeError
 from .keys import KeysArg
 from .model import Reading
+from .plausibility import screen
 
 __all__ = ["StreamDecoder"]
 
@@ -62,7 +63,8 @@ class StreamDecoder:
     def feed(self, chunk: Data) -> Iterator[Reading | DecodeError]:
         """Feed a chunk; returns the Readings and DecodeErrors it completed, in order."""
         data = to_bytes(chunk) if not isinstance(chunk, bytes) else chunk
-        return iter(self._feed(data))
+        # the safety net: no implausible value reaches an SI field silently (plausibility.py)
+        return iter([screen(i) if isinstance(i, Reading) else i for i in self._feed(data)])
 
     def _feed(self, data: bytes) -> list[Reading | DecodeError]:
         if self._locked is not None:

@@ -22,10 +22,10 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 tz = st.sampled_from([dt.timezone.utc, dt.timezone(dt.timedelta(hours=1)), dt.timezone(dt.timedelta(hours=2))])
 timestamps = st.builds(lambda d, z: d.replace(tzinfo=z, microsecond=0),
                        st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2099, 12, 31)), tz)
-watts = st.integers(0, 2_000_000).map(float)
+watts = st.integers(0, 750_000).map(float)   # plausibility.py: totals up to 750 kW
 wh = st.integers(0, 10**12).map(float)
 amps = st.integers(-30000, 30000).map(lambda n: n / 100)
-volts = st.integers(0, 65535).map(lambda n: n / 10)
+volts = st.just(0.0) | st.integers(500, 5000).map(lambda n: n / 10)   # 0 or 50..500 V (plausibility.py)
 ident = st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=20)
 
 

@@ -144,7 +144,8 @@ _CARRIES: tuple[tuple[str, frozenset[str]], ...] = (
     ("CF22", frozenset({"active_power_import", "available_power"})),
 )
 _FIELD_KEYS = {v: k for k, v in READING_FIELDS.items()} | {"tariff": "TariffCode", "meter_id": "DataPlate"}
-_IGNORED = {"format", "profile", "timestamp", "registers"}
+# quality is what the decoder concluded (e.g. an implausible value), not something a message carries
+_IGNORED = {"format", "profile", "timestamp", "registers", "quality"}
 DEFAULT_GATEWAY_ID = "c2g-000000000"
 
 

@@ -1,0 +1,172 @@
+"""Physical plausibility of the Reading's SI fields: the safety net behind every decoder.
+
+A decoder that picks the wrong layout or scaler produces a number with a unit and a wrong
+meaning (a voltage read as Wh, mA read as A). Such a value must never reach a wallbox
+silently. :func:`screen` is applied to every Reading that :func:`smartmeter_codecs.decode`,
+``decode_all`` and ``StreamDecoder`` return: a field outside its range is set to ``None``, the
+register that carried it keeps the raw value, and ``quality`` names the field, the value and
+the range (``"implausible: voltage_l1=2300 V (plausible 0 or 50..500 V)"``).
+
+The ranges are wide on purpose: they catch wrong quantities (a 10x/1000x scaler, an energy
+counter in a power field), not bad power quality. They are derived from a household
+connection, see docs/robustness.md:
+
+* voltage: 0 V (a dead or absent phase, which meters do report) or 50..500 V (IEC 60038 low
+  voltage, 230/400 V systems with generous margins; 50 V is the issue-9 lower bound);
+* current: |I| <= 500 A (the largest direct or CT-connected household supply is 3x250 A);
+* active/reactive power per phase: 0..250 kW (500 V x 500 A); totals 0..750 kW (three phases);
+  import and export fields are magnitudes, so negative values are implausible;
+* energy registers: 0..1e13 Wh (a 10-digit kWh register);
+* frequency: 40..70 Hz (50 and 60 Hz grids with wide margins);
+* power factor: -1..1;
+* contracted/available power: 0..750 kW;
+* interval energy deltas: 0..750 kW over the interval (1e10 Wh when no interval is given).
+
+NaN and infinities are never plausible. The module knows no wire format (model rule).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping
+
+from .model import Reading
+
+__all__ = ["Range", "RANGES", "is_plausible", "implausible_fields", "screen", "QUALITY_PREFIX"]
+
+QUALITY_PREFIX = "implausible"
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """A closed plausible interval ``low..high`` in ``unit``; ``zero_ok`` also admits exactly 0."""
+
+    low: float
+    high: float
+    unit: str
+    zero_ok: bool = False
+
+    def contains(self, value: float) -> bool:
+        if not math.isfinite(value):
+            return False
+        if self.zero_ok and value == 0:
+            return True
+        return self.low <= value <= self.high
+
+    def describe(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        zero = "0 or " if self.zero_ok else ""
+        return f"{zero}{_num(self.low)}..{_num(self.high)}{unit}"
+
+
+_V_MAX = 500.0
+_I_MAX = 500.0
+_P_PHASE = _V_MAX * _I_MAX          # 250 kW
+_P_TOTAL = 3 * _P_PHASE             # 750 kW
+_E_MAX = 1e13                       # Wh: a 10-digit kWh register
+
+_VOLTAGE = Range(50.0, _V_MAX, "V", zero_ok=True)
+_CURRENT = Range(-_I_MAX, _I_MAX, "A")
+_P_L = Range(0.0, _P_PHASE, "W")
+_P = Range(0.0, _P_TOTAL, "W")
+_Q_L = Range(0.0, _P_PHASE, "var")
+_Q = Range(0.0, _P_TOTAL, "var")
+_E = Range(0.0, _E_MAX, "Wh")
+_EQ = Range(0.0, _E_MAX, "varh")
+
+#: Reading field name -> plausible range (documented in docs/robustness.md).
+RANGES: Mapping[str, Range] = {
+    "active_power_import": _P,
+    "active_power_export": _P,
+    "reactive_power_import": _Q,
+    "reactive_power_export": _Q,
+    "active_power_import_l1": _P_L,
+    "active_power_import_l2": _P_L,
+    "active_power_import_l3": _P_L,
+    "active_power_export_l1": _P_L,
+    "active_power_export_l2": _P_L,
+    "active_power_export_l3": _P_L,
+    "voltage_l1": _VOLTAGE,
+    "voltage_l2": _VOLTAGE,
+    "voltage_l3": _VOLTAGE,
+    "current_l1": _CURRENT,
+    "current_l2": _CURRENT,
+    "current_l3": _CURRENT,
+    "active_energy_import": _E,
+    "active_energy_export": _E,
+    "reactive_energy_import": _EQ,
+    "reactive_energy_export": _EQ,
+    "frequency": Range(40.0, 70.0, "Hz"),
+    "power_factor": Range(-1.0, 1.0, ""),
+    "contracted_power": _P,
+    "available_power": _P,
+    "active_energy_import_delta": Range(0.0, 1e10, "Wh"),
+    "active_energy_export_delta": Range(0.0, 1e10, "Wh"),
+}
+
+_DELTAS = ("active_energy_import_delta", "active_energy_export_delta")
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
+
+
+def _range_for(reading: Reading, name: str) -> Range:
+    rng = RANGES[name]
+    if name in _DELTAS and reading.interval is not None:
+        hours = reading.interval.total_seconds() / 3600.0
+        if hours > 0:
+            # the most a household connection can draw within the interval
+            rng = Range(0.0, _P_TOTAL * hours, "Wh")
+    return rng
+
+
+def is_plausible(field: str, value: object) -> bool:
+    """Whether ``value`` is plausible for the Reading field ``field`` (unknown fields: True).
+
+    ``None`` is plausible (not measured); a non-number in a numeric field is not.
+    """
+    if value is None:
+        return True
+    rng = RANGES.get(field)
+    if rng is None:
+        return True
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return rng.contains(float(value))
+
+
+def implausible_fields(reading: Reading) -> list[tuple[str, object, Range]]:
+    """``(field, value, range)`` for every SI field of ``reading`` outside its range."""
+    out = []
+    for name in RANGES:
+        value = getattr(reading, name)
+        if value is None:
+            continue
+        rng = _range_for(reading, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not rng.contains(float(value)):
+            out.append((name, value, rng))
+    return out
+
+
+def screen(reading: Reading) -> Reading:
+    """``reading`` with every implausible SI field set to ``None`` and named in ``quality``.
+
+    Returns the same object when everything is plausible (the common case costs one pass).
+    Registers are left as they are: they keep what the frame carried.
+    """
+    bad = implausible_fields(reading)
+    if not bad:
+        return reading
+    notes = "; ".join(
+        f"{QUALITY_PREFIX}: {name}={_fmt(value)}{(' ' + rng.unit) if rng.unit else ''} "
+        f"(plausible {rng.describe()})"
+        for name, value, rng in bad)
+    quality = f"{reading.quality}; {notes}" if reading.quality else notes
+    return reading.replace(quality=quality, **{name: None for name, _, _ in bad})
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, float):
+        return _num(v) if math.isfinite(v) else str(v)
+    return repr(v)
