@@ -74,6 +74,10 @@ FORMATS: dict[str, tuple[str, str, str]] = {
                "Italian Open Meter Chain 2 messages as published by Chain2Gate (JSON)"),
     "chain2-alfa": ("smartmeter_codecs.chain2.codec", "ALFA_CODEC",
                     "Italian Chain 2 readings from a Sinapsi Alfa Modbus register block"),
+    "smgw-han": ("smartmeter_codecs.smgw.codec", "CODEC",
+                 "German Smart Meter Gateway HAN JSON (Theben CONEXA IF_GW_CON, EMH CASA)"),
+    "trudi-xml": ("smartmeter_codecs.smgw.codec", "TRUDI_CODEC",
+                  "German TRuDI XML (VDE-AR-E 2418-6, TAF7 series) and DKE profile XML (PPC/Theben CMS exports)"),
 }
 
 

@@ -5,6 +5,7 @@
     smartmeter-codecs inspect 7ea0...7e
     smartmeter-codecs stream capture.bin
     smartmeter-codecs formats
+    SMGW_PASSWORD=... smartmeter-codecs smgw https://192.168.33.2 --user han1 --fingerprint AB:CD:...
 
 I/O lives here, never in the decoders.
 """
@@ -75,8 +76,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     common(p_str)
     p_str.add_argument("--json", action="store_true", help="print one JSON object per line")
     sub.add_parser("formats", help="list the format names")
+    p_gw = sub.add_parser("smgw", help="read a German Smart Meter Gateway over HTTPS (HAN) and print Readings")
+    p_gw.add_argument("url", help="https://<gateway HAN address>[:port]")
+    p_gw.add_argument("--user", help="HAN user name (from the metering point operator)")
+    p_gw.add_argument("--password-env", default="SMGW_PASSWORD",
+                      help="environment variable holding the password (default SMGW_PASSWORD)")
+    p_gw.add_argument("--fingerprint", help="SHA-256 fingerprint of the gateway's certificate (pinning)")
+    p_gw.add_argument("--cafile", help="CA or certificate file to verify the gateway against instead")
+    p_gw.add_argument("--vendor", choices=("theben", "emh"), help="default: detect")
+    p_gw.add_argument("--usage-point", help="Theben usage-point-id (default: every contract)")
+    p_gw.add_argument("--meter", help="EMH meter id (default: every meter)")
+    p_gw.add_argument("--timeout", type=float, default=10.0, help="seconds (default 10)")
+    p_gw.add_argument("--json", action="store_true", help="print one JSON object per line")
 
     ns = ap.parse_args(argv)
+    if ns.command == "smgw":
+        return _smgw(ns)
     if ns.command == "formats":
         for f in formats():
             print(f)
@@ -105,6 +120,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DecodeError as err:
         print(f"error: {type(err).__name__}: {err}", file=sys.stderr)
         return 2
+
+
+def _smgw(ns: argparse.Namespace) -> int:
+    """Poll a gateway once (I/O in smartmeter_codecs.io.smgw_http)."""
+    import os
+    import urllib.parse
+
+    from .io.smgw_http import SmgwClient, SmgwError
+    url = urllib.parse.urlsplit(ns.url if "://" in ns.url else f"https://{ns.url}")
+    try:
+        if url.scheme != "https" or not url.hostname:
+            raise ValueError(f"expected https://<address>[:port], got {ns.url!r}")
+        client = SmgwClient(url.hostname, port=url.port or 443, username=ns.user,
+                            password=os.environ.get(ns.password_env) if ns.user else None,
+                            fingerprint=ns.fingerprint, cafile=ns.cafile, timeout=ns.timeout, vendor=ns.vendor)
+    except (ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    try:
+        with client:
+            if client.detect_vendor() == "theben":
+                readings = client.theben_readings(ns.usage_point)
+            else:
+                readings = client.emh_readings(ns.meter)
+    except SmgwError as err:
+        print(f"error: {type(err).__name__}: {err}", file=sys.stderr)
+        return 3
+    except DecodeError as err:
+        print(f"error: the gateway's answer is not understood: {type(err).__name__}: {err}", file=sys.stderr)
+        return 2
+    _print(readings, ns.json)
+    return 0 if readings else 1
 
 
 def _print(readings: list[Reading], as_json: bool) -> None:

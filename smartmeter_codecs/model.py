@@ -11,6 +11,7 @@ import datetime as _dt
 import enum
 from dataclasses import dataclass
 import types
+from decimal import Decimal
 from typing import Any, Mapping, NamedTuple
 
 from .obis import ObisCode
@@ -19,7 +20,7 @@ __all__ = ["Reading", "Register"]
 
 _NO_EXTRA: Mapping[str, Any] = types.MappingProxyType({})
 
-Value = int | float | str | bytes | bool | _dt.datetime | _dt.date | _dt.time | None | tuple[Any, ...]
+Value = int | float | Decimal | str | bytes | bool | _dt.datetime | _dt.date | _dt.time | None | tuple[Any, ...]
 
 
 class Register(NamedTuple):
@@ -28,7 +29,8 @@ class Register(NamedTuple):
     Attributes:
         key: the OBIS string (``"1-0:1.8.0.255"``) when there is one, else a stable
             format-specific key (e.g. ``"mbus:0:energy"``, ``"value[3]"``).
-        value: the value scaled to ``unit`` (numbers), or text/bytes/datetime as sent.
+        value: the value scaled to ``unit`` (numbers; ``Decimal`` where a format keeps the exact
+            decimal value), or text/bytes/datetime as sent.
         unit: the source's unit in SI spelling (``"Wh"``, ``"W"``, ``"V"``, ``"m3"``,
             ``"°C"``...), ``None`` for unit-less values.
         obis: the parsed OBIS code when there is one.
@@ -201,6 +203,10 @@ def _fmt(v: Any) -> str:
 
 
 def _jsonable(v: Any) -> Any:
+    if isinstance(v, Decimal):  # exact register values (SMGW): a JSON number when lossless
+        if v == v.to_integral_value():
+            return int(v)
+        return float(v) if Decimal(repr(float(v))) == v else str(v)
     if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
         return v.isoformat()
     if isinstance(v, _dt.timedelta):
