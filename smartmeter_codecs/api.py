@@ -42,7 +42,7 @@ def formats() -> list[FormatInfo]:
 
 
 def to_bytes(data: Data) -> bytes:
-    """Normalise input: bytes-like as is; text as hex when it is hex, else UTF-8 (JSON, ASCII).
+    """Normalise input: bytes-like as is; text as hex when it is hex, else UTF-8 (JSON, XML, ASCII).
 
     Hex text may contain white space, ``0x`` prefixes, colons, commas or dashes between bytes.
     """
@@ -52,7 +52,7 @@ def to_bytes(data: Data) -> bytes:
         return bytes(data)
     if isinstance(data, str):
         stripped = data.strip()
-        if stripped[:1] in ("{", "["):
+        if stripped[:1] in ("{", "[", "<"):  # JSON or XML text (SMGW, TRuDI)
             return stripped.encode("utf-8")
         compact = _HEX_NOISE.sub("", stripped)
         if compact and len(compact) % 2 == 0:

@@ -75,7 +75,7 @@ class Gateway(http.server.ThreadingHTTPServer):
     def port(self) -> int:
         return self.server_address[1]
 
-    def __enter__(self) -> "Gateway":
+    def __enter__(self) -> Gateway:
         self.thread.start()
         return self
 

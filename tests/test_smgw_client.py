@@ -12,15 +12,19 @@ import pathlib
 from decimal import Decimal
 
 import pytest
+from _smgw_server import PASSWORD, USER, USERID, Gateway, make_certificate
 
 import smartmeter_codecs as smc
 from smartmeter_codecs import cli
 from smartmeter_codecs.io.smgw_http import (
-    SmgwAuthError, SmgwCertificateError, SmgwClient, SmgwConnectionError, SmgwHttpError, SmgwTimeoutError,
+    SmgwAuthError,
+    SmgwCertificateError,
+    SmgwClient,
+    SmgwConnectionError,
+    SmgwHttpError,
+    SmgwTimeoutError,
 )
 from smartmeter_codecs.smgw import digest, theben
-
-from _smgw_server import PASSWORD, USER, USERID, Gateway, make_certificate
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ENTRIES = {e["id"]: e["body"] for e in json.loads((ROOT / "fixtures/smgw/responses.json").read_text())["entries"]}

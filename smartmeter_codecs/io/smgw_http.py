@@ -33,8 +33,20 @@ from ..model import Reading
 from ..smgw import digest, emh, theben
 from ..smgw.codec import CODEC as _HAN
 from ..smgw.http import (
-    HttpRequest, HttpResponse, SmgwAuthError, SmgwCertificateError, SmgwConnectionError, SmgwError,
-    SmgwHttpError, SmgwTimeoutError, check, emh_get, json_body, theben_call, theben_discovery,
+    MAX_BODY,
+    HttpRequest,
+    HttpResponse,
+    SmgwAuthError,
+    SmgwCertificateError,
+    SmgwConnectionError,
+    SmgwError,
+    SmgwHttpError,
+    SmgwTimeoutError,
+    check,
+    emh_get,
+    json_body,
+    theben_call,
+    theben_discovery,
 )
 
 __all__ = ["SmgwClient", "SmgwError", "SmgwAuthError", "SmgwCertificateError", "SmgwConnectionError",
@@ -123,7 +135,7 @@ class SmgwClient:
 
     # -- transport ----------------------------------------------------------------------------
 
-    def __enter__(self) -> "SmgwClient":
+    def __enter__(self) -> SmgwClient:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -152,9 +164,9 @@ class SmgwClient:
             try:
                 conn.request(req.method, req.path, body=req.body or None, headers=headers)
                 resp = conn.getresponse()
-                body = resp.read(_MAX + 1)
-                if len(body) > _MAX:
-                    raise SmgwConnectionError(f"response to {req.path} is larger than {_MAX} bytes")
+                body = resp.read(MAX_BODY + 1)
+                if len(body) > MAX_BODY:
+                    raise SmgwConnectionError(f"response to {req.path} is larger than {MAX_BODY} bytes")
                 out = HttpResponse(resp.status, resp.reason, tuple(resp.getheaders()), body)
                 if resp.will_close:
                     self.close()
@@ -291,5 +303,3 @@ class SmgwClient:
             return self.theben_readings()
         return self.emh_readings()
 
-
-_MAX = 32 * 1024 * 1024

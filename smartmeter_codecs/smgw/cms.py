@@ -115,12 +115,12 @@ def signed_content(data: bytes) -> tuple[bytes, int]:
     inner = _items(data, ccs, ce)
     if not inner or inner[0][0] != 0x30:
         raise FramingError(LAYER, ccs, "SignedData is a SEQUENCE (30)")
-    st, _, scs, se = inner[0]
+    _st, _, scs, se = inner[0]
     sd = _items(data, scs, se)
     # version INTEGER, digestAlgorithms SET, encapContentInfo SEQUENCE, ...
     if len(sd) < 3 or sd[0][0] != 0x02 or sd[1][0] != 0x31 or sd[2][0] != 0x30:
         raise FramingError(LAYER, scs, "SignedData must start with version, digestAlgorithms, encapContentInfo")
-    et, _, ecs, ee = sd[2]
+    _et, _, ecs, ee = sd[2]
     eci = _items(data, ecs, ee)
     if len(eci) < 2:
         raise UnsupportedError(LAYER, ecs, "the signed content is detached (not in the container)")

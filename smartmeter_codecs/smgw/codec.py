@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any
 
-from ..errors import DecodeError, FramingError, UnsupportedError
+from ..errors import DecodeError, UnsupportedError
 from ..inspection import Field, Inspection
 from ..keys import KeysArg
 from ..model import Reading
@@ -29,7 +29,6 @@ __all__ = ["CODEC", "TRUDI_CODEC", "SmgwHanCodec", "TrudiXmlCodec", "documents",
 FORMAT = "smgw-han"
 VENDORS = ("theben", "emh")
 _JSON_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*[\[{]")
-_SNIFF_LIMIT = 1 << 20
 # Keys only these bodies have: a body cut short still goes to this codec (IncompleteError)
 _TELLTALE = re.compile(rb'"method"\s*:\s*"(?:smgw-info|user-info|usage-point-info|readings|log|self-test)"'
                        rb'|"(?:logical_name|capture_time|sensor_domains|taf_type|usage-point-id|cosem-status)"\s*:')
@@ -101,7 +100,7 @@ class SmgwHanCodec:
     def sniff(self, data: bytes) -> int:
         """95 for a Theben response (or an array of them), 90 for an EMH values body, 60 for an
         array of meter ids; 0 for other JSON (Chain 2 and platform bodies are not claimed)."""
-        if not _JSON_START.match(data[:64]) or len(data) > _SNIFF_LIMIT:
+        if not _JSON_START.match(data[:64]):
             return 0
         try:
             bodies = _bodies(data)
@@ -164,7 +163,7 @@ def _extra_time(reg: Any, key: str) -> Any:
 
 def _emh_body(reading: Reading, values: list, when: dt.datetime | None) -> dict[str, Any]:
     first = next((r for *_, r in values if r is not None), None)
-    capture = _extra_time(first, "capture_time") or (format_time(when) if when else None)
+    capture = format_time(when) if when else _extra_time(first, "capture_time")
     body: dict[str, Any] = {}
     if capture is not None:
         body["capture_time"] = capture
@@ -175,7 +174,9 @@ def _emh_body(reading: Reading, values: list, when: dt.datetime | None) -> dict[
     for name, raw, scaler, unit, reg in values:
         if scaler is None or unit is None:
             raise ValueError(f"{name}: EMH values carry scaler and unit; this register has none")
-        item: dict[str, Any] = {"logical_name": name, "value": str(raw), "scaler": scaler, "unit": unit}
+        item: dict[str, Any] = {"value": str(raw), "scaler": scaler, "unit": unit}
+        if name is not None:
+            item = {"logical_name": name, **item}
         sig = reg.extra.get("signature") if reg is not None else None
         item["signature"] = sig.hex() if isinstance(sig, bytes) else "-"
         items.append(item)
@@ -187,6 +188,8 @@ def _theben_body(reading: Reading, values: list, when: dt.datetime | None) -> li
     channels = []
     meta = []
     for name, raw, scaler, unit, reg in values:
+        if name is None:
+            raise ValueError("a Theben readings channel needs an OBIS code; this register has none")
         x = reg.extra if reg is not None else {}
         item: dict[str, Any] = {"value": str(raw)}
         for key, src in (("capture-time", "capture_time"), ("target-time", "target_time"),
@@ -289,4 +292,3 @@ class TrudiXmlCodec:
 
 CODEC = SmgwHanCodec()
 TRUDI_CODEC = TrudiXmlCodec()
-_ = FramingError

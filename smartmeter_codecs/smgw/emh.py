@@ -16,11 +16,11 @@ keys are snake_case, times carry offsets, and a missing signature is ``"-"``.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from .status import FnnStatus, parse_status
 from .times import parse_time
@@ -97,7 +97,9 @@ def is_emh(doc: Any) -> bool:
         return False
     if "logical_name" in doc or "taf_type" in doc or "sensor_domains" in doc:
         return True
-    if "values" in doc and ("capture_time" in doc or "status" in doc):
+    values = doc.get("values")
+    if isinstance(values, list) and ("capture_time" in doc or "status" in doc or (
+            values and all(isinstance(v, dict) and {"value", "scaler", "unit"} <= set(v) for v in values))):
         return True
     return {"value", "scaler", "unit"} <= set(doc) and "obis" not in doc
 
@@ -163,6 +165,3 @@ def samples(resp: Response) -> list[Sample]:
     if isinstance(resp, (Extended, DerivedContract)):
         return [v.sample for v in resp.values]
     return []
-
-
-_ = dt

@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import emh, theben
+from . import theben
 from .values import load_json
 
 __all__ = ["HttpRequest", "HttpResponse", "SmgwError", "SmgwConnectionError", "SmgwTimeoutError",
            "SmgwCertificateError", "SmgwAuthError", "SmgwHttpError", "theben_discovery", "theben_call",
-           "emh_get", "check", "json_body", "STATUS_MEANING"]
+           "emh_get", "check", "json_body", "STATUS_MEANING", "MAX_BODY"]
 
 #: Status codes of IF_GW_CON (A-2.1..A-2.7) and what they mean there.
 STATUS_MEANING = {
@@ -30,6 +30,7 @@ STATUS_MEANING = {
     405: "HTTP method not allowed for this resource",
     500: "internal error of the gateway",
 }
+#: Largest body the client reads (a 31-day TAF7 series of a few channels is a few MB).
 MAX_BODY = 32 * 1024 * 1024
 
 
@@ -121,6 +122,3 @@ def check(request: HttpRequest, response: HttpResponse, *, expect: tuple[int, ..
 def json_body(response: HttpResponse) -> Any:
     """The parsed JSON body; a malformed body raises a DecodeError (layer ``smgw``)."""
     return load_json(response.body)
-
-
-_ = (emh,)

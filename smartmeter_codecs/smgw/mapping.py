@@ -20,9 +20,11 @@ Rules (issue 13 item 4; OBIS meanings from :mod:`..dlms.obis_map`, IEC 62056-6-1
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import fields as dc_fields
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from ..dlms.obis_map import describe, reading_field, unit_for
 from ..model import Reading, Register
@@ -53,6 +55,11 @@ SIGNED_POWER: dict[int, tuple[str, str]] = {
     56: ("active_power_import_l2", "active_power_export_l2"), 76: ("active_power_import_l3", "active_power_export_l3"),
 }
 _ALERT_FLAGS = ("fatal_error", "system_time_invalid", "ptb_temporary_error", "manipulation", "magnetically")
+
+
+@functools.lru_cache(maxsize=256)
+def _alerts(status: FnnStatus) -> tuple[str, ...]:
+    return tuple(f for f in status.flags if any(a in f for a in _ALERT_FLAGS))
 
 
 def _expected_unit(obis: ObisCode, field: str) -> str | None:
@@ -180,7 +187,7 @@ def to_readings(samples: Iterable[Sample], *, format: str, profile: str | None =
         if ptb:
             local_notes.append("PTB status: " + ", ".join(ptb))
         flags = sorted({f for s, _ in pairs if isinstance(s.status, FnnStatus) and (s.extra or {}).get("status_ptb") is None
-                        for f in s.status.flags if any(a in f for a in _ALERT_FLAGS)})
+                        for f in _alerts(s.status)})
         if flags:
             local_notes.append("status flags: " + ", ".join(flags) + " (bit order inferred from the FNN mask; "
                                "values kept)")
@@ -234,18 +241,21 @@ _SKIP = {"format", "profile", "timestamp", "registers", "quality", "meter_id", "
          "contracted_power", "available_power"}
 
 
-def reading_samples(reading: Reading) -> list[tuple[str, int, int | None, int | None, Register | None]]:
+def reading_samples(reading: Reading) -> list[tuple[str | None, int, int | None, int | None, Register | None]]:
     """(logical-name text, raw, scaler, unit code, source register) for every value to send.
 
     Registers decoded from an SMGW document are sent as they came (raw digits, scaler, unit),
     unless the Reading's field was changed (``reading.replace(...)``): then the field's value
     is sent. A hand-built Reading's fields are sent with :data:`FIELD_CODES`.
     """
-    out: list[tuple[str, int, int | None, int | None, Register | None]] = []
+    out: list[tuple[str | None, int, int | None, int | None, Register | None]] = []
     covered: set[str] = set()
     for reg in reading.registers:
         x = reg.extra
-        if "raw" not in x or reg.obis is None:
+        if "raw" not in x:
+            continue
+        if reg.obis is None:  # a value without logical name (EMH fragment): sent as it came
+            out.append((None, int(x["raw"]), x.get("scaler"), x.get("unit_code"), reg))
             continue
         name = x.get("logical_name") or reg.obis.to_bytes().hex()
         field = reading_field(reg.obis)
@@ -258,6 +268,8 @@ def reading_samples(reading: Reading) -> list[tuple[str, int, int | None, int | 
             out.append((name, int(x["raw"]), x.get("scaler"), x.get("unit_code"), reg))
         if field:
             covered.add(field)
+        elif reg.obis.a == 1 and reg.obis.d == 7 and reg.obis.e == 0 and reg.obis.c in SIGNED_POWER:
+            covered.update(SIGNED_POWER[reg.obis.c])  # the signed sum already carries both directions
     for f in dc_fields(reading):
         if f.name in _SKIP or f.name in covered or f.name not in FIELD_CODES:
             continue
@@ -268,4 +280,7 @@ def reading_samples(reading: Reading) -> list[tuple[str, int, int | None, int | 
         raw, scaler = _digits(value)
         owner = f".{reading.meter_id}.sm" if reading.meter_id else ""
         out.append((obis.to_bytes().hex() + owner, raw, scaler, unit, None))
+    if not out:
+        raise ValueError("the Reading has no value an SMGW document can carry (no registers from an SMGW "
+                         "document and no energy/power/voltage/current/frequency field set)")
     return out

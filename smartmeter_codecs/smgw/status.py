@@ -21,6 +21,7 @@ own table while its ``statusPTB`` says "no error", so no value is dropped becaus
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,9 @@ _METER_MASK = "00000000000xxxxxxxxxxxxx00000100"
 #: TRuDI StatusPTB.cs (PTB 50.8): the legal-metrology verdict derived from the words.
 PTB_STATUS = {0: "no_error", 1: "warning", 2: "temporary_error_signed_invalid",
               3: "temporary_error_invalid", 4: "fatal_error"}
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def _fits(word: int, mask: str) -> bool:
@@ -77,12 +81,19 @@ class StatusWord:
 
 
 def parse_word(text: Any, field: str, *, meter: bool) -> StatusWord:
-    if not isinstance(text, str) or len(text.strip()) != 8:
+    """One 8-hex-digit word; FramingError naming ``field`` otherwise."""
+    word = _word(text, meter) if isinstance(text, str) else None
+    if word is None:
         raise field_error(field, f"expected 8 hex digits (a 4-byte status word), got {text!r}")
-    try:
-        value = int(text.strip(), 16)
-    except ValueError:
-        raise field_error(field, f"expected 8 hex digits, got {text!r}") from None
+    return word
+
+
+@functools.lru_cache(maxsize=1024)  # a series repeats the same few words thousands of times
+def _word(text: str, meter: bool) -> StatusWord | None:
+    text = text.strip()
+    if len(text) != 8 or any(c not in _HEX for c in text):
+        return None
+    value = int(text, 16)
     mask, names = (_METER_MASK, METER_FLAGS) if meter else (_SMGW_MASK, SMGW_FLAGS)
     order: str | None = None
     canonical = value
@@ -91,7 +102,7 @@ def parse_word(text: Any, field: str, *, meter: bool) -> StatusWord:
     elif _fits(_reverse(value), mask):
         order, canonical = "msb0", _reverse(value)
     flags = tuple(name for bit, name in names.items() if order and canonical & bit)
-    return StatusWord(text.strip(), value, order, flags)
+    return StatusWord(text, value, order, flags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +126,7 @@ def parse_status(text: Any, field: str) -> FnnStatus:
     if not isinstance(text, str):
         raise field_error(field, f"expected a hex status string, got {type(text).__name__}")
     raw = text.strip()
-    if raw and any(c not in "0123456789abcdefABCDEF" for c in raw):
+    if raw and any(c not in _HEX for c in raw):
         raise field_error(field, f"expected hex digits, got {text!r}")
     if len(raw) == 16:
         return FnnStatus(raw, parse_word(raw[:8], field, meter=False), parse_word(raw[8:], field, meter=True))

@@ -19,15 +19,28 @@ from __future__ import annotations
 import datetime as dt
 import json
 import urllib.parse
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from ..errors import UnsupportedError
 from .status import FnnStatus, StatusWord, parse_status, parse_word
 from .times import format_time, parse_time
 from .values import (
-    LAYER, Blob, LogicalName, Sample, field_error, get, hex_bytes, make_sample, opt_str, parse_bool,
-    parse_int, parse_logical_name, parse_scaler, parse_unit, scaled,
+    LAYER,
+    Blob,
+    LogicalName,
+    Sample,
+    field_error,
+    get,
+    hex_bytes,
+    opt_str,
+    parse_bool,
+    parse_int,
+    parse_logical_name,
+    parse_scaler,
+    parse_unit,
+    scaled,
 )
 
 __all__ = [
@@ -545,6 +558,3 @@ def samples(readings: Readings, info: UsagePointInfo | None = None, *, database:
                               v.target_time if v.target_time is not None else v.capture_time,
                               status, v.signature, meter, extra))
     return out
-
-
-_ = (make_sample, Sequence, field)  # re-exported helpers used by sibling modules

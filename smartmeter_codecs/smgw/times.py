@@ -83,10 +83,7 @@ def parse_datetime(value: Any, field: str) -> dt.datetime:
 
 def format_time(value: dt.datetime | dt.date | dt.time) -> str:
     """The A-1.1 text of a value: ``Z`` for UTC, ``+hh:mm`` for other offsets, nothing when naive."""
-    if isinstance(value, dt.datetime):
-        text = value.replace(tzinfo=None).isoformat(timespec="seconds" if not value.microsecond else "microseconds")
-        off = value.utcoffset()
-    elif isinstance(value, dt.time):
+    if isinstance(value, dt.datetime) or isinstance(value, dt.time):
         text = value.replace(tzinfo=None).isoformat(timespec="seconds" if not value.microsecond else "microseconds")
         off = value.utcoffset()
     else:

@@ -37,8 +37,16 @@ from . import cms, xmlsafe
 from .status import FnnStatus, parse_status
 from .times import format_time, parse_datetime, parse_time
 from .values import (
-    Blob, LogicalName, Sample, field_error, hex_bytes, parse_int, parse_logical_name, parse_scaler,
-    parse_unit, scaled,
+    Blob,
+    LogicalName,
+    Sample,
+    field_error,
+    hex_bytes,
+    parse_int,
+    parse_logical_name,
+    parse_scaler,
+    parse_unit,
+    scaled,
 )
 
 __all__ = ["FORMAT", "TRUDI_NS", "DKE_NS", "ESPI_UOM", "IntervalValue", "MeterReading", "LogEntry",
@@ -55,7 +63,7 @@ ESPI_UOM: dict[int, str | None] = {0: None, 5: "A", 29: "V", 31: "J", 33: "Hz", 
                                    106: "Ah", 119: "ft3", 122: "ft3/h", 125: "m3/h", 128: "US gal",
                                    129: "US gal/h"}
 _UOM_OF_SYMBOL = {v: k for k, v in ESPI_UOM.items() if v is not None}
-_XML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*<")
+_XML_START = re.compile(rb"(?:\xef\xbb\xbf|\xff\xfe|\xfe\xff)?[\s\x00]*<")
 
 
 # ---- TRuDI ------------------------------------------------------------------------------------
@@ -305,6 +313,9 @@ def parse(data: bytes) -> TrudiDocument | DkeProfile:
         xml = data
     if not _XML_START.match(xml[:64]):
         raise FramingError("trudi", offset, "expected an XML document (or a CMS SignedData holding one)")
+    lead = len(xml) - len(xml.lstrip(b" \t\r\n"))
+    if lead:  # white space before "<?xml" is not well-formed XML, but harmless: skip it
+        xml, offset = xml[lead:], offset + lead
     root = xmlsafe.parse(xml, offset)
     ns, _, name = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
     if name == "UsagePoints" and ns in (TRUDI_NS, ""):
@@ -353,6 +364,8 @@ def encode(reading: Reading) -> bytes:
     if up_id:
         parts.append(f"<usagePointId>{escape(up_id)}</usagePointId>")
     for name, raw, scaler, unit_code, reg in reading_samples(reading):
+        if name is None:
+            raise ValueError("a TRuDI MeterReading needs an OBIS code; this register has none")
         x = reg.extra if reg is not None else {}
         uom = x.get("espi_uom")
         if uom is None:

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from ..dlms.units import UNITS
 from ..errors import FramingError, IncompleteError, UnsupportedError
@@ -218,7 +219,7 @@ class Blob:
     data: bytes | None
 
     @classmethod
-    def of(cls, value: Any, field: str) -> "Blob | None":
+    def of(cls, value: Any, field: str) -> Blob | None:
         if value is None or value == "":
             return None
         if not isinstance(value, str):
@@ -251,12 +252,12 @@ class Sample:
         invalid_reason: set when the document itself marks the value unusable.
     """
 
-    name: "LogicalName | None"
+    name: LogicalName | None
     raw: int
     raw_text: str
     scaler: int | None
     unit_code: int | None
-    value: "int | Decimal | None"
+    value: int | Decimal | None
     time: Any = None
     status: Any = None
     signature: bytes | None = None
@@ -272,7 +273,7 @@ class Sample:
         return unit_symbol(self.unit_code)
 
 
-def make_sample(name: "LogicalName | None", raw_value: Any, scaler: Any, unit: Any, field: str,
+def make_sample(name: LogicalName | None, raw_value: Any, scaler: Any, unit: Any, field: str,
                 **kw: Any) -> Sample:
     """A Sample from document fields (``scaler``/``unit`` may be None = not carried)."""
     raw = parse_int(raw_value, f"{field}.value")
