@@ -132,6 +132,8 @@ def _smgw(ns: argparse.Namespace) -> int:
     try:
         if url.scheme != "https" or not url.hostname:
             raise ValueError(f"expected https://<address>[:port], got {ns.url!r}")
+        if ns.user and ns.password_env not in os.environ:
+            raise ValueError(f"--user given but the password variable {ns.password_env} is not set")
         client = SmgwClient(url.hostname, port=url.port or 443, username=ns.user,
                             password=os.environ.get(ns.password_env) if ns.user else None,
                             fingerprint=ns.fingerprint, cafile=ns.cafile, timeout=ns.timeout, vendor=ns.vendor)

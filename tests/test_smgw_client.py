@@ -189,6 +189,10 @@ def test_cli_errors_are_one_line(cert, capsys, monkeypatch):
     rc = cli.main(["smgw", "https://127.0.0.1:1", "--user", USER])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and "fingerprint" in err[0]
+    monkeypatch.delenv("SMGW_PASSWORD")
+    rc = cli.main(["smgw", "https://127.0.0.1:1", "--user", USER, "--fingerprint", pin(der)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "SMGW_PASSWORD" in err[0]
 
 
 def test_digest_rfc7616_vectors():

@@ -27,6 +27,8 @@ methods = st.sampled_from(["readings", "usage-point-info", "smgw-info", "user-in
 
 
 def _decodes_or_typed_error(data, fmt):
+    insp = smc.inspect(data, format=fmt)  # never raises: shows what was understood, sets error
+    assert insp.error is None or isinstance(insp.error, smc.DecodeError)
     try:
         readings = smc.decode_all(data, format=fmt)
     except smc.DecodeError:

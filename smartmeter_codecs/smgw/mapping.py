@@ -100,10 +100,6 @@ def _register(s: Sample, key: str) -> Register:
     return Register(key, s.value, s.unit, obis, describe(obis) if obis else None, extra)
 
 
-def _group_key(t: Any) -> Any:
-    return t
-
-
 def _fields(samples: Sequence[tuple[Sample, Register]], notes: list[str]) -> dict[str, float]:
     out: dict[str, float] = {}
     signed: dict[str, float] = {}
@@ -159,7 +155,7 @@ def to_readings(samples: Iterable[Sample], *, format: str, profile: str | None =
     """One Reading per time point (oldest first when the times are comparable)."""
     groups: dict[Any, list[Sample]] = {}
     for s in samples:
-        groups.setdefault(_group_key(s.time), []).append(s)
+        groups.setdefault(s.time, []).append(s)
     keys = list(groups)
     if len(keys) > 1 and all(isinstance(k, dt.datetime) for k in keys) \
             and len({k.utcoffset() is None for k in keys}) == 1:

@@ -533,9 +533,9 @@ def samples(readings: Readings, info: UsagePointInfo | None = None, *, database:
     a quantity. ``time`` is ``target-time`` (the TAF period end), else ``capture-time``.
     """
     out = []
-    for ci, chan in enumerate(readings.channels):
+    for chan in readings.channels:
         meta = info.channel(chan.name.obis, database) if info is not None else None
-        for vi, v in enumerate(chan.values):
+        for v in chan.values:
             owner = v.owner_number
             meter = chan.name.owner
             if meter is None and owner and not owner.lower().startswith("taf"):
@@ -549,12 +549,9 @@ def samples(readings: Readings, info: UsagePointInfo | None = None, *, database:
             status = v.status
             if status is None and v.smgw_status is not None and v.meter_status is not None:
                 status = FnnStatus(v.smgw_status.raw + v.meter_status.raw, v.smgw_status, v.meter_status)
-            if meta is not None:
-                value = scaled(v.value, meta.scaler)
-                s = Sample(chan.name, v.value, v.value_text, meta.scaler, meta.unit, value)
-            else:
-                s = Sample(chan.name, v.value, v.value_text, None, None, None)
-            out.append(Sample(s.name, s.raw, s.raw_text, s.scaler, s.unit_code, s.value,
+            scaler, unit = (meta.scaler, meta.unit) if meta is not None else (None, None)
+            out.append(Sample(chan.name, v.value, v.value_text, scaler, unit,
+                              None if scaler is None else scaled(v.value, scaler),
                               v.target_time if v.target_time is not None else v.capture_time,
                               status, v.signature, meter, extra))
     return out
