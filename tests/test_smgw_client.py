@@ -94,8 +94,13 @@ def test_session_reuse_counts_nonces(cert):
                        vendor="emh") as c:
         for _ in range(3):
             c.emh_readings("1test000000001")
-        # one challenge, then nc 1, 2, 3 on the same nonce (the server refuses a replayed nc)
+        # one challenge, then nc 1, 2, 3 on the same nonce (the server refuses a replayed nc),
+        # all on one kept-alive TLS connection
         assert len(gw.nonces) == 1 and list(gw.seen_nc.values()) == [3]
+        assert gw.connections == 1
+        gw.nonces.clear()  # the gateway forgets the nonce: it answers 401 stale=true
+        r, = c.emh_readings("1test000000001")
+        assert r.active_energy_import == 1234567.8 and len(gw.nonces) == 1
 
 
 def test_wrong_password(cert):
