@@ -305,7 +305,8 @@ def _user_info(doc: Mapping[str, Any]) -> UserInfo:
             raise field_error(f"{g}.usage-point-id", f"expected a non-empty string, got {upid!r}")
         meters = []
         for j, m in enumerate(_list(up.get("meter", []), f"{g}.meter")):
-            mid = opt_str(_obj(m, f"{g}.meter[{j}]"), "meter-id", f"{g}.meter[{j}]")
+            # the spec shows [{"meter-id": ...}]; a bare id string is accepted as well
+            mid = m if isinstance(m, str) else opt_str(_obj(m, f"{g}.meter[{j}]"), "meter-id", f"{g}.meter[{j}]")
             if mid:
                 meters.append(mid)
         periods = []
