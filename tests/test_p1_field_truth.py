@@ -201,3 +201,20 @@ def test_iec_62056_21_letter_addresses_are_registers_not_errors():
     for bad in ("hello world", "a/b(1)", "x!(1)"):
         with pytest.raises(smc.FramingError):
             decode_telegram(build_telegram("ABC5 x", [bad]))
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ident=st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF, blacklist_characters="\r\n"),
+                     max_size=20),
+       blanks=st.lists(st.sampled_from(["", " ", "  ", "\t"]), min_size=4, max_size=4),
+       flag=st.sampled_from("SWsw"), kw=st.integers(0, 99999))
+def test_text_and_bytes_decode_the_same_whatever_the_header_and_blanks(ident, blanks, flag, kw):
+    a, b, c, d = blanks
+    line = f"{a}1-0:1.7.0{b}({c}{kw // 1000:02d}.{kw % 1000:03d}*kW{d}){a}"
+    data = build_telegram("ABC5" + ident, [f"0-0:1.0.0(150701192959{flag})", line])
+    r = smc.decode(data.decode("latin-1"))               # the text a serial reader hands over
+    assert r == smc.decode(data, format="p1")
+    assert r.active_power_import == float(kw) and r.timestamp.utcoffset().total_seconds() in (3600, 7200)
