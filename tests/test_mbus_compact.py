@@ -164,3 +164,11 @@ def test_any_compact_payload_gives_records_or_a_typed_error(payload, known):
     assert origin in ("learned", "known") and crc16_en13757(records) == int.from_bytes(
         payload.lstrip(b"\x2f")[2:4], "little")
     assert all(0 <= a <= b <= len(payload) for a, b in spans)
+
+
+def test_a_real_compact_frame_of_an_unpublished_format_names_its_signature():
+    e = FIX["unknown_format"]
+    with pytest.raises(smc.UnsupportedError) as info:
+        smc.decode(e["hex"], format="wmbus")
+    assert info.value.recognised["format_signature_hex"] == e["format_signature"]
+    assert info.value.layer == "mbus-compact"
