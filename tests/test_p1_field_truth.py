@@ -218,3 +218,13 @@ def test_text_and_bytes_decode_the_same_whatever_the_header_and_blanks(ident, bl
     r = smc.decode(data.decode("latin-1"))               # the text a serial reader hands over
     assert r == smc.decode(data, format="p1")
     assert r.active_power_import == float(kw) and r.timestamp.utcoffset().total_seconds() in (3600, 7200)
+
+
+def test_cli_reads_a_p1_file_with_its_crlf_line_ends(tmp_path, capsys):
+    # the CRC covers CR LF: reading the file must not normalise line ends (it did: ChecksumError)
+    from smartmeter_codecs.cli import main
+    for eid in ("p1-dsmrreader-sweden-kamstrup", "p1-dsmrreader-fluvius-peak-data"):
+        path = tmp_path / f"{eid}.txt"
+        path.write_bytes(ENTRIES[eid]["data"].encode("latin-1"))
+        assert main(["decode", str(path)]) == 0
+        assert "Reading (p1" in capsys.readouterr().out
