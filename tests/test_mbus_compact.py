@@ -152,17 +152,32 @@ def test_ci_73_on_wmbus_is_a_long_header_compact_frame_with_encryption():
         parse_application(0x73, header + b"\x00" * 3)
 
 
+def test_a_signature_byte_0x2f_is_not_a_filler():
+    # an unencrypted compact frame whose signature starts with byte 2F: it is the signature
+    fmt = next(f for v1 in range(0x80) for v2 in range(0x80)
+               for f in [bytes((0x04, v1, 0x02, v2))] if format_signature(f) & 0xFF == 0x2F)
+    full = fmt[:2] + b"\x01\x02\x03\x04" + fmt[2:] + b"\x05\x06"
+    store = FormatStore(known={})
+    assert store.learn(full) == format_signature(fmt)
+    compact = (format_signature(fmt).to_bytes(2, "little") + crc16_en13757(full).to_bytes(2, "little")
+               + b"\x01\x02\x03\x04\x05\x06")
+    assert compact[0] == 0x2F and expand(compact, store).records == full
+    # after decryption the 2F 2F check bytes come first and are skipped
+    assert expand(b"\x2f\x2f" + compact, store, check_bytes=True).records == full
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(payload=st.binary(max_size=40), known=st.booleans())
-def test_any_compact_payload_gives_records_or_a_typed_error(payload, known):
+@given(payload=st.binary(max_size=40), known=st.booleans(), check=st.booleans())
+def test_any_compact_payload_gives_records_or_a_typed_error(payload, known, check):
     store = FormatStore() if known else FormatStore(known={})
     store.learn(OMNI_FULL[20:])
     try:
-        records, sig, origin, spans = expand(payload, store)
+        records, sig, origin, spans = expand(payload, store, check_bytes=check)
     except smc.DecodeError:
         return
+    at = 2 if check and payload[:2] == b"\x2f\x2f" else 0
     assert origin in ("learned", "known") and crc16_en13757(records) == int.from_bytes(
-        payload.lstrip(b"\x2f")[2:4], "little")
+        payload[at + 2:at + 4], "little")
     assert all(0 <= a <= b <= len(payload) for a, b in spans)
 
 

@@ -330,7 +330,7 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
                                       "decrypted payload does not start with 2F 2F: wrong key or IV")
     n_enc = header.encrypted_blocks * 16 if encrypted else 0
     if compact:   # values without DIB/VIB: rebuilt from the format (checked by the full-frame CRC)
-        exp = expand(payload, formats, base + payload_at)
+        exp = expand(payload, formats, base + payload_at, check_bytes=encrypted)
         records, more = parse_records(exp.records, base + payload_at)
         # the DIB/VIB are not in the input: each record points at its data bytes there
         records = [dataclasses.replace(r, start=base + payload_at + a, vif_end=base + payload_at + a,

@@ -235,21 +235,20 @@ class FormatStore:
         return None
 
 
-def expand(payload: bytes, store: FormatStore | None, base: int = 0) -> Expanded:
+def expand(payload: bytes, store: FormatStore | None, base: int = 0, *, check_bytes: bool = False) -> Expanded:
     """Rebuild the full record bytes of a compact payload (after any header and decryption).
 
     Returns an :class:`Expanded` (record bytes, signature, ``"learned"``/``"known"``, data
-    spans relative to ``payload``). Leading 0x2F fillers (the ``2F 2F`` that starts a
-    decrypted payload) are skipped.
+    spans relative to ``payload``). ``check_bytes``: the payload was encrypted, so it starts
+    with the ``2F 2F`` decryption check (EN 13757-7:2018 9.4.4), which is skipped; otherwise
+    the first two bytes are the signature even when one of them is 0x2F.
 
     Raises:
         UnsupportedError: the format signature is unknown (``recognised["format_signature"]``).
         ChecksumError: the rebuilt records do not match the full-frame CRC.
         IncompleteError / FramingError: the data does not fit the format.
     """
-    start = 0
-    while start < len(payload) and payload[start] == _FILLER:
-        start += 1
+    start = 2 if check_bytes and payload[:2] == b"\x2f\x2f" else 0
     if len(payload) - start < 4:
         raise IncompleteError(LAYER, base + len(payload), "compact frame needs a format signature and a "
                               f"full-frame CRC (4 bytes), got {len(payload) - start}")
