@@ -67,8 +67,8 @@ def to_bytes(data: Data, *, encoding: str = "utf-8") -> bytes:
                 pass
         try:
             return data.encode(encoding)
-        except UnicodeEncodeError:
-            return data.encode("utf-8")
+        except UnicodeEncodeError:   # not latin-1 (or lone surrogates): bytes the decoder rejects
+            return data.encode("utf-8", "surrogatepass")
     raise TypeError(f"data must be bytes, bytearray, memoryview or str, not {type(data).__name__}")
 
 

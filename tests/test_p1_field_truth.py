@@ -228,3 +228,22 @@ def test_cli_reads_a_p1_file_with_its_crlf_line_ends(tmp_path, capsys):
         path.write_bytes(ENTRIES[eid]["data"].encode("latin-1"))
         assert main(["decode", str(path)]) == 0
         assert "Reading (p1" in capsys.readouterr().out
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(max_size=60), head=st.sampled_from(["", "/ABC5 x\r\n\r\n", "/FLU5\u00ab1\r\n"]))
+def test_any_text_gives_a_reading_or_a_typed_error(text, head):
+    try:
+        smc.decode_all(head + text)
+        smc.decode_all(head + text, format="p1")
+    except smc.DecodeError:
+        pass
+    except ValueError as err:          # only: a format name that does not exist
+        raise AssertionError(err) from None
+    assert smc.inspect(head + text) is not None
+
+
+def test_lone_surrogates_in_text_are_a_typed_error():
+    for text in ("/ABC5 \ud800\r\n\r\n1-0:1.7.0(1.0*kW)\r\n!0000\r\n", "\udcff\udcfe"):
+        with pytest.raises(smc.DecodeError):
+            smc.decode(text)
