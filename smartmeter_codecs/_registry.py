@@ -33,7 +33,11 @@ class FrameStream(Protocol):
 
 @runtime_checkable
 class Codec(Protocol):
-    """What a format sub-package provides (one object per format name)."""
+    """What a format sub-package provides (one object per format name).
+
+    Optional attribute ``text_encoding`` (default UTF-8): how ``str`` input becomes the bytes
+    the format decodes (P1 says ``"latin-1"``; see ``api.text_encoding``).
+    """
 
     name: str
     description: str

@@ -12,7 +12,7 @@ from .keys import KeysArg
 from .model import Reading
 from .plausibility import screen
 
-__all__ = ["decode", "decode_all", "formats", "inspect", "encode", "FormatInfo", "to_bytes"]
+__all__ = ["decode", "decode_all", "formats", "inspect", "encode", "FormatInfo", "to_bytes", "text_encoding"]
 
 log = logging.getLogger("smartmeter_codecs")
 
@@ -41,10 +41,16 @@ def formats() -> list[FormatInfo]:
     return [FormatInfo(n, d) for n, (_, _, d) in FORMATS.items() if n in names]
 
 
-def to_bytes(data: Data) -> bytes:
-    """Normalise input: bytes-like as is; text as hex when it is hex, else UTF-8 (JSON, XML, ASCII).
+def to_bytes(data: Data, *, encoding: str = "utf-8") -> bytes:
+    """Normalise input: bytes-like as is; text as hex when it is hex, else ``encoding``.
 
     Hex text may contain white space, ``0x`` prefixes, colons, commas or dashes between bytes.
+    JSON text (``{``/``[`` first) is always UTF-8 (RFC 8259 §8.1), and so is XML text (``<``
+    first; SMGW/TRuDI documents). Other text is encoded with
+    ``encoding``: UTF-8 by default; ``"latin-1"`` for a format whose text is one byte per
+    character on the wire (P1, see :func:`text_encoding`). Text that the encoding cannot hold
+    (a character above U+00FF for latin-1) falls back to UTF-8, so a checksum over it fails
+    with a typed error instead of an exception here.
     """
     if isinstance(data, bytes):
         return data
@@ -60,8 +66,30 @@ def to_bytes(data: Data) -> bytes:
                 return bytes.fromhex(compact)
             except ValueError:
                 pass
-        return data.encode("utf-8")
+        try:
+            return data.encode(encoding)
+        except UnicodeEncodeError:   # not latin-1 (or lone surrogates): bytes the decoder rejects
+            return data.encode("utf-8", "surrogatepass")
     raise TypeError(f"data must be bytes, bytearray, memoryview or str, not {type(data).__name__}")
+
+
+def text_encoding(codec: object) -> str:
+    """How a format's text input maps to wire bytes: the codec's ``text_encoding`` attribute,
+    else UTF-8. P1 says ``"latin-1"``: a P1 telegram is bytes, one per character, and Python
+    serial readers and dsmr_parser hand it over as latin-1 text (Fluvius sends byte 0xAB, the
+    character "«", in its identification line and its CRC covers that one byte)."""
+    return str(getattr(codec, "text_encoding", "utf-8"))
+
+
+def _input(data: Data, format: str | None) -> tuple[bytes, Codec]:
+    """The input's bytes and its codec; text is encoded the way the chosen format needs."""
+    raw = to_bytes(data)
+    codec = _pick_codec(raw, format)
+    if isinstance(data, str):
+        enc = text_encoding(codec)
+        if enc != "utf-8":
+            raw = to_bytes(data, encoding=enc)
+    return raw, codec
 
 
 def _pick_codec(data: bytes, format: str | None) -> Codec:
@@ -108,8 +136,7 @@ def decode_all(data: Data, *, format: str | None = None, keys: KeysArg = None,
         DecodeError: (a subclass) for any input that cannot be decoded. Never anything
             else for bad input.
     """
-    raw = to_bytes(data)
-    codec = _pick_codec(raw, format)
+    raw, codec = _input(data, format)
     # the safety net: no implausible value reaches an SI field silently (plausibility.py)
     return [screen(r) for r in codec.decode_all(raw, keys=keys, profile=profile)]
 
@@ -137,10 +164,10 @@ def inspect(data: Data, *, format: str | None = None, keys: KeysArg = None,
     Never raises for bad input: the returned Inspection shows what was understood and sets
     ``error`` to the DecodeError that stopped decoding.
     """
-    raw = to_bytes(data)
     try:
-        codec = _pick_codec(raw, format)
+        raw, codec = _input(data, format)
     except DecodeError as err:
+        raw = to_bytes(data)
         return Inspection(raw, "unknown", Field("input", 0, len(raw)), [], err)
     return codec.inspect(raw, keys=keys, profile=profile)
 

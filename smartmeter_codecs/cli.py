@@ -42,8 +42,9 @@ def _read_input(arg: str, binary: bool) -> bytes:
     except UnicodeDecodeError:
         return raw
     # Hex dumps with comments: drop '#' comment lines (fixture files carry their provenance).
-    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
-    return to_bytes("\n".join(lines))
+    # Line ends are kept as they are: a P1 telegram's CRC covers its CR LF.
+    lines = [ln for ln in text.splitlines(keepends=True) if not ln.lstrip().startswith("#")]
+    return to_bytes("".join(lines))
 
 
 def _keys(ns: argparse.Namespace) -> Keys | None:

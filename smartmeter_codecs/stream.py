@@ -12,7 +12,7 @@ import logging
 from typing import Iterator
 
 from ._registry import FrameStream, available_codecs, get_codec
-from .api import Data, to_bytes
+from .api import Data, text_encoding, to_bytes
 from .errors import ChecksumError, DecodeError
 from .keys import KeysArg
 from .model import Reading
@@ -44,6 +44,7 @@ class StreamDecoder:
         self._keys = keys
         self._profile = profile
         self._locked: FrameStream | None = None
+        self._encoding = "utf-8"     # how str chunks become bytes (latin-1 for P1: api.text_encoding)
         self._candidates: list[tuple[str, FrameStream, list[DecodeError]]] = []
         if format is not None:
             try:
@@ -54,6 +55,7 @@ class StreamDecoder:
             if stream is None:
                 raise ValueError(f"format {format!r} is not a byte stream; use decode_all()")
             self._locked = stream
+            self._encoding = text_encoding(codec)
         else:
             for codec in available_codecs():
                 stream = codec.stream(keys=keys, profile=profile)
@@ -62,7 +64,7 @@ class StreamDecoder:
 
     def feed(self, chunk: Data) -> Iterator[Reading | DecodeError]:
         """Feed a chunk; returns the Readings and DecodeErrors it completed, in order."""
-        data = to_bytes(chunk) if not isinstance(chunk, bytes) else chunk
+        data = to_bytes(chunk, encoding=self._encoding) if not isinstance(chunk, bytes) else chunk
         # the safety net: no implausible value reaches an SI field silently (plausibility.py)
         return iter([screen(i) if isinstance(i, Reading) else i for i in self._feed(data)])
 

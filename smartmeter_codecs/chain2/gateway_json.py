@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from ..errors import FramingError, UnsupportedError
-from .messages import Chain2Info, Chain2State, Message, message_from_payload
+from .messages import TIMESTAMP_KEYS, Chain2Info, Chain2State, Message, message_from_payload
 
 __all__ = ["Chain2Data", "Document", "ENVELOPE_KEYS", "parse", "iter_documents", "parse_document",
            "load_documents",
@@ -128,15 +128,10 @@ def _obj(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
-def _opt_str(body: dict[str, Any], key: str) -> str | None:
-    value = body.get(key)
-    if value is not None and not isinstance(value, str):
-        raise FramingError("chain2-envelope", None,
-                           f"Chain2Data.{key}: expected a string, got {type(value).__name__}")
-    return value
-
-
 def _chain2data(body: dict[str, Any]) -> Chain2Data:
+    """Type and Payload are needed to decode anything: strict. ``Ts`` is strict only when it is
+    the Reading's timestamp (no payload time); ``Id``, ``Meter`` and a ``Ts`` that is not needed
+    are kept as sent in ``extra`` when they are not strings (issue 9 item 6)."""
     type_code = body.get("Type")
     if not isinstance(type_code, str) or not type_code:
         raise FramingError("chain2-envelope", None,
@@ -144,10 +139,24 @@ def _chain2data(body: dict[str, Any]) -> Chain2Data:
     if "Payload" not in body:
         raise FramingError("chain2-envelope", None, f"Chain2Data ({type_code}) has no Payload")
     payload = _obj(body["Payload"], f"Chain2Data.Payload ({type_code})")
-    ts = parse_ts(body["Ts"]) if body.get("Ts") is not None else None
-    extra = tuple((k, v) for k, v in body.items() if k not in ("Id", "Ts", "Meter", "Type", "Payload"))
+    odd: dict[str, Any] = {}
+    ts = None
+    if body.get("Ts") is not None:
+        try:
+            ts = parse_ts(body["Ts"])
+        except FramingError:
+            if not any(payload.get(k) is not None for k in TIMESTAMP_KEYS):
+                raise                         # the envelope clock is the Reading's timestamp
+            odd["Ts"] = body["Ts"]
+    ident, meter = body.get("Id"), body.get("Meter")
+    for key, value in (("Id", ident), ("Meter", meter)):
+        if value is not None and not isinstance(value, str):
+            odd[key] = value
+    extra = tuple(odd.items()) + tuple(
+        (k, v) for k, v in body.items() if k not in ("Id", "Ts", "Meter", "Type", "Payload"))
     return Chain2Data(type=type_code, message=message_from_payload(type_code, payload),
-                      id=_opt_str(body, "Id"), ts=ts, meter=_opt_str(body, "Meter"), extra=extra)
+                      id=ident if isinstance(ident, str) else None, ts=ts,
+                      meter=meter if isinstance(meter, str) else None, extra=extra)
 
 
 def parse_document(value: Any, offset: int | None = None) -> list[Document]:

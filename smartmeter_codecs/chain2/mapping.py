@@ -29,8 +29,8 @@ from ..model import Reading, Register
 from .datestring import DlmsDateTime
 from .gateway_json import Chain2Data, format_ts
 from .messages import (
-    DATE, POSIX, TEXT, FIELD_INDEX, FieldSpec, GenericMessage, format_value,
-    catalogue_class, message_from_payload, parse_value,
+    DATE, POSIX, TEXT, FIELD_INDEX, TIMESTAMP_KEYS, FieldSpec, GenericMessage, format_value,
+    catalogue_class, message_from_payload, parse_value, type_problem,
 )
 
 __all__ = ["FORMAT", "KEY_PREFIX", "READING_FIELDS", "TIMESTAMP_KEYS", "METER_ROLES", "register_key",
@@ -46,8 +46,6 @@ READING_FIELDS: dict[str, str] = {
     "ContractPower": "contracted_power",
     "AvailablePower": "available_power",
 }
-#: Keys whose value is the measurement time, in order of preference.
-TIMESTAMP_KEYS = ("MeasurePosixTimestamp", "EventPosixTimestamp", "MessagePosixTimestamp")
 #: ``Meter`` values (MAC's PodMType): M1 = exchange meter at the grid connection.
 METER_ROLES = {"M1": "exchange meter (withdrawal/injection at the grid connection)",
                "M2": "production meter", "M2_2": "production meter 2", "M2_3": "production meter 3",
@@ -55,6 +53,10 @@ METER_ROLES = {"M1": "exchange meter (withdrawal/injection at the grid connectio
 #: Text values the gateway uses for "not available".
 NOT_AVAILABLE = ("Non Disponibile",)
 _ENVELOPE = ("Id", "Ts", "Meter", "Type")
+# envelope fields kept in Chain2Data.extra because they were not what the gateway sends
+_ENVELOPE_PROBLEM = {"Id": "Chain2Data.Id: expected a string",
+                     "Meter": "Chain2Data.Meter: expected a string",
+                     "Ts": "Chain2Data.Ts: expected 'YYYY/MM/DD hh:mm:ss' (UTC); the payload's own time is used"}
 _TARIFF_CODES = range(1, 7)
 
 
@@ -71,6 +73,14 @@ def _register(key: str, spec: FieldSpec | None, raw: Any, parsed: Any, type_code
     desc = spec.description if spec else "field not in the Chain 2 catalogue (kept as sent)"
     value: Any = parsed
     if spec is None:
+        # a catalogue field whose value has an unexpected JSON type (issue 9 item 6): kept as
+        # sent, and the register says what was expected
+        problem = type_problem(key, raw) if type_code != "envelope" else _ENVELOPE_PROBLEM.get(key)
+        if problem is not None:
+            extra["unexpected_type"] = problem
+            known = FIELD_INDEX.get(key)
+            desc = (f"{known.description} - " if known else "") + \
+                "value of an unexpected JSON type, kept as sent (not interpreted)"
         if isinstance(raw, (dict, list)):
             value = json.dumps(raw, separators=(",", ":"))
             extra["json"] = raw

@@ -35,6 +35,7 @@ __all__ = [
     "FieldSpec", "Message", "CF1", "CF5", "CF9", "CF10", "CF20", "CF21", "CF22", "CF23", "CF51",
     "GenericMessage", "Chain2Info", "Chain2State", "MESSAGE_TYPES", "FIELD_INDEX",
     "message_from_payload", "catalogue_class", "parse_value", "format_value",
+    "STRICT_KEYS", "TIMESTAMP_KEYS", "type_problem",
 ]
 
 # Field kinds: how a JSON value is read and written back.
@@ -221,6 +222,23 @@ _INFO_FIELDS = (
 )
 
 
+# ---- which fields are strict ------------------------------------------------------------------
+
+#: Keys whose value is the measurement time, in order of preference (mapping.py reads them).
+TIMESTAMP_KEYS = ("MeasurePosixTimestamp", "EventPosixTimestamp", "MessagePosixTimestamp")
+
+#: Keys whose values feed the Reading's fields (mapping.py: power, energy, contracted and
+#: available power, tariff, meter id, timestamp). A value of the wrong JSON type there is a
+#: FramingError naming the field: a wallbox must not get a Reading without the power it asked
+#: for and no error. Every other field is lenient (issue 9 item 6): a value of an unexpected
+#: JSON type (e.g. a numeric ``CustomerCode``) is kept as sent in ``extra`` and becomes a raw
+#: register that says so, and the rest of the message still decodes.
+STRICT_KEYS: frozenset[str] = frozenset({
+    "InstantPower", "TotalActEnergy", "ContractPower", "AvailablePower", "TariffCode", "DataPlate",
+    *TIMESTAMP_KEYS,
+})
+
+
 # ---- value conversion -----------------------------------------------------------------------
 
 # Meter registers are at most 64-bit; larger JSON integers are not meter values (and would
@@ -268,6 +286,19 @@ def parse_value(spec: FieldSpec, value: Any, where: str) -> Any:
     return value
 
 
+def type_problem(key: str, value: Any) -> str | None:
+    """Why ``value`` cannot be the catalogue field ``key`` (the FramingError text), or None
+    when it can or when ``key`` is not a catalogue field."""
+    spec = FIELD_INDEX.get(key)
+    if spec is None or value is None:
+        return None
+    try:
+        parse_value(spec, value, key)
+    except FramingError as err:
+        return err.message
+    return None
+
+
 def format_value(spec: FieldSpec, value: Any) -> Any:
     """The JSON value of a parsed field (inverse of :func:`parse_value`)."""
     if value is None:
@@ -293,7 +324,11 @@ class Message:
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> "Message":
-        """Build from a JSON ``Payload`` object; FramingError for a value of the wrong kind."""
+        """Build from a JSON ``Payload`` object.
+
+        A value of the wrong kind is a FramingError for the :data:`STRICT_KEYS`; in any other
+        field it is kept as sent in ``extra`` (uninterpreted) and the message still builds.
+        """
         known = {s.key: s for s in cls.FIELDS}
         values: dict[str, Any] = {}
         extra = []
@@ -301,8 +336,13 @@ class Message:
             spec = known.get(key)
             if spec is None:
                 extra.append((key, value))
-            else:
+                continue
+            try:
                 values[spec.attr] = parse_value(spec, value, f"{cls.TYPE or 'payload'}.{key}")
+            except FramingError:
+                if key in STRICT_KEYS:
+                    raise
+                extra.append((key, value))     # lenient: kept as sent (issue 9 item 6)
         return cls(**values, extra=tuple(extra))  # type: ignore[call-arg]
 
     def to_payload(self) -> dict[str, Any]:
@@ -330,7 +370,9 @@ class Message:
                     yield key, spec, value, parse_value(spec, value, f"{self.TYPE}.{key}")
                     continue
                 except FramingError:
-                    pass  # an unknown use of a known name: keep it uninterpreted
+                    if key in STRICT_KEYS:   # it would feed a Reading field: strict everywhere
+                        raise
+                    # an unexpected type in a field no Reading value comes from: kept as sent
             yield key, None, value, value
 
 

@@ -8,6 +8,10 @@ CI fields handled (EN 13757-3:2018 Table 2, EN 13757-7:2018 for the headers):
 * 0x70 application error (EN 13757-3:2018 Table 26) -> :class:`ApplicationError` with the code;
 * 0x00-0x1F reserved for DLMS-based transport (EN 13757-3 Table 2): not M-Bus records;
   :class:`UnsupportedError` with ``recognised["dlms_transport"] = True`` (use format "dlms").
+* compact frames (:mod:`.compact`): 0x79 no header, 0x7B short header, and 0x73 long header
+  on wM-Bus (EN 13757-7:2018; on wired M-Bus 0x73 stays the fixed data structure); the format
+  comes from the caller's :class:`~.compact.FormatStore` (``formats=``), which also learns the
+  format of every full frame decoded here.
 
 Security mode 5 (configuration field bits 12-8 = 5, EN 13757-7:2018 9.4.4 / OMS Vol. 2):
 AES-128-CBC over the first N*16 bytes after the header (N = configuration bits 7-4), IV =
@@ -16,6 +20,7 @@ must start with 2F 2F. Key = ``Keys.encryption_key``.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +28,7 @@ from typing import Any
 from ..errors import ApplicationError, DecryptionError, FramingError, KeyRequiredError, UnsupportedError
 from ..keys import Keys, resolve_keys
 from . import vif as _vif
+from .compact import COMPACT_CIS, FormatStore, expand
 from .fixed import parse_fixed
 from .records import DataRecord, parse_records
 
@@ -205,7 +211,7 @@ def pick_key(keys: Any, address: Address | None) -> bytes | None:
 
 
 def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Address | None = None,
-                      keys: Any = None, afl: Any = None) -> Telegram:
+                      keys: Any = None, afl: Any = None, formats: FormatStore | None = None) -> Telegram:
     """Decode the application data after a CI field.
 
     Args:
@@ -216,6 +222,8 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
         keys: a Keys (or mapping ident -> Keys) for encrypted payloads.
         afl: the wM-Bus AFL header (:class:`~smartmeter_codecs.mbus.wireless.AflHeader`) when
             one precedes the CI: security mode 7 needs its message counter and MAC.
+        formats: the decoder's compact-frame formats: learns each full frame's format and
+            resolves compact frames (None: only :data:`~.compact.KNOWN_FORMATS`).
 
     Raises:
         ApplicationError: CI 0x70. UnsupportedError: CI not handled (DLMS CIs flagged).
@@ -232,13 +240,14 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
                                f"CI 0x{ci:02X} carries a DLMS transport segment (EN 13757-3 Table 2), not "
                                "M-Bus records: decode it with format='dlms'",
                                {"ci": ci, "dlms_transport": True})
-    if ci == CI_FIXED:
+    if ci == CI_FIXED and link_address is None:   # wired: fixed data; wM-Bus: compact, long header
         ident, access, status, medium, recs = parse_fixed(data, base)
         fixed_address = Address(ident[::-1].hex().upper(), "", 0, 0, medium, b"")
         header = Header("fixed", base, base + 8, fixed_address, access, status, None)
         return Telegram(ci, header, tuple(recs), False, fixed_address, payload_start=base + 8)
     msb_first = ci == CI_LONG_MSB
-    if ci in (CI_LONG, CI_LONG_MSB):
+    compact = ci in COMPACT_CIS
+    if ci in (CI_LONG, CI_LONG_MSB) or COMPACT_CIS.get(ci) == "long":
         if len(data) < 12:
             raise FramingError(LAYER, base + len(data),
                                f"CI 0x{ci:02X} long header needs 12 bytes, got {len(data)} (variable header too short)")
@@ -252,20 +261,20 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
         address = _address(raw)
         header = Header("long", base, base + 12, address, h[8], h[9], cfg)
         payload_at = 12
-    elif ci == CI_SHORT:
+    elif ci == CI_SHORT or COMPACT_CIS.get(ci) == "short":
         if len(data) < 4:
-            raise FramingError(LAYER, base + len(data), f"CI 0x7A short header needs 4 bytes, got {len(data)}")
+            raise FramingError(LAYER, base + len(data), f"CI 0x{ci:02X} short header needs 4 bytes, got {len(data)}")
         address = link_address
         header = Header("short", base, base + 4, address, data[0], data[1], int.from_bytes(data[2:4], "little"))
         payload_at = 4
-    elif ci == CI_NONE:
+    elif ci == CI_NONE or COMPACT_CIS.get(ci) == "none":
         address = link_address
         header = Header("none", base, base)
         payload_at = 0
     else:
         raise UnsupportedError(LAYER, base - 1,
                                f"CI 0x{ci:02X} is not an M-Bus data response this decoder handles "
-                               "(expected 0x70, 0x72, 0x73, 0x76, 0x78 or 0x7A)", {"ci": ci})
+                               "(expected 0x70, 0x72, 0x73, 0x76, 0x78, 0x79, 0x7A or 0x7B)", {"ci": ci})
     if header.security_mode == 7 and header.kind != "none":
         payload_at += 1  # mode 7 adds a configuration field extension byte (EN 13757-7:2018 7.6.2)
     payload = data[payload_at:]
@@ -320,7 +329,14 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
                 raise DecryptionError(LAYER, base + payload_at,
                                       "decrypted payload does not start with 2F 2F: wrong key or IV")
     n_enc = header.encrypted_blocks * 16 if encrypted else 0
-    if n_enc and len(payload) > n_enc:
+    if compact:   # values without DIB/VIB: rebuilt from the format (checked by the full-frame CRC)
+        exp = expand(payload, formats, base + payload_at, check_bytes=encrypted)
+        records, more = parse_records(exp.records, base + payload_at)
+        # the DIB/VIB are not in the input: each record points at its data bytes there
+        records = [dataclasses.replace(r, start=base + payload_at + a, vif_end=base + payload_at + a,
+                                       end=base + payload_at + b)
+                   for r, (a, b) in zip(records, exp.spans)]
+    elif n_enc and len(payload) > n_enc:
         # OMS Vol. 2 9.2.4: bytes after the encrypted blocks are unencrypted records. Receivers
         # sometimes leave link-layer bytes there (wmbusmeters amiplus#5: "DE 47"); an
         # unparseable tail is kept as raw bytes instead of discarding the whole telegram.
@@ -338,5 +354,7 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
         more = more or more_tail
     else:
         records, more = parse_records(payload, base + payload_at, msb_first=msb_first)
+    if formats is not None and not compact and not msb_first:
+        formats.learn(payload, base + payload_at)   # a later compact frame may use this format
     return Telegram(ci, header, tuple(records), more, address, encrypted, decrypted_by_receiver,
                     base + payload_at, decrypted, authenticated)

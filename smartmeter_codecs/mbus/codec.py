@@ -15,10 +15,11 @@ from ..model import Reading
 from . import link as _link
 from . import wireless as _wireless
 from .application import Telegram, is_dlms_ci, parse_application, pick_key
+from .compact import FormatStore
 from .inspect import inspect_wired, inspect_wireless
 from .reading import build_frame, telegrams_to_reading
 
-__all__ = ["CODEC", "MAX_TELEGRAMS", "WMBUS_CODEC", "MBusCodec", "MBusStream", "WMBusCodec"]
+__all__ = ["CODEC", "MAX_TELEGRAMS", "WMBUS_CODEC", "MBusCodec", "MBusStream", "WMBusCodec", "WMBusDecoder"]
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 #: its REQ_UD2 repeat loop at 10; we allow a little more before flushing).
 MAX_TELEGRAMS = 16
 
-_DATA_CIS = {0x70, 0x72, 0x73, 0x76, 0x78, 0x7A}
+_DATA_CIS = {0x70, 0x72, 0x73, 0x76, 0x78, 0x79, 0x7A, 0x7B}
 
 
 def _same_sender(a: Telegram, b: Telegram, a_link: int | None, b_link: int | None) -> bool:
@@ -57,6 +58,29 @@ class _Joiner:
         tgs = [t for t, _ in self.pending]
         self.pending = []
         return [telegrams_to_reading(tgs, self.fmt)]
+
+
+def _unknown_format(err: DecodeError) -> bool:
+    """A compact frame whose format signature the decoder does not know (yet)."""
+    return isinstance(err, UnsupportedError) and "format_signature" in (err.recognised or {})
+
+
+def _decode_in_order(items: list, decode: object) -> list[Telegram]:
+    """Decode frames in order with one FormatStore behind ``decode``; a compact frame whose
+    format only a LATER full frame of the same input teaches is retried at the end (one input
+    is one capture: its full frames document its compact ones). Other errors raise at once."""
+    results: list[Telegram | DecodeError] = []
+    for item in items:
+        try:
+            results.append(decode(item))  # type: ignore[operator]
+        except DecodeError as err:
+            if not _unknown_format(err):
+                raise
+            results.append(err)
+    for i, res in enumerate(results):
+        if isinstance(res, DecodeError):
+            results[i] = decode(items[i])  # type: ignore[operator]  # raises if still unknown
+    return results  # type: ignore[return-value]
 
 
 def _check_direction(frame: _link.LinkFrame) -> None:
@@ -105,12 +129,17 @@ class MBusCodec:
         frames = _link.split_frames(bytes(data))
         joiner = _Joiner(self.name)
         out: list[Reading] = []
+        formats = FormatStore()      # compact frames (CI 79/7B) use formats of this input's full frames
+        wanted = []
         for frame in frames:
             if frame.kind in ("ack", "short") or (frame.kind == "control" and not frame.data and frame.ci != 0x70):
                 log.debug("M-Bus %s frame at byte %d carries no reading", frame.kind, frame.start)
                 continue
             _check_direction(frame)
-            tg = parse_application(frame.ci or 0, frame.data, frame.start + 7, keys=keys)
+            wanted.append(frame)
+        tgs = _decode_in_order(wanted, lambda f: parse_application(f.ci or 0, f.data, f.start + 7, keys=keys,
+                                                                   formats=formats))
+        for frame, tg in zip(wanted, tgs):
             out += joiner.add(tg, frame.a)
         out += joiner.flush()
         return out
@@ -140,6 +169,7 @@ class MBusStream:
         self._keys = keys
         self._splitter = _link.LinkFrameSplitter(allow_16bit_length=True)
         self._joiner = _Joiner("mbus")
+        self.formats = FormatStore()   # compact-frame formats learned from this stream's full frames
 
     def feed(self, data: bytes) -> list[Reading | DecodeError]:
         out: list[Reading | DecodeError] = []
@@ -155,7 +185,8 @@ class MBusStream:
                 continue
             try:
                 _check_direction(item)
-                tg = parse_application(item.ci or 0, item.data, item.start + 7, keys=self._keys)
+                tg = parse_application(item.ci or 0, item.data, item.start + 7, keys=self._keys,
+                                       formats=self.formats)
             except DecodeError as err:
                 out.append(err)
                 continue
@@ -182,7 +213,8 @@ class WMBusCodec:
             frame = _wireless.parse_wireless(data)
         except DecodeError:
             return 0
-        if frame.c in (0x44, 0x46, 0x08, 0x18, 0x28, 0x38, 0x06) and frame.ci in (0x72, 0x78, 0x7A, 0x8C, 0x8D):
+        if frame.c in (0x44, 0x46, 0x08, 0x18, 0x28, 0x38, 0x06) and frame.ci in (0x72, 0x73, 0x78, 0x79, 0x7A,
+                                                                                0x7B, 0x8C, 0x8D):
             return 15
         return 0
 
@@ -203,15 +235,13 @@ class WMBusCodec:
             return out
 
     def decode_all(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> list[Reading]:
-        """Every Reading of one (or several CRC-less, concatenated) wM-Bus frames."""
-        data = bytes(data)
-        joiner = _Joiner(self.name)
-        out: list[Reading] = []
-        for chunk, base in self._frames(data):
-            tg = decode_wireless_telegram(chunk, keys, base)
-            out += joiner.add(tg, None)
-        out += joiner.flush()
-        return out
+        """Every Reading of one (or several CRC-less, concatenated) wM-Bus frames.
+
+        Compact frames (CI 0x79/0x7B/0x73) decode when their format is documented
+        (:data:`~.compact.KNOWN_FORMATS`) or a full frame with that format is in the same input;
+        to carry formats across calls, use :class:`WMBusDecoder`.
+        """
+        return WMBusDecoder(keys=keys).decode_all(data)
 
     def inspect(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> Inspection:
         return inspect_wireless(bytes(data), keys, self.name, self.decode_all)
@@ -229,7 +259,51 @@ class WMBusCodec:
         return
 
 
-def decode_wireless_telegram(data: bytes, keys: KeysArg, base: int = 0) -> Telegram:
+class WMBusDecoder:
+    """A wM-Bus decoder that remembers compact-frame formats across frames (sans-I/O).
+
+    Kamstrup Omnipower, MULTICAL and other meters alternate full frames (CI 0x78/0x7A/0x72)
+    with compact ones (CI 0x79/0x7B/0x73) that carry only the values and a format signature.
+    Hold one decoder per receiver and give it every frame: each full frame teaches its format
+    (in :attr:`formats`, a bounded :class:`~.compact.FormatStore`), later compact frames with
+    that signature decode; an unknown signature raises :class:`UnsupportedError` naming it
+    (``err.recognised["format_signature"]``). No I/O and no global state: two decoders never
+    share formats.
+
+    >>> dec = WMBusDecoder(keys=smc.Keys(encryption_key=key))   # doctest: +SKIP
+    >>> reading = dec.decode(frame)                               # doctest: +SKIP
+    """
+
+    def __init__(self, *, keys: KeysArg = None, formats: FormatStore | None = None) -> None:
+        self.keys = keys
+        self.formats = formats if formats is not None else FormatStore()
+
+    def telegram(self, frame: bytes, base: int = 0) -> Telegram:
+        """The application-layer telegram of one frame (learns/uses formats)."""
+        return decode_wireless_telegram(bytes(frame), self.keys, base, formats=self.formats)
+
+    def decode(self, frame: bytes | str) -> Reading:
+        """The Reading of one wM-Bus frame (bytes or hex text), plausibility-screened."""
+        from ..api import to_bytes
+        from ..plausibility import screen
+        return screen(telegrams_to_reading([self.telegram(to_bytes(frame))], "wmbus"))
+
+    def decode_all(self, data: bytes) -> list[Reading]:
+        """Every Reading of one or several concatenated CRC-less frames (as the codec's
+        ``decode_all``; a compact frame may use a full frame that comes later in ``data``)."""
+        data = bytes(data)
+        chunks = WMBUS_CODEC._frames(data)
+        tgs = _decode_in_order(chunks, lambda c: self.telegram(c[0], c[1]))
+        joiner = _Joiner("wmbus")
+        out: list[Reading] = []
+        for tg in tgs:
+            out += joiner.add(tg, None)
+        out += joiner.flush()
+        return out
+
+
+def decode_wireless_telegram(data: bytes, keys: KeysArg, base: int = 0, *,
+                             formats: FormatStore | None = None) -> Telegram:
     """Link layer + (unencrypted) ELL + application layer of one wM-Bus frame."""
     frame = _wireless.parse_wireless(data)
     key = pick_key(keys, frame.address)
@@ -239,7 +313,7 @@ def decode_wireless_telegram(data: bytes, keys: KeysArg, base: int = 0) -> Teleg
     # record offsets are offsets in the CRC-free body mapped from its first byte
     start = frame.positions[pos] if pos < len(frame.positions) else len(data)
     tg = parse_application(ci, app_data, base + start, link_address=frame.address, keys=keys,
-                           afl=afl[-1] if afl else None)
+                           afl=afl[-1] if afl else None, formats=formats)
     return dataclasses.replace(tg, decrypted=True) if ell_decrypted else tg
 
 

@@ -9,7 +9,9 @@ stable key, a description, the base SI unit and how the last bits scale the raw 
 Scaling rules (column ``rule``):
 
 * ``("exp", e0)``: value = raw * 10**(n + e0) where n = code - first code of the range,
-* ``("time",)``: n selects seconds/minutes/hours/days (factor 1, 60, 3600, 86400 s),
+* ``("time",)``: n selects seconds/minutes/hours/days (factor 1, 60, 3600, 86400 s);
+  ``("time", k)``: the same, starting at unit k (FD 31-33 "duration of tariff", nn = 01..11 =
+  minutes..days: 31 is minutes, not seconds; FD 30 is the tariff start date),
 * ``("time_h",)``: n selects hours/days/months/years (months and years are kept in their own unit),
 * ``("fixed", e)``: value = raw * 10**e.
 """
@@ -116,25 +118,44 @@ FB: tuple[Row, ...] = (
     (0x21, 0x21, "volume_ft3", "Volume", "ft3", ("fixed", -1), "number"),
     (0x22, 0x27, "reserved", "Reserved", None, ("fixed", 0), "reserved"),
     (0x28, 0x29, "power", "Power", "W", ("exp", 5), "number"),               # 10^(n-1) MW
-    (0x2A, 0x2A, "phase_u_u", "Phase angle U-U (volt to volt)", "°", ("fixed", 0), "number"),
-    (0x2B, 0x2B, "phase_u_i", "Phase angle U-I (volt to current)", "°", ("fixed", 0), "number"),
+    # resolution 0.1° (Table 12 "Phase U-U (volt. to volt.) 0,1°"; OMS PD01/PD04)
+    (0x2A, 0x2A, "phase_u_u", "Phase angle U-U (volt to volt)", "°", ("fixed", -1), "number"),
+    (0x2B, 0x2B, "phase_u_i", "Phase angle U-I (volt to current)", "°", ("fixed", -1), "number"),
     (0x2C, 0x2F, "frequency", "Frequency", "Hz", ("exp", -3), "number"),
     (0x30, 0x31, "power_j", "Power", "J/h", ("exp", 8), "number"),           # 10^(n-1) GJ/h
     (0x32, 0x33, "reserved", "Reserved", None, ("fixed", 0), "reserved"),
     (0x34, 0x37, "apparent_power", "Apparent power", "VA", ("exp", 0), "number"),  # 10^(nn-3) kVA
     (0x38, 0x57, "reserved", "Reserved", None, ("fixed", 0), "reserved"),
-    # 58-67 and 70-73 (degrees Fahrenheit) were used until EN 13757-3:2004 and are reserved
-    # since; kept with their old meaning for meters of that era
-    (0x58, 0x5B, "flow_temperature_f", "Flow temperature", "°F", ("exp", -3), "number"),
-    (0x5C, 0x5F, "return_temperature_f", "Return temperature", "°F", ("exp", -3), "number"),
-    (0x60, 0x63, "temperature_difference_f", "Temperature difference", "°F", ("exp", -3), "number"),
-    (0x64, 0x67, "external_temperature_f", "External temperature", "°F", ("exp", -3), "number"),
+    # 58-67 and 70-73 were degrees Fahrenheit until EN 13757-3:2004 and are reserved since
+    # (2013, 2018): the standard wins, so the value stays raw with no unit; the old meaning is
+    # only named in the description (a meter of that era is read by hand, not guessed)
+    (0x58, 0x5B, "reserved", "Reserved (EN 13757-3:2004: flow temperature 10^(nn-3) °F)", None,
+     ("fixed", 0), "reserved"),
+    (0x5C, 0x5F, "reserved", "Reserved (EN 13757-3:2004: return temperature 10^(nn-3) °F)", None,
+     ("fixed", 0), "reserved"),
+    (0x60, 0x63, "reserved", "Reserved (EN 13757-3:2004: temperature difference 10^(nn-3) °F)", None,
+     ("fixed", 0), "reserved"),
+    (0x64, 0x67, "reserved", "Reserved (EN 13757-3:2004: external temperature 10^(nn-3) °F)", None,
+     ("fixed", 0), "reserved"),
+    # E110 1nnn heat cost allocator rating factors (EN 13757-3:2018 Table 12; coded in units
+    # of 2^-12 per EN 834): kept raw, the 2^-12 scaling is not applied
     (0x68, 0x68, "hca_rating_factor_k", "Resulting rating factor K (HCA, raw, x 2^-12)", None, ("fixed", 0),
      "reserved"),
-    (0x69, 0x69, "hca_rating_factor_kq", "Thermal output rating factor Kq (HCA, raw, x 2^-12 W)", None,
+    (0x69, 0x69, "hca_rating_factor_kq", "Thermal output rating factor Kq (HCA, raw)", None,
      ("fixed", 0), "reserved"),
-    (0x6A, 0x6F, "reserved", "Reserved (heat cost allocator factors)", None, ("fixed", 0), "reserved"),
-    (0x70, 0x73, "temperature_limit_f", "Cold/warm temperature limit", "°F", ("exp", -3), "number"),
+    (0x6A, 0x6A, "hca_rating_factor_kc", "Thermal coupling rating factor overall Kc (HCA, raw, x 2^-12)", None,
+     ("fixed", 0), "reserved"),
+    (0x6B, 0x6B, "hca_rating_factor_kcr", "Thermal coupling rating factor room side Kcr (HCA, raw, x 2^-12)",
+     None, ("fixed", 0), "reserved"),
+    (0x6C, 0x6C, "hca_rating_factor_kch", "Thermal coupling rating factor heater side Kch (HCA, raw, x 2^-12)",
+     None, ("fixed", 0), "reserved"),
+    (0x6D, 0x6D, "hca_rating_factor_kt", "Low temperature rating factor Kt (HCA, raw, x 2^-12)", None,
+     ("fixed", 0), "reserved"),
+    (0x6E, 0x6E, "hca_display_factor_kd", "Display output scaling factor KD (HCA, raw, x 2^-12)", None,
+     ("fixed", 0), "reserved"),
+    (0x6F, 0x6F, "reserved", "Reserved", None, ("fixed", 0), "reserved"),
+    (0x70, 0x73, "reserved", "Reserved (EN 13757-3:2004: cold/warm temperature limit 10^(nn-3) °F)", None,
+     ("fixed", 0), "reserved"),
     (0x74, 0x77, "temperature_limit", "Cold/warm temperature limit", "°C", ("exp", -3), "number"),
     (0x78, 0x7F, "max_power_count", "Cumulative count of max power", "W", ("exp", -3), "number"),
 )
@@ -178,7 +199,8 @@ FD: tuple[Row, ...] = (
     (0x2B, 0x2B, "time_point_second", "Time point second", "s", ("fixed", 0), "number"),
     (0x2C, 0x2F, "duration_since_readout", "Duration since last readout", "s", ("time",), "number"),
     (0x30, 0x30, "tariff_start", "Start (date/time) of tariff", None, ("fixed", 0), "date"),
-    (0x31, 0x33, "tariff_duration", "Duration of tariff", "s", ("time",), "number"),
+    # E011 00nn with nn = 01..11 (min, h, d); nn = 00 is the start date above (Table 14)
+    (0x31, 0x33, "tariff_duration", "Duration of tariff", "s", ("time", 1), "number"),
     (0x34, 0x37, "tariff_period", "Period of tariff", "s", ("time",), "number"),
     (0x38, 0x38, "tariff_period_months", "Period of tariff", "month", ("fixed", 0), "number"),
     (0x39, 0x39, "tariff_period_years", "Period of tariff", "year", ("fixed", 0), "number"),
@@ -221,7 +243,7 @@ def _expand(rows: tuple[Row, ...]) -> dict[int, VifInfo]:
             elif rule[0] == "fixed":
                 exponent = rule[1]
             elif rule[0] == "time":
-                factor = TIME_UNITS[n][1]
+                factor = TIME_UNITS[n + (rule[1] if len(rule) > 1 else 0)][1]
             elif rule[0] == "time_h":
                 factor, u = _TIME_H[n]
             out[code] = VifInfo(key, desc, u, exponent, factor, kind)
@@ -383,6 +405,8 @@ _COMBINABLE_EXT: dict[int, Combinable] = {
     0x10: Combinable(0x10, "absolute_accumulation", "accumulation of absolute value (both directions)"),
     0x11: Combinable(0x11, "data_type_c", "data presented with type C"),
     0x12: Combinable(0x12, "data_type_d", "data presented with type D"),
+    0x13: Combinable(0x13, "direction_to_meter", "direction: from communication partner to meter"),
+    0x14: Combinable(0x14, "direction_from_meter", "direction: from meter to communication partner"),
 }
 
 

@@ -33,6 +33,7 @@ from ..errors import (
     UnsupportedError,
 )
 from .application import Address, _address
+from .crc import crc16_en13757
 
 __all__ = [
     "LAYER",
@@ -98,17 +99,6 @@ def parse_afl(body: bytes, pos: int) -> AflHeader:
     if at > end:
         raise FramingError(LAYER, pos, f"AFL fields need {at - pos - 2} bytes, AFL.L says {end - pos - 2}")
     return AflHeader(fcl, mcl, **fields)
-
-
-def crc16_en13757(data: bytes) -> int:
-    """CRC-16/EN-13757: poly 0x3D65, init 0, not reflected, xorout 0xFFFF."""
-    crc = 0
-    for b in data:
-        crc ^= b << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x3D65) if crc & 0x8000 else (crc << 1)
-            crc &= 0xFFFF
-    return crc ^ 0xFFFF
 
 
 @dataclass(frozen=True, slots=True)

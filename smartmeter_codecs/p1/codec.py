@@ -84,6 +84,9 @@ class P1Codec:
     name = FORMAT
     description = ("DSMR / IEC 62056-21 P1 text telegrams (NL, BE, LU, SE, AT...), plain or inside "
                    "DLMS ciphering")
+    # str input is the meter's bytes one per character (api.text_encoding): a Fluvius header
+    # "/FLU5\253..." holds byte 0xAB, which UTF-8 would turn into two bytes and a CRC mismatch
+    text_encoding = "latin-1"
 
     def sniff(self, data: bytes) -> int:
         """95 for a complete telegram (starts with ``/``, has a line starting with ``!``), else 0."""

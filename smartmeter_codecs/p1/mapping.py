@@ -165,8 +165,12 @@ DESCRIPTIONS: dict[tuple[int, int, int, int], str] = {
     (0, 98, 1, 0): "Maximum demand history (e-MUCS)", (1, 31, 4, 0): "Fuse supervision threshold",
 }
 
-_NUM = re.compile(r"([+-]?\d+(?:\.\d*)?)(?:\*(.*)|([A-Za-z][A-Za-z0-9³]*))?")
-_TST = re.compile(r"(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})([SW]?)")
+# value, then "*unit", or a known unit without "*" (Fluvius), white space tolerated around both
+_NUM = re.compile(r"([+-]?\d+(?:\.\d*)?)\s*(?:\*(.*)|([A-Za-z][A-Za-z0-9³]*))?")
+# YYMMDDhhmmss + DST flag. DSMR 5.0.2 §6.4 writes "S"/"W"; a DSMR 4.0 Landis+Gyr E350 sends a
+# lower-case "s" in its gas stamp (dsmr-reader test_landisgyr350_dsmr40, CRC-valid), so both
+# cases are one flag; without this the stamp would read as the number 150701190000 "s".
+_TST = re.compile(r"(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})([SWsw]?)")
 _COSEM_DT = re.compile(r"[0-9A-Fa-f]{24}")
 _ID = ObisCode.parse
 # ASCII digits only: str.isdigit() is also true for "²", which int() rejects
@@ -211,11 +215,11 @@ def _fixed(hours: int) -> _dt.timezone:
 def parse_tst(text: str, zone: Zone) -> _dt.datetime | None:
     """``YYMMDDhhmmssX`` -> tz-aware datetime; ``None`` for placeholders/invalid dates.
 
-    X = ``S`` gives the zone's summer offset, ``W`` its winter offset (fixed-offset tzinfo, so
+    X = ``S`` gives the zone's summer offset, ``W`` its winter offset (either case) (fixed-offset tzinfo, so
     the repeated autumn hour is unambiguous). Without X (DSMR 2.2/3.0 gas) the zone's rules
     decide (``zoneinfo``; naive if the tz database is missing). Years are 2000 + YY.
     """
-    m = _TST.fullmatch(text)
+    m = _TST.fullmatch(text.strip())
     if m is None:
         return None
     yy, mo, dd, hh, mi, ss = (int(g) for g in m.groups()[:6])
@@ -225,7 +229,7 @@ def parse_tst(text: str, zone: Zone) -> _dt.datetime | None:
         return None
     flag = m.group(7)
     if flag:
-        return naive.replace(tzinfo=_fixed(zone.summer if flag == "S" else zone.winter))
+        return naive.replace(tzinfo=_fixed(zone.summer if flag in "Ss" else zone.winter))
     if zone.summer == zone.winter:
         return naive.replace(tzinfo=_fixed(zone.winter))
     try:
@@ -301,8 +305,11 @@ def _description(o: ObisCode | None) -> str | None:
 def line_register(line: Line, zone: Zone) -> Register:
     """One Register for one object line (value in SI, raw text in ``extra``)."""
     o = line.obis
-    texts = tuple(g.text for g in line.groups)
-    extra: dict[str, Any] = {"raw": texts[0] if len(texts) == 1 else texts}
+    sent = tuple(g.text for g in line.groups)
+    extra: dict[str, Any] = {"raw": sent[0] if len(sent) == 1 else sent}
+    # values are read without surrounding white space ("( 230.1*V)", "(0001 )"): seen nowhere
+    # in a meter yet, but a space must never turn a number or stamp into text
+    texts = tuple(t.strip() for t in sent)
     key = _key(line)
     if line.obis_text != key:
         extra["obis_sent"] = line.obis_text

@@ -49,7 +49,12 @@ HEADER_START = re.compile(rb"/[A-Za-z]{3}[!-~]")
 _HEADER = re.compile(r"/([A-Za-z]{3})([!-~])([^\r\n]*)")
 # Reduced OBIS id A-B:C.D.E with optional F (".255"/"*255"), ":" tolerated between C.D.E
 # (spec example typos). A-B may be absent (IEC 62056-21 D0 style "1.8.0").
-_OBIS = re.compile(r"(?:(\d{1,3})-(\d{1,3}):)?(\d{1,3})[.:](\d{1,3})[.:](\d{1,3})(?:[.*](\d{1,3}))?(?=\()")
+_OBIS = re.compile(r"(?:(\d{1,3})-(\d{1,3}):)?(\d{1,3})[.:](\d{1,3})[.:](\d{1,3})(?:[.*](\d{1,3}))?(?=[ \t]*\()")
+# Any other IEC 62056-21 §6.3.6 data-set address (printable, no "(", ")", "/", "!"; at most 16
+# characters), e.g. D0 letter codes "F.F" or "C.1.0": kept as a register keyed by the id as sent
+# (no OBIS code, so it never fills a Reading field) instead of losing the whole telegram.
+_ADDRESS = re.compile(r"[\x22-\x27\x2a-\x2e\x30-\x7e]{1,16}(?=[ \t]*\()")
+_BLANK = " \t"
 _CRC = re.compile(rb"!([0-9A-Fa-f]{0,4})[ \t]*(\r?\n|\r|$)")
 
 
@@ -186,6 +191,8 @@ def _parse_lines(text: str, pos: int, end: int) -> tuple[Line, ...]:
         if stop == pos or not text[pos:stop].strip():
             pos = line_end + 1
             continue
+        while text[pos] in _BLANK:       # leading blanks on a line (hand-copied telegrams)
+            pos += 1
         if text[pos] == "(":
             if not out:
                 raise FramingError(LAYER, pos, "a continuation line '(...)' with no object line before it")
@@ -194,10 +201,14 @@ def _parse_lines(text: str, pos: int, end: int) -> tuple[Line, ...]:
             out[-1] = Line(prev.obis_text, prev.obis, prev.groups + groups, prev.start, groups[-1].end)
             continue
         m = _OBIS.match(text, pos, stop)
-        if m is None:
-            raise FramingError(LAYER, pos, "expected an object line 'A-B:C.D.E(value)', found "
-                               f"{text[pos:stop][:40]!r}")
-        obis = _obis(m.group(0))
+        if m is not None:
+            obis = _obis(m.group(0))
+        else:
+            m = _ADDRESS.match(text, pos, stop)
+            if m is None:
+                raise FramingError(LAYER, pos, "expected an object line 'A-B:C.D.E(value)', found "
+                                   f"{text[pos:stop][:40]!r}")
+            obis = None
         groups, pos = _groups(text, m.end(), stop, end)
         out.append(Line(m.group(0), obis, groups, m.start(), groups[-1].end))
     return tuple(out)
@@ -223,6 +234,8 @@ def _groups(text: str, pos: int, stop: int, end: int) -> tuple[tuple[Group, ...]
     of the next line. A bracket still open at ``stop`` continues on the next physical line."""
     groups: list[Group] = []
     while True:
+        while pos < stop and text[pos] in _BLANK:     # blanks between id, brackets, line end
+            pos += 1
         if pos >= stop:
             break
         if text[pos] != "(":
