@@ -190,7 +190,8 @@ class _Pipeline:
         if self._trace:
             self._trace("interpretation", interp, None)
         return Reading(format="dlms", profile=interp.profile.name, timestamp=ts,
-                       authenticated=ctx.authenticated, registers=interp.registers, **fields)
+                       authenticated=ctx.authenticated, registers=interp.registers,
+                       quality="; ".join(interp.notes) or None, **fields)
 
 
 class _P1Telegram(Exception):

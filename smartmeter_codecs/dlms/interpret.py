@@ -8,11 +8,20 @@ Three shapes cover every push seen (research/dlms.md §4):
 2. **Push object list**: the first element is the push setup's object list
    ``array of {class-id, logical name, attribute index, data index}`` and element *i* of the
    body is the value of object *i* (Landis+Gyr CH / VSE 2026, Energomera).
-3. **Value-only**: no OBIS at all; the profile's layout names each position (Kaifa KFM_001,
-   Iskra SI, L&G Burgenland). Without a layout, values are kept as ``value[i]`` registers.
+3. **Value-only**: no OBIS at all; a profile :class:`~.profiles.Layout` names each position
+   (Kaifa KFM_001, Iskra SI/HR, L&G Burgenland/SI). A layout is chosen by the list's full
+   signature (count and A-XDR type of every position), its consistency checks (a total equals
+   the sum of its tariffs) and the physical plausibility of what it would name; where several
+   fit or none does, the values stay unnamed ``value[i]`` registers and ``quality`` says why.
 
 Scaling: an in-band scaler-unit always wins; otherwise the profile's scaler for the quantity
-(``profiles.py``); otherwise 0. Units come from the scaler-unit, else from the OBIS code.
+(``profiles.py``); otherwise 0. Where that scaler makes a value of a quantity implausible and a
+documented convention of the profile (e.g. Kamstrup voltages in 0.01 V) makes every value of
+that quantity in the frame plausible, the convention is applied and named in ``extra``.
+Units come from the scaler-unit, else from the OBIS code.
+
+Octet strings are text when they are printable ASCII after their NUL/space padding is
+stripped (tariff ``RATE2`` padded with NULs is ``"RATE2"``), else bytes.
 """
 from __future__ import annotations
 
@@ -21,12 +30,13 @@ import functools
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from .. import plausibility
 from ..model import Register
 from ..obis import ObisCode, parse_cached
 from .axdr import TYPE_NAMES, BitString, Data
 from .cosem_time import CosemDate, CosemDateTime, parse_datetime
 from .obis_map import CLOCK_CODES, METER_ID_CODES, METER_MODEL_CODES, describe, reading_field, unit_for
-from .profiles import GENERIC, PROFILES, Profile, detect_profile
+from .profiles import GENERIC, PROFILES, SIGNATURE_TOKENS, Convention, Layout, Profile, detect_profile
 from .units import UNITS
 
 __all__ = ["Interpretation", "interpret_body", "registers_to_fields"]
@@ -50,6 +60,7 @@ class Interpretation:
     profile: Profile
     shape: str                    # "obis", "push-object-list", "positional", "raw"
     registers: tuple[Register, ...]
+    notes: tuple[str, ...] = ()   # what was assumed or could not be settled (the Reading's quality)
 
 
 def _plausible_obis(d: Data) -> bool:
@@ -104,7 +115,29 @@ def _printable(raw: bytes) -> bool:
     return bool(raw) and raw.isascii() and raw.decode("ascii").isprintable()
 
 
+def _text_of(raw: bytes) -> str | None:
+    """An octet string as text, or ``None`` when it is binary.
+
+    Meters pad fixed-size text fields: an L&G E450 sends the tariff ``RATE2`` followed by NULs,
+    ids come space-padded. Trailing NUL/space padding and leading spaces are stripped; what
+    remains must be non-empty printable ASCII. Leading NULs are not stripped: a big-endian
+    binary number (``00 00 00 31``) is not the text ``"1"``.
+    """
+    if _printable(raw):
+        return raw.decode("ascii")
+    core = raw.rstrip(b"\x00 ").lstrip(b" ")
+    if core and _printable(core):
+        return core.decode("ascii")
+    return None
+
+
+def _clean_str(text: str) -> str:
+    """A visible-/utf8-string without the NUL padding some meters append."""
+    return text.rstrip("\x00") if text.endswith("\x00") else text
+
+
 def _strings(leaves: list[Data], limit: int = 6) -> list[str]:
+    """Printable ASCII strings of a body, for profile detection (list ids, FLAG prefixes)."""
     out = []
     for leaf in leaves:
         tag = leaf.tag
@@ -113,11 +146,15 @@ def _strings(leaves: list[Data], limit: int = 6) -> list[str]:
             if not raw:
                 continue
             if isinstance(raw, str):
-                raw = raw.encode("latin-1")
-            elif not 0x20 <= raw[0] < 0x7F:   # OBIS codes and binary values: cheap reject
-                continue
-            if _printable(raw):
-                out.append(raw.decode("ascii"))
+                # visible-/utf8-strings are already text; one with non-ASCII characters (a
+                # utf8 "€") identifies no maker and must not be re-encoded (issue 10 finding)
+                text = _clean_str(raw)
+                if text and text.isascii() and text.isprintable():
+                    out.append(text)
+            elif 0x20 <= raw[0] < 0x7F:   # OBIS codes and binary values: cheap reject
+                text = _text_of(raw)
+                if text is not None:
+                    out.append(text)
         if len(out) >= limit:
             break
     return out
@@ -134,6 +171,8 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
             # Landis+Gyr's (CH, VSE 2026); no other maker in the corpus sends them unscaled.
             profile = PROFILES["landisgyr"]
     items: list[_Item] = []
+    notes: list[str] = []
+    layout: Layout | None = None
     shape: str
     if pol is not None:
         shape = "push-object-list"
@@ -176,25 +215,153 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
                     i += 1
             last = items[-1] if items else None
             if last is not None and last.obis is None and last.value.tag == 9 \
-                    and _printable(last.value.value) and last.position == n - 1:
+                    and _text_of(last.value.value) is not None and last.position == n - 1:
                 # A bare printable string closing a keyed list is the meter number (Austrian
                 # EVN/Netz NOe lists on Kaifa and Sagemcom; esphome-libs/dlms_parser maps it the same way).
                 items[-1] = _Item(ObisCode(0, 0, 96, 1, 0, 255), last.value, None, None, None, None, last.position)
         else:
             values = list(body.value) if body.tag in (1, 2) else [body]
-            layout = profile.layouts.get(len(values)) or GENERIC.layouts.get(len(values))
-            if layout is not None and len(values) == 1 and not _is_numeric(values[0]):
-                layout = None
-            shape = "positional" if layout else "raw"
-            codes = _parsed(layout) if layout else ()
-            for i, value in enumerate(values):
-                obis = codes[i] if layout else None
-                if _is_scaler_unit(value):
-                    items.append(_new(_Item, (obis, value, value.value[0].value, value.value[1].value, None, None, i)))
-                else:
-                    items.append(_new(_Item, (obis, value, None, None, None, None, i)))
-    regs = tuple([_register(it, profile) for it in items])
-    return Interpretation(profile, shape, regs)
+            chosen, note = _choose_layout(values, profile)
+            if note:
+                notes.append(note)
+            if chosen is not None:
+                profile, layout = chosen
+                shape = "positional"
+                codes = _parsed(layout.codes)
+                items = _positional_items(values, codes)
+            else:
+                shape = "raw"
+                items = _positional_items(values, None)
+    overrides = _conventions(items, profile)
+    for quantity, (conv, _) in overrides.items():
+        notes.append(f"convention: {quantity} read with scaler {conv.scaler} ({conv.source})")
+    layout_name = layout.name if layout is not None else None
+    regs = tuple([_register(it, profile, overrides, layout_name) for it in items])
+    return Interpretation(profile, shape, regs, tuple(notes))
+
+
+def _positional_items(values: list[Data], codes: tuple[ObisCode | None, ...] | None) -> list[_Item]:
+    items = []
+    for i, value in enumerate(values):
+        obis = codes[i] if codes is not None else None
+        if _is_scaler_unit(value):
+            items.append(_new(_Item, (obis, value, value.value[0].value, value.value[1].value, None, None, i)))
+        else:
+            items.append(_new(_Item, (obis, value, None, None, None, None, i)))
+    return items
+
+
+def _signature(values: list[Data]) -> str:
+    """A readable signature of a value list for messages (the tokens of profiles.py)."""
+    out = []
+    for v in values:
+        for token in "SUuDdbWEB":
+            if v.tag in SIGNATURE_TOKENS[token]:
+                out.append(token)
+                break
+        else:
+            out.append("N" if v.tag in _SIMPLE_NUMERIC else "*")
+    return "".join(out)
+
+
+def _layout_pool(profile: Profile) -> list[tuple[Profile, Layout]]:
+    """Layouts a value-only list may take: the profile's own (and the generic ones, read with
+    the profile's scalers); for an unidentified frame, every profile's, each with its profile."""
+    if profile is not GENERIC:
+        return [(profile, lay) for lay in profile.lists] + [(profile, lay) for lay in GENERIC.lists]
+    pool: list[tuple[Profile, Layout]] = []
+    seen: set[str] = set()
+    for p in PROFILES.values():
+        for lay in p.lists:
+            if lay.name not in seen:
+                seen.add(lay.name)
+                pool.append((p, lay))
+    return pool
+
+
+def _checks_hold(values: list[Data], layout: Layout) -> bool:
+    for total, parts in layout.checks:
+        t = values[total].value
+        ps = [values[i].value for i in parts]
+        if not all(type(x) is int for x in (t, *ps)) or t != sum(ps):
+            return False
+    return True
+
+
+def _choose_layout(values: list[Data], profile: Profile) -> tuple[tuple[Profile, Layout] | None, str | None]:
+    """The one layout that fits a value-only list, and a note for ``quality``.
+
+    A layout fits when every position's A-XDR type matches its signature, its consistency
+    checks hold and nothing it would put into a Reading field is physically implausible
+    (plausibility.py): a candidate whose voltages would be 2300 V, or that would put an
+    energy counter into a power field, loses. Several fitting layouts are no better than none.
+    """
+    n = len(values)
+    tags = [v.tag for v in values]
+    fits: list[tuple[Profile, Layout]] = []
+    rejected: list[str] = []
+    for p, lay in _layout_pool(profile):
+        if len(lay.signature) != n or not all(t in SIGNATURE_TOKENS[tok] for t, tok in zip(tags, lay.signature)):
+            continue
+        if not _checks_hold(values, lay):
+            rejected.append(f"{lay.name} (its totals are not the sums of its tariffs)")
+            continue
+        items = _positional_items(values, _parsed(lay.codes))
+        overrides = _conventions(items, p)
+        fields = registers_to_fields(tuple([_register(it, p, overrides) for it in items]))
+        bad = [f"{k}={v:g}" for k, v in fields.items()
+               if isinstance(v, float) and not plausibility.is_plausible(k, v)]
+        if bad:
+            rejected.append(f"{lay.name} (implausible {', '.join(bad)})")
+            continue
+        fits.append((p, lay))
+    if len(fits) == 1:
+        p, lay = fits[0]
+        return fits[0], (f"layout {lay.name} assumed: a value-only list without OBIS codes, named by its "
+                         f"A-XDR signature {lay.signature} ({lay.source})")
+    if n == 1 and not fits:
+        return None, None          # a lone non-numeric value (an opaque octet string): nothing to name
+    sig = _signature(values)
+    if fits:
+        why = "ambiguous: " + ", ".join(lay.name for _, lay in fits) + " all fit"
+    elif rejected:
+        why = "rejected " + "; ".join(rejected)
+    else:
+        why = f"no layout of profile {profile.name} has this signature"
+    return None, (f"layout unknown: value-only list of {n} values (signature {sig}), {why}; "
+                  f"values kept as value[0..{n - 1}]")
+
+
+_CONVENTION_FIELD = {"voltage": "voltage_l1", "current": "current_l1", "power_factor": "power_factor",
+                     "frequency": "frequency"}
+
+
+def _conventions(items: list[_Item], profile: Profile) -> dict[str, tuple[Convention, int]]:
+    """Quantity -> (convention, scaler) for the quantities of this frame that a convention of
+    the profile explains: the profile's scaler makes one of their values implausible and the
+    convention's makes every one plausible."""
+    if not profile.conventions:
+        return {}
+    by_q: dict[str, list[int | float]] = {}
+    for it in items:
+        if it.obis is None or it.scaler is not None or it.value.tag not in _SIMPLE_NUMERIC or it.value.tag == 22:
+            continue
+        quantity = _obis_info(it.obis)[2]
+        if quantity in _CONVENTION_FIELD:
+            by_q.setdefault(quantity, []).append(it.value.value)
+    out: dict[str, tuple[Convention, int]] = {}
+    for quantity, raws in by_q.items():
+        field = _CONVENTION_FIELD[quantity]
+        base = profile.scalers.get(quantity, 0)
+        if all(plausibility.is_plausible(field, _scale(r, base)) for r in raws):
+            continue
+        for conv in profile.conventions:
+            if conv.quantity == quantity and all(plausibility.is_plausible(field, _scale(r, conv.scaler))
+                                                 for r in raws):
+                out[quantity] = (conv, conv.scaler)
+                break
+    return out
+
 
 
 @functools.lru_cache(maxsize=256)
@@ -224,9 +391,10 @@ def _plain(d: Data, obis: ObisCode | None) -> Any:
             return _dt_value(parse_datetime(v))
         if len(v) == 12 and obis is None and v[0] in (0x07, 0x08) and 1 <= v[2] <= 12 and 1 <= v[3] <= 31:
             return _dt_value(parse_datetime(v))   # an unlabelled date-time (Sagemcom T210-D, Kaifa AT)
-        if _printable(v):
-            return v.decode("ascii")
-        return v
+        text = _text_of(v)
+        return text if text is not None else v
+    if d.tag == 10 or d.tag == 12:
+        return _clean_str(v)
     if d.tag == 25:
         return _dt_value(v)
     if d.tag in (26, 27):
@@ -257,7 +425,8 @@ def _obis_info(obis: ObisCode) -> tuple[str, str | None, str | None, str | None,
     return str(obis), unit, quantity, reading_field(obis), describe(obis)
 
 
-def _register(it: _Item, profile: Profile) -> Register:
+def _register(it: _Item, profile: Profile, overrides: dict[str, tuple[Convention, int]] | None = None,
+              layout_name: str | None = None) -> Register:
     d = it.value
     tag = d.tag
     obis = it.obis
@@ -281,10 +450,17 @@ def _register(it: _Item, profile: Profile) -> Register:
             extra = {"type": TYPE_NAMES.get(tag, tag), "position": it.position, "raw": raw, "scaler": scaler,
                      "scaler_unit": "in-band"}
         else:
-            scaler = profile.scalers.get(quantity, 0) if quantity else 0
+            conv = overrides.get(quantity) if overrides and quantity else None
+            if conv is not None:
+                scaler = conv[1]
+            else:
+                scaler = profile.scalers.get(quantity, 0) if quantity else 0
             unit = obis_unit
             extra = {"type": TYPE_NAMES.get(tag, tag), "position": it.position, "raw": raw, "scaler": scaler}
-            if scaler:
+            if conv is not None:
+                extra["scaler_unit"] = f"convention of profile {profile.name}"
+                extra["convention"] = conv[0].source
+            elif scaler:
                 extra["scaler_unit"] = f"profile {profile.name}"
         value: Any = _scale(raw, scaler) if scaler else raw
     else:
@@ -293,6 +469,8 @@ def _register(it: _Item, profile: Profile) -> Register:
         extra = {"type": TYPE_NAMES.get(tag, tag), "position": it.position}
         if tag == 9:
             extra["raw"] = d.value.hex()
+    if layout_name is not None:
+        extra["layout"] = layout_name
     if it.class_id is not None:
         extra["class_id"] = it.class_id
     if attr is not None and attr != 2:
