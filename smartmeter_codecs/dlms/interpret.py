@@ -123,8 +123,6 @@ def _text_of(raw: bytes) -> str | None:
     remains must be non-empty printable ASCII. Leading NULs are not stripped: a big-endian
     binary number (``00 00 00 31``) is not the text ``"1"``.
     """
-    if _printable(raw):
-        return raw.decode("ascii")
     core = raw.rstrip(b"\x00 ").lstrip(b" ")
     if core and _printable(core):
         return core.decode("ascii")
