@@ -1,0 +1,151 @@
+"""No fixture or corpus frame yields an implausible SI value (issue 9 item 8).
+
+Every real frame in ``fixtures/`` (which holds verbatim copies of every entry of the shared
+corpus: dlms.json in fixtures/dlms and fixtures/dlms_encrypted, mbus.json in fixtures/mbus,
+the P1 entries of p1sml.json in fixtures/p1, chain2.json in fixtures/chain2) is decoded with
+its keys by the codec itself - ``get_codec(name).decode_all`` or the codec's stream, i.e.
+*before* the plausibility screen that ``decode`` applies - and every SI field of every Reading
+must be plausible (plausibility.implausible_fields). A future layout, profile or scaler that
+puts a wrong quantity into a field cannot hide behind the screen.
+
+The exceptions are frames whose sources really send out-of-range values; each is listed in
+fixtures/plausibility/allowed.json with the field and the reason, and every listed exception
+must still occur (no stale entries).
+"""
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any, Iterator, NamedTuple
+
+import pytest
+
+import smartmeter_codecs as smc
+from smartmeter_codecs import plausibility
+from smartmeter_codecs._registry import get_codec
+from smartmeter_codecs.api import to_bytes
+
+FIX = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
+ALLOWED: dict[str, dict[str, Any]] = json.loads((FIX / "plausibility" / "allowed.json").read_text())["entries"]
+
+
+class Case(NamedTuple):
+    key: str                # "<fixture file>:<entry id>"
+    fmt: str
+    data: bytes
+    keys: smc.Keys | None
+    stream: bool
+
+
+def _load(rel: str) -> Any:
+    return json.loads((FIX / rel).read_text())
+
+
+def _keys(ek: str | None, ak: str | None = None) -> smc.Keys | None:
+    return smc.Keys(encryption_key=ek, authentication_key=ak) if ek else None
+
+
+def _dlms_cases() -> Iterator[Case]:
+    seen: set[str] = set()
+    for rel in ("dlms/corpus_plaintext.json", "dlms/corpus_encrypted.json", "dlms_encrypted/frames.json",
+                "dlms/more_real_frames.json"):
+        for e in _load(rel)["entries"]:
+            if e.get("layer") == "gcm_vector" or e["id"] in seen:
+                continue          # GCM test vectors carry no push; the same frame once is enough
+            seen.add(e["id"])
+            yield Case(f"{rel}:{e['id']}", "dlms", bytes.fromhex(e["hex"]),
+                       _keys(e.get("encryption_key"), e.get("authentication_key")),
+                       str(e.get("layer", "")).endswith("stream"))
+    for e in _load("dlms/p1_in_dlms.json")["entries"]:
+        k = e.get("keys") or {}
+        yield Case(f"dlms/p1_in_dlms.json:{e['id']}", "dlms", to_bytes(e["data"]),
+                   _keys(k.get("encryption_key"), k.get("authentication_key")), False)
+    for path in sorted((FIX / "dlms").glob("*.hex")):
+        yield Case(f"dlms/{path.name}", "dlms", to_bytes(path.read_text()), None, False)
+
+
+def _mbus_cases() -> Iterator[Case]:
+    for e in _load("mbus/corpus.json")["entries"]:
+        cat = e.get("category", "")
+        fmt = "dlms" if cat == "dlms-over-mbus" else "wmbus" if "wireless" in cat else "mbus"
+        yield Case(f"mbus/corpus.json:{e['id']}", fmt, to_bytes(e["hex"]), None, False)
+    for e in _load("mbus/link_frames.json")["entries"]:
+        yield Case(f"mbus/link_frames.json:{e['id']}", "dlms", to_bytes(e["hex"]), None, False)
+    for e in _load("mbus/oms_annex_n.json")["entries"]:
+        yield Case(f"mbus/oms_annex_n.json:{e['id']}", e["format"], to_bytes(e["hex"]), _keys(e.get("key")), False)
+    for e in _load("mbus/wmbus_encrypted.json")["entries"]:
+        yield Case(f"mbus/wmbus_encrypted.json:{e['id']}", "wmbus", to_bytes(e["hex"]), _keys(e.get("key")), False)
+
+
+def _p1_cases() -> Iterator[Case]:
+    for e in _load("p1/corpus.json")["entries"]:
+        k = e.get("keys") or {}
+        data = e["data"].encode("latin-1") if e["encoding"] == "text" else to_bytes(e["data"])
+        yield Case(f"p1/corpus.json:{e['id']}", "p1", data, _keys(k.get("encryption_key"), k.get("authentication_key")),
+                   False)
+
+
+def _chain2_cases() -> Iterator[Case]:
+    for e in _load("chain2/messages.json")["messages"]:
+        raw = e["raw"] if isinstance(e["raw"], str) else json.dumps(e["raw"])
+        yield Case(f"chain2/messages.json:{e['id']}", "chain2", raw.encode("utf-8"), None, False)
+
+
+CASES = [*_dlms_cases(), *_mbus_cases(), *_p1_cases(), *_chain2_cases()]
+
+
+def _readings(case: Case) -> list[smc.Reading]:
+    codec = get_codec(case.fmt)
+    if case.stream:
+        return [i for i in codec.stream(keys=case.keys, profile=None).feed(case.data)
+                if isinstance(i, smc.Reading)]
+    try:
+        return codec.decode_all(case.data, keys=case.keys, profile=None)
+    except smc.DecodeError:
+        return []             # invalid entries: their typed errors are tested per format
+
+
+def _implausible(case: Case) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for r in _readings(case):
+        for field, value, _rng in plausibility.implausible_fields(r):
+            out.setdefault(field, []).append(value)
+    return out
+
+
+def test_every_corpus_entry_has_a_fixture_copy():
+    ids = {c.key.split(":", 1)[-1] for c in CASES}
+    # shared corpus sizes when the copies were made: dlms.json 101 (minus 2 GCM vectors),
+    # mbus.json 176, the P1 part of p1sml.json 75, chain2.json 2
+    assert sum(1 for c in CASES if c.key.startswith(("dlms/corpus", "dlms_encrypted/"))) >= 99
+    assert sum(1 for c in CASES if c.key.startswith("mbus/corpus.json")) >= 176
+    assert sum(1 for c in CASES if c.key.startswith("p1/corpus.json")) >= 75
+    assert set(ALLOWED) <= {c.key for c in CASES}, set(ALLOWED) - {c.key for c in CASES}
+    assert len(ids) > 400
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.key for c in CASES])
+def test_no_si_field_is_implausible(case: Case):
+    bad = _implausible(case)
+    allowed = ALLOWED.get(case.key, {})
+    unexpected = {f: v for f, v in bad.items() if f not in allowed.get("fields", ())}
+    assert not unexpected, f"{case.key}: implausible {unexpected} (raw codec output, before the screen)"
+    stale = set(allowed.get("fields", ())) - set(bad)
+    assert not stale, f"{case.key}: allowed.json lists {stale}, which no longer occur"
+
+
+def test_allowed_entries_have_reasons():
+    for key, entry in ALLOWED.items():
+        assert entry["fields"] and len(entry["reason"]) > 40, key
+        assert all(f in plausibility.RANGES for f in entry["fields"]), key
+
+
+def test_the_screen_removes_exactly_the_allowed_fields():
+    # the public API never returns them: decode_all screens what the codec sends
+    for case in CASES:
+        if case.key not in ALLOWED or case.stream:
+            continue
+        for r in smc.decode_all(case.data, format=case.fmt, keys=case.keys):
+            assert plausibility.implausible_fields(r) == []
+            for field in ALLOWED[case.key]["fields"]:
+                assert getattr(r, field) is None
