@@ -317,7 +317,7 @@ def _choose_layout(values: list[Data], profile: Profile) -> tuple[tuple[Profile,
         p, lay = fits[0]
         return fits[0], (f"layout {lay.name} assumed: a value-only list without OBIS codes, named by its "
                          f"A-XDR signature {lay.signature} ({lay.source})")
-    if n == 1 and not fits:
+    if n == 1 and not fits and not rejected:
         return None, None          # a lone non-numeric value (an opaque octet string): nothing to name
     sig = _signature(values)
     if fits:
