@@ -246,3 +246,18 @@ def test_utf8_string_frame_in_streams_and_other_entry_points():
     # a utf8 maker name with non-ASCII characters identifies no profile
     r = smc.decode(_apdu(encode_data(12, "ISK\u20ac"), _u32(5)))
     assert r.profile == "generic"
+
+
+def _austrian_push(power: int) -> bytes:
+    return _apdu(encode_data(9, bytes([0, 6, 25, 9, 0, 255])), _s("1121273201353"), encode_data(9, b"\x0c\x1e\x00\xff"),
+                 encode_data(9, b"\x07\xe8\x05\x07\x02"), *[_u32(n) for n in (9534290, 2896624, 100, 200, power, 0)],
+                 encode_data(9, b""), encode_data(9, b""))
+
+
+def test_austrian_push_layout_is_checked_like_any_other():
+    r = _raw(_austrian_push(738))
+    assert (r.active_power_import, r.active_energy_import, r.meter_id) == (738.0, 9534290.0, "1121273201353")
+    assert r.register("1-0:1.7.0.255").extra["layout"] == "at-push-setup-12"
+    bad = _raw(_austrian_push(10**9))           # 1 GW of import: not this layout
+    assert bad.active_power_import is None and bad.active_energy_import is None
+    assert bad.register("value[8]").value == 10**9 and "rejected at-push-setup-12" in bad.quality

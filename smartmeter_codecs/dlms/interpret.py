@@ -188,12 +188,19 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
         keyed = any(_plausible_obis(x) for x in leaves[1 if push_head else 0:-1])
         layout_key = f"push-setup:{len(body.value)}" if push_head and body.tag == 2 else None
         push_layout = (profile.layouts.get(layout_key) or GENERIC.layouts.get(layout_key)) if layout_key else None
-        if push_head and not keyed and push_layout is not None:
+        chosen = None
+        if push_head and not keyed and push_layout is not None and body.tag == 2:
+            chosen, note = _choose_layout(list(body.value), profile, [(profile, push_layout)])
+            if note:
+                notes.append(note)
+        if chosen is not None:
             # A push-setup name followed by bare values (the Austrian push of Iskra and Sagemcom)
             shape = "positional"
-            codes = _parsed(push_layout)
-            for i, value in enumerate(body.value):
-                items.append(_new(_Item, (codes[i] if i < len(codes) else None, value, None, None, None, None, i)))
+            layout = chosen[1]
+            items = _positional_items(list(body.value), _parsed(layout.codes))
+        elif push_head and not keyed and push_layout is not None:
+            shape = "raw"           # the push layout did not fit (its note says why)
+            items = _positional_items(list(body.value), None)
         elif keyed:
             shape = "obis"
             i, n = 0, len(leaves)
@@ -286,7 +293,8 @@ def _checks_hold(values: list[Data], layout: Layout) -> bool:
     return True
 
 
-def _choose_layout(values: list[Data], profile: Profile) -> tuple[tuple[Profile, Layout] | None, str | None]:
+def _choose_layout(values: list[Data], profile: Profile, pool: list[tuple[Profile, Layout]] | None = None,
+                   ) -> tuple[tuple[Profile, Layout] | None, str | None]:
     """The one layout that fits a value-only list, and a note for ``quality``.
 
     A layout fits when every position's A-XDR type matches its signature, its consistency
@@ -298,7 +306,7 @@ def _choose_layout(values: list[Data], profile: Profile) -> tuple[tuple[Profile,
     tags = [v.tag for v in values]
     fits: list[tuple[Profile, Layout]] = []
     rejected: list[str] = []
-    for p, lay in _layout_pool(profile):
+    for p, lay in (pool if pool is not None else _layout_pool(profile)):
         if len(lay.signature) != n or not all(t in SIGNATURE_TOKENS[tok] for t, tok in zip(tags, lay.signature)):
             continue
         if not _checks_hold(values, lay):

@@ -10,8 +10,8 @@ of every value. What it does not say comes from the :class:`Profile`:
   position, see :data:`SIGNATURE_TOKENS`). A list is named only by a layout whose signature
   matches it exactly, whose consistency checks hold and whose values are all physically
   plausible; otherwise its values stay unnamed ``value[i]`` registers.
-* ``layouts``: the positional lists that follow an Austrian push-setup name, keyed
-  ``"push-setup:<count>"``.
+* ``layouts``: the positional lists that start with an Austrian push-setup name, keyed
+  ``"push-setup:<count>"``; chosen like ``lists`` (signature, plausibility).
 * ``conventions``: documented maker habits that explain a value which is implausible with the
   profile's scaler (Kamstrup voltages with two decimals, L&G E360 voltages in dV). A
   convention is applied to a quantity of a frame only when the profile's scaler makes one of
@@ -85,7 +85,7 @@ class Profile:
     name: str
     description: str
     scalers: Mapping[str, int] = field(default_factory=dict)
-    layouts: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)
+    layouts: Mapping[str, Layout] = field(default_factory=dict)
     list_ids: tuple[str, ...] = ()
     name_prefixes: tuple[str, ...] = ()
     source: str = ""
@@ -229,11 +229,15 @@ GENERIC = Profile(
         # setup's name 0-6:25.9.0.255, then serial, time, date, A+, A-, R+, R-, P+, P-, 2 spare.
         # Sources: amsreader payloads/iskraemeco gh787 (KELAG); Noschvie/shrdzm Device_IM350.cpp
         # sample frames (IM350, AM550, Wiener Netze); positions confirmed by the meters' totals.
-        "push-setup:12": (None, "0-0:96.1.0.255", None, None, "1-0:1.8.0.255", "1-0:2.8.0.255",
-                          "1-0:3.8.0.255", "1-0:4.8.0.255", "1-0:1.7.0.255", "1-0:2.7.0.255", None, None),
+        "push-setup:12": Layout("at-push-setup-12", "SSSSUUUUUUSS",
+                                (None, "0-0:96.1.0.255", None, None, "1-0:1.8.0.255", "1-0:2.8.0.255",
+                                 "1-0:3.8.0.255", "1-0:4.8.0.255", "1-0:1.7.0.255", "1-0:2.7.0.255", None, None),
+                                source="amsreader gh787 (KELAG); shrdzm Device_IM350.cpp samples"),
         # the same list without the two spare elements (Linz/Wels IM350 in shrdzm's samples)
-        "push-setup:10": (None, "0-0:96.1.0.255", None, None, "1-0:1.8.0.255", "1-0:2.8.0.255",
-                          "1-0:3.8.0.255", "1-0:4.8.0.255", "1-0:1.7.0.255", "1-0:2.7.0.255"),
+        "push-setup:10": Layout("at-push-setup-10", "SSSSUUUUUU",
+                                (None, "0-0:96.1.0.255", None, None, "1-0:1.8.0.255", "1-0:2.8.0.255",
+                                 "1-0:3.8.0.255", "1-0:4.8.0.255", "1-0:1.7.0.255", "1-0:2.7.0.255"),
+                                source="shrdzm Device_IM350.cpp samples (Linz/Wels)"),
     },
     conventions=(_PF_THOUSANDTHS,),
     source="IEC 62056-6-1 OBIS; NVE/NEK HAN list 1 carries only 1-0:1.7.0.255; Austrian push layout")
