@@ -137,6 +137,7 @@ def _clean_str(text: str) -> str:
 def _strings(leaves: list[Data], limit: int = 6) -> list[str]:
     """Printable ASCII strings of a body, for profile detection (list ids, FLAG prefixes)."""
     out = []
+    text: str | None
     for leaf in leaves:
         tag = leaf.tag
         if tag == 9 or tag == 10 or tag == 12:
@@ -170,7 +171,7 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
             profile = PROFILES["landisgyr"]
     items: list[_Item] = []
     notes: list[str] = []
-    layout: Layout | None = None
+    chosen: _Choice | None = None
     shape: str
     if pol is not None:
         shape = "push-object-list"
@@ -188,7 +189,6 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
         keyed = any(_plausible_obis(x) for x in leaves[1 if push_head else 0:-1])
         layout_key = f"push-setup:{len(body.value)}" if push_head and body.tag == 2 else None
         push_layout = (profile.layouts.get(layout_key) or GENERIC.layouts.get(layout_key)) if layout_key else None
-        chosen = None
         if push_head and not keyed and push_layout is not None and body.tag == 2:
             chosen, note = _choose_layout(list(body.value), profile, [(profile, push_layout)])
             if note:
@@ -196,8 +196,6 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
         if chosen is not None:
             # A push-setup name followed by bare values (the Austrian push of Iskra and Sagemcom)
             shape = "positional"
-            layout = chosen[1]
-            items = _positional_items(list(body.value), _parsed(layout.codes))
         elif push_head and not keyed and push_layout is not None:
             shape = "raw"           # the push layout did not fit (its note says why)
             items = _positional_items(list(body.value), None)
@@ -230,18 +228,17 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
             if note:
                 notes.append(note)
             if chosen is not None:
-                profile, layout = chosen
                 shape = "positional"
-                codes = _parsed(layout.codes)
-                items = _positional_items(values, codes)
             else:
                 shape = "raw"
                 items = _positional_items(values, None)
-    overrides = _conventions(items, profile)
+    if chosen is not None:      # registers were built (and checked) while choosing the layout
+        profile, _, regs, overrides = chosen
+    else:
+        overrides = _conventions(items, profile)
+        regs = tuple([_register(it, profile, overrides) for it in items])
     for quantity, (conv, _) in overrides.items():
         notes.append(f"convention: {quantity} read with scaler {conv.scaler} ({conv.source})")
-    layout_name = layout.name if layout is not None else None
-    regs = tuple([_register(it, profile, overrides, layout_name) for it in items])
     return Interpretation(profile, shape, regs, tuple(notes))
 
 
@@ -293,8 +290,11 @@ def _checks_hold(values: list[Data], layout: Layout) -> bool:
     return True
 
 
+_Choice = tuple[Profile, Layout, tuple[Register, ...], dict[str, tuple[Convention, int]]]
+
+
 def _choose_layout(values: list[Data], profile: Profile, pool: list[tuple[Profile, Layout]] | None = None,
-                   ) -> tuple[tuple[Profile, Layout] | None, str | None]:
+                   ) -> tuple[_Choice | None, str | None]:
     """The one layout that fits a value-only list, and a note for ``quality``.
 
     A layout fits when every position's A-XDR type matches its signature, its consistency
@@ -304,7 +304,7 @@ def _choose_layout(values: list[Data], profile: Profile, pool: list[tuple[Profil
     """
     n = len(values)
     tags = [v.tag for v in values]
-    fits: list[tuple[Profile, Layout]] = []
+    fits: list[_Choice] = []
     rejected: list[str] = []
     for p, lay in (pool if pool is not None else _layout_pool(profile)):
         if len(lay.signature) != n or not all(t in SIGNATURE_TOKENS[tok] for t, tok in zip(tags, lay.signature)):
@@ -314,22 +314,23 @@ def _choose_layout(values: list[Data], profile: Profile, pool: list[tuple[Profil
             continue
         items = _positional_items(values, _parsed(lay.codes))
         overrides = _conventions(items, p)
-        fields = registers_to_fields(tuple([_register(it, p, overrides) for it in items]))
+        regs = tuple([_register(it, p, overrides, lay.name) for it in items])
+        fields = registers_to_fields(regs)
         bad = [f"{k}={v:g}" for k, v in fields.items()
                if isinstance(v, float) and not plausibility.is_plausible(k, v)]
         if bad:
             rejected.append(f"{lay.name} (implausible {', '.join(bad)})")
             continue
-        fits.append((p, lay))
+        fits.append((p, lay, regs, overrides))
     if len(fits) == 1:
-        p, lay = fits[0]
+        lay = fits[0][1]
         return fits[0], (f"layout {lay.name} assumed: a value-only list without OBIS codes, named by its "
                          f"A-XDR signature {lay.signature} ({lay.source})")
     if n == 1 and not fits and not rejected:
         return None, None          # a lone non-numeric value (an opaque octet string): nothing to name
     sig = _signature(values)
     if fits:
-        why = "ambiguous: " + ", ".join(lay.name for _, lay in fits) + " all fit"
+        why = "ambiguous: " + ", ".join(f[1].name for f in fits) + " all fit"
     elif rejected:
         why = "rejected " + "; ".join(rejected)
     else:
