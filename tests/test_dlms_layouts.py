@@ -113,6 +113,15 @@ def test_unknown_signature_stays_unnamed_and_says_so():
     assert r.quality.startswith("layout unknown: value-only list of 9 values (signature SSUUUUUUU)")
 
 
+def test_a_kaifa_shaped_list_without_its_list_id_is_not_kaifa():
+    # the values of amsreader gh493-1 (Kaifa list 2), behind another list id
+    values = [_u32(n) for n in (2269, 0, 0, 720, 7087, 6896, 4206, 2367, 0, 2367)]
+    r = _raw(_apdu(_s("NOTKAIFA"), _s("6970631409168767"), _s("MA304H3E"), *values))
+    assert r.profile == "generic" and r.active_power_import is None and "layout unknown" in r.quality
+    kaifa = _raw(_apdu(_s("KFM_001"), _s("6970631409168767"), _s("MA304H3E"), *values))
+    assert (kaifa.profile, kaifa.voltage_l1, kaifa.current_l1) == ("kaifa", 236.7, 7.087)
+
+
 def test_every_layout_is_well_formed_and_names_unique():
     names = [lay.name for p in PROFILES.values() for lay in p.lists]
     assert len(set(names)) == len({(lay.name, lay) for p in PROFILES.values() for lay in p.lists})

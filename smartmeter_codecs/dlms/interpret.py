@@ -268,12 +268,16 @@ def _signature(values: list[Data]) -> str:
 
 def _layout_pool(profile: Profile) -> list[tuple[Profile, Layout]]:
     """Layouts a value-only list may take: the profile's own (and the generic ones, read with
-    the profile's scalers); for an unidentified frame, every profile's, each with its profile."""
+    the profile's scalers); for an unidentified frame, every profile's, each with its profile,
+    except those of profiles whose lists carry a list id (Kaifa's KFM_001): a list without
+    its id is not theirs."""
     if profile is not GENERIC:
         return [(profile, lay) for lay in profile.lists] + [(profile, lay) for lay in GENERIC.lists]
     pool: list[tuple[Profile, Layout]] = []
     seen: set[str] = set()
     for p in PROFILES.values():
+        if p.list_ids and p is not GENERIC:
+            continue
         for lay in p.lists:
             if lay.name not in seen:
                 seen.add(lay.name)
