@@ -228,8 +228,10 @@ def test_binary_octet_strings_stay_bytes():
 
 
 def test_nul_padded_visible_string_is_clean_text():
-    body = (encode_data(9, bytes([0, 0, 96, 1, 0, 255])), encode_data(10, "ISK123\x00\x00"))
-    assert smc.decode(_apdu(*body)).meter_id == "ISK123"
+    body = (encode_data(9, bytes([0, 0, 96, 1, 0, 255])), encode_data(10, "ISK123\x00\x00"),
+            encode_data(9, bytes([0, 0, 96, 1, 7, 255])), encode_data(10, " MA304H3E  "))
+    r = smc.decode(_apdu(*body))
+    assert (r.meter_id, r.meter_model) == ("ISK123", "MA304H3E")
 
 
 # -- issue 10 finding: utf8-string with a non-latin-1 character --------------------------------

@@ -130,8 +130,10 @@ def _text_of(raw: bytes) -> str | None:
 
 
 def _clean_str(text: str) -> str:
-    """A visible-/utf8-string without the NUL padding some meters append."""
-    return text.rstrip("\x00") if text.endswith("\x00") else text
+    """A visible-/utf8-string without the NUL/space padding of fixed-size fields (as octet strings)."""
+    if text[-1:] in ("\x00", " ") or text[:1] == " ":
+        return text.rstrip("\x00 ").lstrip(" ")
+    return text
 
 
 def _strings(leaves: list[Data], limit: int = 6) -> list[str]:
