@@ -107,3 +107,13 @@ def test_frame_decodes_to_the_values_its_source_states(entry):
     if "layout" in entry:
         assert all(reg.extra.get("layout") == entry["layout"] for reg in r.registers)
         assert r.quality.startswith(f"layout {entry['layout']} assumed")
+
+
+def test_croatian_ie5_capture_agrees_with_itself_and_its_readme():
+    r = smc.decode(E["amsreader-iskra-hr-ie5-33-gh1072-4"]["hex"])
+    assert r.timestamp.replace(tzinfo=None) == dt.datetime(2025, 12, 19, 23, 55, 40)   # README's DateTime
+    # per-phase powers add up to P+ (127 + 189 + 65 = 381 ~ 382 W) and A+ = T1 + T2
+    phases = r.active_power_import_l1 + r.active_power_import_l2 + r.active_power_import_l3
+    assert abs(phases - r.active_power_import) <= 2
+    assert r.active_energy_import == r.register("1-0:1.8.1.255").value + r.register("1-0:1.8.2.255").value
+    assert (r.voltage_l2, r.current_l2, r.power_factor) == (235.7, 0.89, 0.889)
