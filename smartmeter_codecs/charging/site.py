@@ -49,7 +49,7 @@ class Site:
             BE an accepted monthly peak above the month's peak so far.
         failsafe_power_w: when data is stale, allow this total EV power (openWB: 7000 W) instead of 0 A.
         fallback_power_factor: used to turn a per-phase active power into a current when the meter
-            gives neither the current nor a power factor (households: 0.8-0.95).
+            gives neither the current nor a power factor (households: 0.8-0.95); 0.1..1.
         timezone: IANA zone for calendar rules and naive timestamps (default: the country's).
         holidays: extra holidays for the calendar rules (regional, new national days).
         flexible_window: replaces the country's window (e.g. the meter's own band signal).
