@@ -10,9 +10,13 @@
 """
 from __future__ import annotations
 
+import ast
+import builtins
 import dataclasses
 import datetime as dt
+import json
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,8 +35,7 @@ from smartmeter_codecs.charging import (
     available_power,
     charge_limit,
 )
-from smartmeter_codecs.charging.inputs import PF_MIN, USED_FIELDS
-from smartmeter_codecs.plausibility import is_plausible
+from smartmeter_codecs.charging.inputs import PF_MIN, USED_FIELDS, plausible
 
 NOW = dt.datetime(2024, 6, 12, 12, 0, tzinfo=dt.UTC)
 DE3 = Site(country="DE", phases=3, main_fuse_a=25.0)
@@ -50,6 +53,38 @@ def _phase_powers(v: float | None, p: float = 5750.0) -> Reading:
 
 
 # -- findings.json reproducers -----------------------------------------------------------------
+FINDINGS = json.loads((Path(__file__).parent.parent / "fixtures" / "charging" / "reliability_findings.json")
+                      .read_text(encoding="utf-8"))["findings"]
+
+
+def _run_call(code: str):
+    """Execute a findings.json ``call`` snippet; the value of its last expression is the result."""
+    tree = ast.parse(code)
+    last = tree.body.pop()
+    assert isinstance(last, ast.Expr)
+    ns: dict = {}
+    exec(compile(tree, "<finding>", "exec"), ns)  # noqa: S102 - reproducer snippets from the fixture
+    return eval(compile(ast.Expression(last.value), "<finding>", "eval"), ns)  # noqa: S307
+
+
+@pytest.mark.parametrize("finding", FINDINGS, ids=[f["area"].split(":")[1].strip()[:40] for f in FINDINGS])
+def test_findings_reproducer_gives_its_expected_outcome(finding):
+    check = finding["check"]
+    if check["result"] == "raises":
+        with pytest.raises(getattr(builtins, check["exception"])):
+            _run_call(finding["call"])
+        return
+    got = _run_call(finding["call"])
+    if check["result"] == "value":
+        assert got == check["equals"]
+        return
+    assert type(got).__name__ == "ChargeLimit" and math.isfinite(got.current_a)
+    if "current_a" in check:
+        assert got.current_a == check["current_a"]
+    if "first_reason" in check:
+        assert got.reasons[0] == check["first_reason"]
+
+
 @pytest.mark.parametrize("volts", [2300.0, 318.0, 1e300, 400.0, 500.0, NAN, INF, -230.0])
 def test_finding_implausible_or_high_voltage_frees_no_fuse_headroom(volts):
     # findings.json "implausible measured voltage frees fuse headroom": expected 0.0 A, as with
@@ -302,7 +337,8 @@ def test_bad_call_arguments_raise_value_error(kw):
 SETTINGS = settings(max_examples=100, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
-SPECIAL = [NAN, INF, -INF, 0.0, -0.0, 5e-324, -5e-324, 1e-300, 1e300, -1e300, 2300.0, 318.0, 1e6]
+SPECIAL = [NAN, INF, -INF, 0.0, -0.0, 5e-324, -5e-324, 1e-300, 1e300, -1e300, 2300.0, 318.0, 1e6, 10**400, -(10**400),
+           230, 0]
 wild = st.one_of(st.none(), st.sampled_from(SPECIAL), st.floats(-600.0, 600.0),
                  st.floats(0.0, 400_000.0), st.floats(allow_nan=True, allow_infinity=True))
 zones = st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=14)), dt.timezone(dt.timedelta(hours=-12)),
@@ -392,7 +428,7 @@ def _suspicious(field: str):
     if field == "power_factor":
         return st.one_of(st.sampled_from([0.0, 1e-300, 5e-324, 0.05, -0.09, 1.5, 4.556, 200.0, NAN, INF]),
                          wild.filter(lambda v: v is not None and not (PF_MIN <= abs(v) <= 1.0)))
-    return wild.filter(lambda v: v is not None and not is_plausible(field, v))
+    return wild.filter(lambda v: v is not None and not plausible(field, v))
 
 
 @st.composite

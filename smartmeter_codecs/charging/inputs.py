@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from ..model import Reading
 from ..plausibility import QUALITY_PREFIX, RANGES, is_plausible
 
-__all__ = ["PF_MIN", "USED_FIELDS", "Inputs", "ev_currents", "ev_power", "screen"]
+__all__ = ["PF_MIN", "USED_FIELDS", "Inputs", "ev_currents", "ev_power", "finite", "plausible", "screen"]
 
 #: The smallest power factor used to turn active power into current. A smaller (or underflowed)
 #: value is raised to this: P / (V * 0.1) is already 10x the active current, and a household
@@ -71,6 +71,14 @@ class Inputs:
     notes: tuple[str, ...]
 
 
+def plausible(name: str, value: object) -> bool:
+    """:func:`~smartmeter_codecs.plausibility.is_plausible`, False for ints beyond the float range."""
+    try:
+        return is_plausible(name, value)
+    except OverflowError:  # an int beyond the float range (plausibility.is_plausible converts)
+        return False
+
+
 def _fmt(v: object) -> str:
     if isinstance(v, float):
         return f"{v:g}"
@@ -82,7 +90,7 @@ def screen(reading: Reading) -> Inputs:
     bad: dict[str, object] = {}
     for name in USED_FIELDS:
         value = getattr(reading, name)
-        if value is not None and not is_plausible(name, value):
+        if value is not None and not plausible(name, value):
             bad[name] = value
     notes = [f"ignored implausible {name}={_fmt(v)}{' ' + RANGES[name].unit if RANGES[name].unit else ''} "
              f"(plausible {RANGES[name].describe()})" for name, v in bad.items()]
@@ -111,7 +119,10 @@ def ev_currents(values: Sequence[object]) -> tuple[tuple[float, float, float], t
     for i, x in enumerate(values):
         if isinstance(x, bool) or not isinstance(x, (int, float)):
             raise ValueError(f"ev_currents_a must be numbers, got {values!r}")
-        v = abs(float(x))
+        try:
+            v = abs(float(x))
+        except OverflowError:  # an int beyond the float range
+            v = math.inf
         if not v <= _I_MAX:  # NaN, inf and beyond the plausible range
             notes.append(f"ignored implausible EV current on L{i + 1} ({_fmt(x)} A): counted as 0 A")
             v = 0.0
@@ -125,7 +136,10 @@ def ev_power(value: object) -> tuple[float | None, tuple[str, ...]]:
         return None, ()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"ev_power_w must be a number, got {value!r}")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # an int beyond the float range
+        v = math.inf
     if not 0.0 <= v <= _P_MAX:
         return None, (f"ignored implausible ev_power_w={_fmt(value)} W: derived from the EV currents",)
     return v, ()
@@ -135,5 +149,8 @@ def finite(x: object) -> float | None:
     """A finite float, or None (non-numbers, bools, NaN and infinities are not measured)."""
     if x is None or isinstance(x, bool) or not isinstance(x, (int, float)):
         return None
-    v = float(x)
+    try:
+        v = float(x)
+    except OverflowError:  # an int beyond the float range
+        return None
     return v if math.isfinite(v) else None

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from ..model import Reading
-from ..plausibility import is_plausible
+from . import inputs
 from .household import Household, measure
 from .reasons import Reason, ReasonCode
 from .rules import RULES, CountryRules
@@ -168,13 +168,9 @@ class _Ctx:
     warnings: list[str] = field(default_factory=list)
 
 
-def _finite(x: float | None) -> float | None:
-    return float(x) if isinstance(x, (int, float)) and math.isfinite(x) else None
-
-
 def _plausible(reading: Reading, name: str) -> float | None:
     value = getattr(reading, name)
-    return _finite(value) if is_plausible(name, value) else None
+    return inputs.finite(value) if inputs.plausible(name, value) else None
 
 
 def _holidays(site: Site) -> tuple[_dt.date, ...]:
