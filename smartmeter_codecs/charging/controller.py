@@ -18,6 +18,8 @@ import enum
 from collections.abc import Callable, Sequence
 
 from ..model import Reading
+from . import inputs
+from ._checks import check_int, check_number
 from .household import measure
 from .limit import ChargeLimit, _floor, amps_to_watts, charge_limit, watts_to_amps
 from .reasons import Reason, ReasonCode
@@ -44,7 +46,10 @@ def _as_datetime(t: _dt.datetime | float) -> _dt.datetime:
     if isinstance(t, _dt.datetime):
         return t
     if isinstance(t, (int, float)) and not isinstance(t, bool):
-        return _dt.datetime.fromtimestamp(t, _dt.UTC)
+        try:
+            return _dt.datetime.fromtimestamp(t, _dt.UTC)
+        except (OverflowError, ValueError, OSError) as exc:
+            raise ValueError(f"clock value {t!r} is not a usable POSIX time: {exc}") from None
     raise TypeError(f"a clock must return a datetime or POSIX seconds, got {type(t).__name__}")
 
 
@@ -90,6 +95,25 @@ class ChargeController:
                  min_switch_interval_s: float = 0.0, charging_threshold_a: float = 1.0,
                  enabled: bool = False, phases: int | None = None, current_a: float = 0.0,
                  phase_switches: int = 0) -> None:
+        if not isinstance(site, Site) or not isinstance(charger, Charger):
+            raise TypeError("ChargeController needs a Site and a Charger")
+        if not callable(clock):
+            raise TypeError("clock must be a callable returning a datetime or POSIX seconds")
+        # bad configuration raises here, not in a control cycle (issue 10)
+        check_number("max_age_s", max_age_s, allow_none=False, allow_inf=True)
+        for name, value in (("enable_threshold_w", enable_threshold_w), ("disable_threshold_w", disable_threshold_w),
+                            ("residual_power_w", residual_power_w)):
+            check_number(name, value, allow_none=False, allow_negative=True)
+        for name, value in (("enable_delay_s", enable_delay_s), ("disable_delay_s", disable_delay_s),
+                            ("under_draw_a", under_draw_a), ("phase_hysteresis_w", phase_hysteresis_w),
+                            ("min_switch_interval_s", min_switch_interval_s),
+                            ("charging_threshold_a", charging_threshold_a), ("current_a", current_a)):
+            check_number(name, value, allow_none=False, allow_zero=True)
+        check_number("slew_a", slew_a)
+        check_int("max_phase_switches", max_phase_switches, minimum=0)
+        check_int("phase_switches", phase_switches, minimum=0)
+        if sticky_phases is not None:
+            check_int("sticky_phases", sticky_phases, (1, 2, 3))
         self.site = site
         self.charger = charger
         self._clock = clock
@@ -101,12 +125,8 @@ class ChargeController:
         self.disable_delay_s = disable_delay_s
         self.residual_power_w = residual_power_w
         self.under_draw_a = under_draw_a
-        if slew_a is not None and not slew_a > 0:
-            raise ValueError(f"slew_a must be > 0 or None, got {slew_a!r}")
         self.slew_a = slew_a
         self.phase_hysteresis_w = phase_hysteresis_w
-        if max_phase_switches < 0:
-            raise ValueError(f"max_phase_switches must be >= 0, got {max_phase_switches!r}")
         self.max_phase_switches = max_phase_switches
         self.sticky_phases = sticky_phases
         self.min_switch_interval_s = min_switch_interval_s
@@ -177,12 +197,13 @@ class ChargeController:
         """
         now = _as_datetime(self._clock() if now is None else now)
         site, charger = self.site, self.charger
-        ev = tuple(abs(float(x)) for x in ev_currents_a)
+        raw_ev = tuple(ev_currents_a)
+        ev, _ = inputs.ev_currents(raw_ev)  # implausible EV currents count as 0 A (charge_limit warns)
         kw = {"now": now, "max_age_s": self.max_age_s, "dimming": dimming, "capacity": capacity,
               "limit_w": limit_w, "ev_power_w": ev_power_w}
         switchable = charger.phase_switching and self._top > 1
         counts = sorted({self._top, 1, self._phases} if switchable else {self._phases}, reverse=True)
-        caps = {n: charge_limit(reading, site, charger, ev, phases=n, **kw) for n in counts}  # type: ignore[arg-type]
+        caps = {n: charge_limit(reading, site, charger, raw_ev, phases=n, **kw) for n in counts}  # type: ignore[arg-type]
         cap = caps[self._phases]
         if R.STALE in cap.reasons or self.mode is Mode.OFF:
             self._reset_timers()

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from ..model import Reading
+from . import inputs
 from .household import Household, measure
 from .reasons import Reason, ReasonCode
 from .rules import RULES, CountryRules
@@ -127,10 +128,23 @@ def amps_to_watts(current_a: float, phases: int, site: Site) -> float:
 
 
 def _floor(x: float, step: float) -> float:
+    """``x`` floored to a whole number of ``step`` (0 for NaN and x <= 0; never above x)."""
     if not x > 0:
         return 0.0
-    k = math.floor(x / step + _EPS)
+    q = x / step
+    if not math.isfinite(q):
+        return 0.0 if math.isnan(q) else x  # inf: x is finite by the charger maximum; keep it
+    k = math.floor(q + _EPS)
     return round(k * step, 9)
+
+
+def _shift(t: _dt.datetime, seconds: float) -> _dt.datetime:
+    """``t + seconds``, saturated at the ends of the datetime range (a time there never raises)."""
+    try:
+        return t + _dt.timedelta(seconds=seconds)
+    except (OverflowError, ValueError):
+        edge = _dt.datetime.max if seconds > 0 else _dt.datetime.min
+        return edge.replace(tzinfo=t.tzinfo)
 
 
 @dataclass(slots=True)
@@ -154,8 +168,9 @@ class _Ctx:
     warnings: list[str] = field(default_factory=list)
 
 
-def _finite(x: float | None) -> float | None:
-    return float(x) if isinstance(x, (int, float)) and math.isfinite(x) else None
+def _plausible(reading: Reading, name: str) -> float | None:
+    value = getattr(reading, name)
+    return inputs.finite(value) if inputs.plausible(name, value) else None
 
 
 def _holidays(site: Site) -> tuple[_dt.date, ...]:
@@ -194,18 +209,28 @@ def _contract(ctx: _Ctx, reading: Reading) -> tuple[float, str] | None:
             else:
                 label += " (outside the flexible window)"
         return base * tol, label
-    avail, contracted = _finite(reading.available_power), _finite(reading.contracted_power)
-    if avail is not None:
-        return avail, f"meter available power {avail:g} W"
-    if contracted is not None:
-        return contracted * tol, f"meter contracted power {contracted:g} W{tol_txt}"
+    # The meter's own limiter: available power first, then contracted power. One the meter sent
+    # with an implausible value (or that a decoder screened) is a limiter of unknown value: it is
+    # taken as 0 W of net import, the smallest a limiter can be (PV surplus may still be used).
+    for name, factor, what in (("available_power", 1.0, "available power"),
+                               ("contracted_power", tol, "contracted power")):
+        value = _plausible(reading, name)
+        if value is not None:
+            return value * factor, f"meter {what} {value:g} W{tol_txt if factor != 1.0 else ''}"
+        if name in ctx.house.suspect:
+            ctx.warnings.append(f"meter {what} is implausible: its limit is taken as 0 W")
+            return 0.0, f"meter {what} implausible (limit unknown, taken as 0 W)"
     return None
 
 
 def _next_hour(ctx: _Ctx) -> None:
     # calendar rules change at whole local hours: recompute then at the latest
-    nxt = ctx.local.replace(minute=0, second=0, microsecond=0) + _dt.timedelta(hours=1)
-    ctx.valid_until = min(ctx.valid_until, nxt.astimezone(ctx.now.tzinfo))
+    try:
+        nxt = (ctx.local.replace(minute=0, second=0, microsecond=0) + _dt.timedelta(hours=1)
+               ).astimezone(ctx.now.tzinfo)
+    except (OverflowError, ValueError):
+        return  # the last hour of the datetime range: nothing follows
+    ctx.valid_until = min(ctx.valid_until, nxt)
 
 
 def _need_house(ctx: _Ctx, what: str) -> float | None:
@@ -223,7 +248,7 @@ def _capacity(ctx: _Ctx, state: CapacityState) -> None:
     secs = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
     into = secs % rule.window_s
     left_s = rule.window_s - into
-    ctx.valid_until = min(ctx.valid_until, ctx.now + _dt.timedelta(seconds=left_s))
+    ctx.valid_until = min(ctx.valid_until, _shift(ctx.now, left_s))
     left_h = max(left_s, 1.0) / 3600.0
     window_h = rule.window_s / 3600.0
     used = state.window_energy_wh
@@ -262,47 +287,84 @@ def _capacity(ctx: _Ctx, state: CapacityState) -> None:
         f"{what}; {used:.0f} Wh used, {left_s:.0f} s left -> {rate:.0f} W, household {house:.0f} W"))
 
 
+def _clock(now: _dt.datetime | float | None, tz: _dt.tzinfo) -> tuple[_dt.datetime | None, _dt.datetime, _dt.datetime]:
+    """(the caller's ``now`` as given, ``now`` aware, ``now`` in the site's zone).
+
+    ``now`` is the caller's clock, not a measurement: one that cannot be placed in the site's zone
+    (the first or last hours of the datetime range) raises ``ValueError``.
+    """
+    try:
+        if isinstance(now, (int, float)) and not isinstance(now, bool):
+            now = _dt.datetime.fromtimestamp(now, _dt.UTC)  # POSIX seconds
+        if now is not None and not isinstance(now, _dt.datetime):
+            raise TypeError(f"now must be a datetime, POSIX seconds or None, got {type(now).__name__}")
+        given = now
+        aware = _aware(now if now is not None else _dt.datetime.now(_dt.UTC), tz)
+        return given, aware, aware.astimezone(tz)
+    except (OverflowError, ValueError, OSError) as exc:
+        raise ValueError(f"now {now!r} cannot be used: {exc}") from None
+
+
+def _age(stamp: object, given: _dt.datetime | None, now: _dt.datetime,
+         local: _dt.datetime) -> tuple[float | None, str]:
+    """Age of the reading in seconds (negative: from the future), or (None, why) when unusable.
+
+    A bad meter clock never raises: anything that cannot be compared is unusable, hence stale.
+    """
+    if not isinstance(stamp, _dt.datetime):
+        return None, f"{stamp!r} is not a datetime"
+    try:
+        if stamp.utcoffset() is None:
+            # a naive meter clock is compared with a naive clock: the given naive ``now`` (site
+            # time), else, without ``now``, the system's local clock (Python's naive convention)
+            ref = (given if given is not None and given.tzinfo is None
+                   else _dt.datetime.now() if given is None else local.replace(tzinfo=None))
+            age = (ref - stamp.replace(tzinfo=None)).total_seconds()
+        else:
+            age = (now - stamp).total_seconds()
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        return None, f"{stamp!r} ({exc})"
+    return age, ""
+
+
 def _context(reading: Reading, site: Site, ev_currents_a: Sequence[float], now: _dt.datetime | None,
              max_age_s: float, ev_power_w: float | None, dimming: Dimming | None,
              capacity: CapacityState | None, limit_w: float | None) -> _Ctx:
     if not isinstance(reading, Reading):
         raise TypeError(f"reading must be a smartmeter_codecs.Reading, got {type(reading).__name__}")
-    if not max_age_s > 0:
+    if not isinstance(site, Site):
+        raise TypeError(f"site must be a Site, got {type(site).__name__}")
+    if isinstance(max_age_s, bool) or not isinstance(max_age_s, (int, float)) or not max_age_s > 0:
         raise ValueError(f"max_age_s must be > 0, got {max_age_s!r}")
-    if limit_w is not None and math.isnan(limit_w):
-        raise ValueError("limit_w must be a number, got NaN")
+    if limit_w is not None and (isinstance(limit_w, bool) or not isinstance(limit_w, (int, float))
+                                or math.isnan(limit_w)):
+        raise ValueError(f"limit_w must be a number, got {limit_w!r}")
+    if dimming is not None and not isinstance(dimming, Dimming):
+        raise TypeError(f"dimming must be a Dimming, got {type(dimming).__name__}")
+    if capacity is not None and not isinstance(capacity, CapacityState):
+        raise TypeError(f"capacity must be a CapacityState, got {type(capacity).__name__}")
     rules = site.country_rules
     tz = _zone(site.timezone or rules.timezone)
-    if isinstance(now, (int, float)) and not isinstance(now, bool):
-        now = _dt.datetime.fromtimestamp(now, _dt.UTC)  # POSIX seconds
-    given = now
-    now = _aware(now if now is not None else _dt.datetime.now(_dt.UTC), tz)
-    local = now.astimezone(tz)
+    given, now, local = _clock(now, tz)
     house = measure(reading, site, ev_currents_a, ev_power_w)
-    warnings: list[str] = []
+    warnings: list[str] = list(house.notes)
     stale: Reason | None = None
+    ts = now
     if reading.timestamp is None:
         # Documented choice: a reading without a meter clock is taken as just received.
         warnings.append("reading has no timestamp: treated as current (age 0 s)")
-        ts = now
     else:
-        stamp = reading.timestamp
-        if stamp.tzinfo is None:
-            # a naive meter clock is compared with a naive clock: the given naive ``now`` (site
-            # time), else, without ``now``, the system's local clock (Python's naive convention)
-            ref = (given if given is not None and given.tzinfo is None
-                   else _dt.datetime.now() if given is None else local.replace(tzinfo=None))
-            age = (ref - stamp).total_seconds()
-            ts = now - _dt.timedelta(seconds=age)
-        else:
-            ts = stamp
-            age = (now - ts).total_seconds()
-        if age > max_age_s:
+        age, why = _age(reading.timestamp, given, now, local)
+        if age is None:
+            stale = Reason(R.STALE, f"grid reading timestamp unusable: {why}", 0.0)
+        elif age > max_age_s:
             stale = Reason(R.STALE, f"grid reading is {age:.0f} s old (max_age_s {max_age_s:g})", 0.0)
         elif age < -max_age_s:
             stale = Reason(R.STALE, f"grid reading is {-age:.0f} s in the future (meter clock?)", 0.0)
+        else:
+            ts = _shift(now, -age)
     ctx = _Ctx(site=site, rules=rules, now=now, local=local, house=house, stale=stale,
-               valid_until=(now if stale else ts + _dt.timedelta(seconds=max_age_s)), warnings=warnings)
+               valid_until=(now if stale else _shift(ts, max_age_s)), warnings=warnings)
     for i, s in enumerate(house.sources):
         if s == "power":
             warnings.append(f"L{i + 1} current estimated from power / voltage / power factor")
@@ -320,7 +382,8 @@ def _context(reading: Reading, site: Site, ev_currents_a: Sequence[float], now: 
         if hp is not None:
             ctx.power_caps.append(_PowerCap(limit - hp, R.CONTRACT, f"{label} = {limit:.0f} W, household {hp:.0f} W"))
         if rules.contract_per_phase and site.phases == 3:
-            if all(p is not None for p in ctx.house.power_l_w):
+            if ctx.house.per_phase_data:
+                # a phase whose power is unknown gets no headroom from the per-phase limiter
                 ctx.phase_contract_w = limit / 3.0
             else:
                 # the per-phase limiter can only be checked with per-phase data; the total still holds
@@ -399,7 +462,10 @@ def _evaluate(ctx: _Ctx, charger: Charger, n: int) -> _Candidate:
                                        fuse - h, i + 1))
             if ctx.phase_contract_w is not None:
                 p = ctx.house.power_l_w[i]
-                if p is not None:
+                if p is None:
+                    caps.append(Reason(R.CONTRACT, f"per-phase contract limit {ctx.phase_contract_w:.0f} W on "
+                                       f"L{i + 1}, household power unknown: nothing may be added", 0.0, i + 1))
+                else:
                     caps.append(Reason(R.CONTRACT, f"per-phase contract limit {ctx.phase_contract_w:.0f} W on "
                                        f"L{i + 1}, household {p:.0f} W",
                                        (ctx.phase_contract_w - p) / site.nominal_voltage, i + 1))
@@ -411,7 +477,8 @@ def _evaluate(ctx: _Ctx, charger: Charger, n: int) -> _Candidate:
     for pc in ctx.power_caps:
         a = watts_to_amps(pc.watts, n, site)
         caps.append(Reason(pc.code, f"{pc.message} -> {a:.2f} A on {n} phase(s)", a))
-    raw = min(r.limit_a for r in caps if r.limit_a is not None)
+    # a NaN limit cannot happen with validated inputs; if it did, it would allow nothing
+    raw = min(r.limit_a if not math.isnan(r.limit_a) else 0.0 for r in caps if r.limit_a is not None)
     limiting = [r for r in caps if r.code is not R.CHARGER_MAX and r.limit_a is not None
                 and r.limit_a < charger.max_current_a - _EPS]
     limiting.sort(key=lambda r: r.limit_a)  # stable: ties keep the calculation order

@@ -21,6 +21,7 @@ import enum
 from collections.abc import Callable
 from typing import Literal
 
+from ._checks import check_number
 from .site import Dimming
 
 __all__ = ["LpcState", "LpcWatchdog"]
@@ -50,6 +51,13 @@ class LpcWatchdog:
     def __init__(self, clock: Clock, *, failsafe_limit_w: float = 4200.0, failsafe_duration_s: float = 7200.0,
                  heartbeat_timeout_s: float = 120.0, recovery_s: float = 120.0,
                  mode: Literal["direct", "ems"] = "direct") -> None:
+        # bad configuration raises here: a NaN or infinite limit would fail later in dimming()
+        check_number("failsafe_limit_w", failsafe_limit_w, allow_none=False, allow_zero=True)
+        for name, value in (("failsafe_duration_s", failsafe_duration_s),
+                            ("heartbeat_timeout_s", heartbeat_timeout_s), ("recovery_s", recovery_s)):
+            check_number(name, value, allow_none=False)
+        if mode not in ("direct", "ems"):
+            raise ValueError(f"mode must be 'direct' or 'ems', got {mode!r}")
         self._clock = clock
         self.failsafe_limit_w = failsafe_limit_w
         self.failsafe_duration_s = failsafe_duration_s
@@ -72,8 +80,9 @@ class LpcWatchdog:
 
     def set_limit(self, limit_w: float | None) -> None:
         """The energy guard wrote a limit (``None``: limit deactivated)."""
-        if limit_w is not None and limit_w < 0:
-            raise ValueError(f"an LPC limit must be >= 0 W [LPC-001], got {limit_w!r}")
+        # an LPC limit is a finite power >= 0 W [LPC-001]; NaN or infinity is rejected here,
+        # where the message arrives, instead of failing later in dimming()
+        check_number("an LPC limit (W)", limit_w, allow_zero=True)
         self._limit = limit_w
         self._limit_at = _now(self._clock)
         self._update()

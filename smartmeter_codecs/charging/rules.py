@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from ._checks import check_int, check_number, check_zone
 from .calendars import es_power_period, is_it_f3
 
 __all__ = ["GENERIC", "RULES", "CapacityRule", "CountryRules", "rules_for"]
@@ -40,6 +41,14 @@ class CapacityRule:
     target_wh: float = 0.0
     source: str = ""
 
+    def __post_init__(self) -> None:
+        if self.kind not in ("daily_top_n", "monthly_peak", "netting"):
+            raise ValueError(f"CapacityRule.kind must be daily_top_n, monthly_peak or netting, got {self.kind!r}")
+        check_number("CapacityRule.window_s", self.window_s, allow_none=False)
+        check_int("CapacityRule.top_n", self.top_n, minimum=1)
+        check_number("CapacityRule.floor_w", self.floor_w, allow_none=False, allow_zero=True)
+        check_number("CapacityRule.target_wh", self.target_wh, allow_none=False, allow_negative=True)
+
 
 @dataclass(frozen=True, slots=True)
 class CountryRules:
@@ -62,6 +71,21 @@ class CountryRules:
     #: capacity tariff or netting budget (NO, BE, DK)
     capacity: CapacityRule | None = None
     sources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.country, str):
+            raise ValueError(f"CountryRules.country must be a string, got {self.country!r}")
+        check_zone("CountryRules.timezone", self.timezone)
+        check_number("CountryRules.contract_tolerance", self.contract_tolerance, allow_none=False)
+        # math.inf: no unbalance limit
+        check_number("CountryRules.unbalance_limit_a", self.unbalance_limit_a, allow_zero=True, allow_inf=True)
+        check_number("CountryRules.dimming_pmin_w", self.dimming_pmin_w)
+        if self.capacity is not None and not isinstance(self.capacity, CapacityRule):
+            raise ValueError(f"CountryRules.capacity must be a CapacityRule, got {type(self.capacity).__name__}")
+        for name in ("flexible_window", "power_period"):
+            fn = getattr(self, name)
+            if fn is not None and not callable(fn):
+                raise ValueError(f"CountryRules.{name} must be a callable or None, got {fn!r}")
 
 
 GENERIC = CountryRules(country="", timezone="UTC")

@@ -2,27 +2,24 @@
 from __future__ import annotations
 
 import datetime as _dt
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..plausibility import RANGES
+from ._checks import check_int, check_number, check_zone
+from .inputs import PF_MIN
 from .rules import CountryRules, rules_for
 
 __all__ = ["CapacityState", "Charger", "Dimming", "Site"]
 
 _NETWORKS = ("TN", "TT", "IT")
+_NOMINAL = RANGES["voltage_l1"]  # a household supply's nominal voltage is a plausible voltage
 
 
-def _positive(name: str, value: float | None, *, allow_none: bool = True, allow_zero: bool = False) -> None:
-    if value is None:
-        if not allow_none:
-            raise ValueError(f"{name} is required")
-        return
-    if not isinstance(value, (int, float)) or math.isnan(value):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+def _positive(name: str, value: float | None, *, allow_none: bool = True, allow_zero: bool = False,
+              allow_inf: bool = False) -> None:
+    check_number(name, value, allow_none=allow_none, allow_zero=allow_zero, allow_inf=allow_inf)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +49,7 @@ class Site:
             BE an accepted monthly peak above the month's peak so far.
         failsafe_power_w: when data is stale, allow this total EV power (openWB: 7000 W) instead of 0 A.
         fallback_power_factor: used to turn a per-phase active power into a current when the meter
-            gives neither the current nor a power factor (households: 0.8-0.95).
+            gives neither the current nor a power factor (households: 0.8-0.95); 0.1..1.
         timezone: IANA zone for calendar rules and naive timestamps (default: the country's).
         holidays: extra holidays for the calendar rules (regional, new national days).
         flexible_window: replaces the country's window (e.g. the meter's own band signal).
@@ -82,26 +79,50 @@ class Site:
     rules: CountryRules | None = None
 
     def __post_init__(self) -> None:
-        if self.phases not in (1, 3):
-            raise ValueError(f"Site.phases must be 1 or 3, got {self.phases!r}")
+        # Bad configuration raises here, never later in a control loop (issue 10).
+        if not isinstance(self.country, str):
+            raise ValueError(f"Site.country must be an ISO 3166 code string, got {self.country!r}")
+        check_int("Site.phases", self.phases, (1, 3))
         if self.network not in _NETWORKS:
             raise ValueError(f"Site.network must be one of {_NETWORKS}, got {self.network!r}")
         _positive("Site.nominal_voltage", self.nominal_voltage, allow_none=False)
+        if not _NOMINAL.low <= self.nominal_voltage <= _NOMINAL.high:
+            raise ValueError(f"Site.nominal_voltage must be a mains voltage ({_NOMINAL.low:g}..{_NOMINAL.high:g} V), "
+                             f"got {self.nominal_voltage!r}")
         _positive("Site.main_fuse_a", self.main_fuse_a)
         _positive("Site.contracted_power_w", self.contracted_power_w, allow_zero=True)
         _positive("Site.flexible_contracted_power_w", self.flexible_contracted_power_w, allow_zero=True)
-        _positive("Site.safety_margin_a", self.safety_margin_a, allow_zero=True)
+        _positive("Site.safety_margin_a", self.safety_margin_a, allow_none=False, allow_zero=True)
+        _positive("Site.safety_margin_pct", self.safety_margin_pct, allow_none=False, allow_zero=True)
         _positive("Site.contract_tolerance", self.contract_tolerance)
-        _positive("Site.unbalance_limit_a", self.unbalance_limit_a, allow_zero=True)
+        # math.inf is documented: it disables the country's unbalance limit
+        _positive("Site.unbalance_limit_a", self.unbalance_limit_a, allow_zero=True, allow_inf=True)
         _positive("Site.capacity_limit_w", self.capacity_limit_w, allow_zero=True)
         _positive("Site.failsafe_power_w", self.failsafe_power_w, allow_zero=True)
         if not 0.0 <= self.safety_margin_pct < 100.0:
             raise ValueError(f"Site.safety_margin_pct must be in [0, 100), got {self.safety_margin_pct!r}")
-        if not 0.0 < self.fallback_power_factor <= 1.0:
-            raise ValueError(f"Site.fallback_power_factor must be in (0, 1], got {self.fallback_power_factor!r}")
+        _positive("Site.fallback_power_factor", self.fallback_power_factor, allow_none=False)
+        if not PF_MIN <= self.fallback_power_factor <= 1.0:
+            raise ValueError(f"Site.fallback_power_factor must be in [{PF_MIN:g}, 1], got {self.fallback_power_factor!r}")
+        if self.main_fuse_a is not None and not self.fuse_limit_a > 0:  # type: ignore[operator]
+            raise ValueError(f"Site safety margins leave no current below the {self.main_fuse_a:g} A fuse "
+                             f"(safety_margin_a {self.safety_margin_a:g}, safety_margin_pct {self.safety_margin_pct:g})")
         if self.contracted_power_periods_w is not None:
+            if not isinstance(self.contracted_power_periods_w, Mapping):
+                raise ValueError("Site.contracted_power_periods_w must be a mapping of period name to W")
             for k, v in self.contracted_power_periods_w.items():
                 _positive(f"Site.contracted_power_periods_w[{k!r}]", v, allow_none=False, allow_zero=True)
+        if self.timezone is not None:
+            check_zone("Site.timezone", self.timezone)
+        if isinstance(self.holidays, (str, bytes)) or not all(
+                isinstance(d, _dt.date) and not isinstance(d, _dt.datetime) for d in self.holidays):
+            raise ValueError(f"Site.holidays must be dates, got {self.holidays!r}")
+        for name in ("flexible_window", "power_period"):
+            fn = getattr(self, name)
+            if fn is not None and not callable(fn):
+                raise ValueError(f"Site.{name} must be a callable or None, got {fn!r}")
+        if self.rules is not None and not isinstance(self.rules, CountryRules):
+            raise ValueError(f"Site.rules must be a CountryRules, got {type(self.rules).__name__}")
 
     @property
     def country_rules(self) -> CountryRules:
@@ -140,15 +161,22 @@ class Charger:
     grid_phase: int | tuple[int, int] = 1
 
     def __post_init__(self) -> None:
-        if self.phases not in (1, 2, 3):
-            raise ValueError(f"Charger.phases must be 1, 2 or 3, got {self.phases!r}")
+        # Bad configuration raises here (issue 10: step_a=inf gave a NaN current, max_current_a=inf
+        # an OverflowError in the calculation).
+        check_int("Charger.phases", self.phases, (1, 2, 3))
         _positive("Charger.min_current_a", self.min_current_a, allow_none=False, allow_zero=True)
         _positive("Charger.max_current_a", self.max_current_a, allow_none=False)
         _positive("Charger.step_a", self.step_a, allow_none=False)
         if self.max_current_a < self.min_current_a:
             raise ValueError(f"Charger.max_current_a ({self.max_current_a}) < min_current_a ({self.min_current_a})")
+        if self.step_a > self.max_current_a:
+            raise ValueError(f"Charger.step_a ({self.step_a}) > max_current_a ({self.max_current_a}): "
+                             "no current could ever be set")
+        if not isinstance(self.phase_switching, bool):
+            raise ValueError(f"Charger.phase_switching must be a bool, got {self.phase_switching!r}")
         lines = self.grid_phase if isinstance(self.grid_phase, tuple) else (self.grid_phase,)
-        if not 1 <= len(lines) <= 2 or any(p not in (1, 2, 3) for p in lines) or len(set(lines)) != len(lines):
+        if (not 1 <= len(lines) <= 2 or any(isinstance(p, bool) or p not in (1, 2, 3) for p in lines)
+                or len(set(lines)) != len(lines)):
             raise ValueError(f"Charger.grid_phase must be 1..3 or a pair of distinct lines, got {self.grid_phase!r}")
 
 
@@ -176,8 +204,7 @@ class Dimming:
     def __post_init__(self) -> None:
         if self.mode not in ("direct", "ems"):
             raise ValueError(f"Dimming.mode must be 'direct' or 'ems', got {self.mode!r}")
-        if not isinstance(self.devices, int) or self.devices < 1:
-            raise ValueError(f"Dimming.devices must be an int >= 1, got {self.devices!r}")
+        check_int("Dimming.devices", self.devices, minimum=1)
         _positive("Dimming.simultaneity_factor", self.simultaneity_factor, allow_none=False)
         _positive("Dimming.limit_w", self.limit_w, allow_zero=True)
         _positive("Dimming.pmin_w", self.pmin_w)
@@ -200,3 +227,16 @@ class CapacityState:
     daily_peaks_wh: Mapping[_dt.date, float] = field(default_factory=dict)
     month_peak_w: float = 0.0
     household_forecast_w: float | None = None
+
+    def __post_init__(self) -> None:
+        # the caller's bookkeeping: a NaN here would make a budget NaN, so it raises when built
+        check_number("CapacityState.window_energy_wh", self.window_energy_wh, allow_none=False,
+                     allow_negative=True)
+        check_number("CapacityState.month_peak_w", self.month_peak_w, allow_none=False, allow_zero=True)
+        check_number("CapacityState.household_forecast_w", self.household_forecast_w, allow_negative=True)
+        if not isinstance(self.daily_peaks_wh, Mapping):
+            raise ValueError("CapacityState.daily_peaks_wh must be a mapping of date to Wh")
+        for d, v in self.daily_peaks_wh.items():
+            if not isinstance(d, _dt.date):
+                raise ValueError(f"CapacityState.daily_peaks_wh keys must be dates, got {d!r}")
+            check_number(f"CapacityState.daily_peaks_wh[{d}]", v, allow_none=False, allow_zero=True)
