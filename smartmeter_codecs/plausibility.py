@@ -121,6 +121,15 @@ def _range_for(reading: Reading, name: str) -> Range:
     return rng
 
 
+def _inside(value: object, rng: Range) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return rng.contains(float(value))
+    except OverflowError:   # an int beyond the float range is no physical quantity
+        return False
+
+
 def is_plausible(field: str, value: object) -> bool:
     """Whether ``value`` is plausible for the Reading field ``field`` (unknown fields: True).
 
@@ -131,9 +140,7 @@ def is_plausible(field: str, value: object) -> bool:
     rng = RANGES.get(field)
     if rng is None:
         return True
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    return rng.contains(float(value))
+    return _inside(value, rng)
 
 
 def implausible_fields(reading: Reading) -> list[tuple[str, object, Range]]:
@@ -144,7 +151,7 @@ def implausible_fields(reading: Reading) -> list[tuple[str, object, Range]]:
         if value is None:
             continue
         rng = _range_for(reading, name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not rng.contains(float(value)):
+        if not _inside(value, rng):
             out.append((name, value, rng))
     return out
 
@@ -169,4 +176,8 @@ def screen(reading: Reading) -> Reading:
 def _fmt(v: object) -> str:
     if isinstance(v, float):
         return _num(v) if math.isfinite(v) else str(v)
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**15:
+        digits = str(abs(v)) if abs(v) < 10**4000 else ""   # str() of a huger int is refused
+        sign = "-" if v < 0 else ""
+        return f"{sign}{digits[:7]}...({len(digits)} digits)" if digits else f"{sign}(int of {v.bit_length()} bits)"
     return repr(v)

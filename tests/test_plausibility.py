@@ -19,6 +19,7 @@ from smartmeter_codecs.plausibility import RANGES, implausible_fields, is_plausi
     ("active_power_export_l2", 11_000.0, True), ("active_energy_import", 1.2e9, True),
     ("active_energy_export", -1.0, False), ("voltage_l1", math.nan, False),
     ("current_l2", math.inf, False), ("tariff", "T2", True), ("voltage_l1", None, True),
+    ("voltage_l1", 10**400, False), ("voltage_l1", 230, True), ("frequency", True, False),
 ])
 def test_ranges(field, value, ok):
     assert is_plausible(field, value) is ok
@@ -58,3 +59,8 @@ def test_decode_and_stream_apply_the_screen():
         assert (r.voltage_l1, r.voltage_l2) == (None, 230.0)
         assert "implausible: voltage_l1=2300 V" in r.quality
         assert r.register("1-0:32.7.0.255").value == 2300.0
+
+
+def test_a_huge_int_is_screened_not_raised():
+    s = screen(smc.Reading(format="x", voltage_l1=10**400))
+    assert s.voltage_l1 is None and "voltage_l1=1000000...(401 digits)" in s.quality

@@ -129,6 +129,7 @@ CASES = [*_dlms_cases(), *_mbus_cases(), *_p1_cases(), *_json_cases()]
 # Fixture files that hold no frame a codec decodes (and why); every other file must be walked.
 NOT_FRAMES = {
     "charging/scenarios.json": "charge-limit scenarios (Readings written out, no wire data)",
+    "charging/reliability_findings.json": "calculator reproducers from the reliability findings (Readings written out, no wire data)",
     "dlms/expectations.json": "per-entry expectations for corpus_plaintext.json",
     "mbus/disagreements.json": "notes on corpus records where the standard and a source differ",
     "plausibility/allowed.json": "this test's allow-list",
