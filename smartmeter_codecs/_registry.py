@@ -74,6 +74,8 @@ FORMATS: dict[str, tuple[str, str, str]] = {
               "Wireless M-Bus EN 13757-4 frames (format A/B, AES modes 5/7, ELL AES-CTR)"),
     "p1": ("smartmeter_codecs.p1.codec", "CODEC",
            "DSMR / IEC 62056-21 P1 text telegrams (NL, BE, LU, SE, AT...), plain or inside DLMS ciphering"),
+    "sml": ("smartmeter_codecs.sml.codec", "CODEC",
+            "German SML 1.04 from the optical/IR interface of modern meters (mME, eHZ), IR head 9600 8N1"),
     "chain2": ("smartmeter_codecs.chain2.codec", "CODEC",
                "Italian Open Meter Chain 2 messages as published by Chain2Gate (JSON)"),
     "chain2-alfa": ("smartmeter_codecs.chain2.codec", "ALFA_CODEC",
