@@ -8,14 +8,22 @@ from ..inspection import Inspection
 from ..keys import KeysArg
 from ..model import Reading
 from . import transport as _t
-from .mapping import FORMAT, Profile, build_server_id, profile_for, reading_entries, to_reading, tree_entries
+from .mapping import (
+    FORMAT,
+    Profile,
+    build_server_id,
+    profile_for,
+    reading_entries,
+    time_from_datetime,
+    to_reading,
+    tree_entries,
+)
 from .messages import (
     AttentionResponse,
     GetListResponse,
     GetProcParameterResponse,
     Message,
     OpenResponse,
-    SmlTime,
     build_message,
     encode_close_response,
     encode_get_list_response,
@@ -24,7 +32,7 @@ from .messages import (
     parse_messages,
 )
 
-__all__ = ["CODEC", "SmlCodec", "SmlStream", "SmlFile", "parse_files", "decode_files", "encode_reading"]
+__all__ = ["CODEC", "SmlCodec", "SmlFile", "SmlStream", "decode_files", "encode_reading", "parse_files"]
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +42,7 @@ _BARE_MESSAGE = 0x76        # TL of SML_Message: a list of 6 elements
 class SmlFile:
     """One SML file: its transport frame (None for bare messages) and its messages."""
 
-    __slots__ = ("transport", "messages")
+    __slots__ = ("messages", "transport")
 
     def __init__(self, transport: _t.TransportFile | None, messages: list[Message]) -> None:
         self.transport = transport
@@ -172,7 +180,7 @@ class SmlCodec:
         """An SML file (Open.Res, GetList.Res, Close.Res) with correct CRCs (see :func:`encode_reading`)."""
         return encode_reading(reading, profile=profile)
 
-    def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> "SmlStream":
+    def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> SmlStream:
         """A stream decoder for the IR head's byte stream (9600 8N1)."""
         return SmlStream(profile=profile)
 
@@ -225,21 +233,7 @@ def encode_reading(reading: Reading, *, profile: str | None = None) -> bytes:
     prof = profile_for(profile)
     crc = "kermit" if prof.crc == "kermit" else "x25"
     server = build_server_id(reading.meter_id) if reading.meter_id else None
-    act_time = None
-    if reading.timestamp is not None:
-        ts = reading.timestamp
-        if ts.tzinfo is None:
-            raise ValueError("timestamp must be timezone-aware to be sent as an SML_Time")
-        if ts.microsecond:
-            raise ValueError("SML_Time has whole seconds; the timestamp has microseconds")
-        offset = ts.utcoffset()
-        seconds = int(ts.timestamp())
-        if not 0 <= seconds < 1 << 32:
-            raise ValueError(f"timestamp {ts} is outside the SML_Time range (1970..2106)")
-        minutes = int(offset.total_seconds() // 60) if offset else 0
-        if offset is not None and offset.total_seconds() % 60:
-            raise ValueError("the timestamp's UTC offset is not whole minutes")
-        act_time = SmlTime("local_timestamp", seconds, minutes, 0) if minutes else SmlTime("timestamp", seconds)
+    act_time = time_from_datetime(reading.timestamp) if reading.timestamp is not None else None
     entries = reading_entries(reading)
     req_file = b"SMC" + len(entries).to_bytes(2, "big")
     messages = [

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import binascii
 
-__all__ = ["crc16_x25", "crc16_kermit", "CRC_FUNCTIONS"]
+__all__ = ["CRC_FUNCTIONS", "crc16_kermit", "crc16_x25"]
 
 _REVERSE_BITS = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
 

@@ -105,9 +105,8 @@ def _message(parent: Field, msg: Message, m: _Map) -> None:
         node.add("attentionNo", None, None, _hex(b.attention_no), b.meaning, source="body")
         if b.message:
             node.add("attentionMsg", None, None, b.message, source="body")
-    elif isinstance(b, CloseResponse):
-        if b.global_signature:
-            node.add("globalSignature", None, None, _hex(b.global_signature), source="body")
+    elif isinstance(b, CloseResponse) and b.global_signature:
+        node.add("globalSignature", None, None, _hex(b.global_signature), source="body")
     node.add("crc16", None, None, f"{msg.crc:04X}", verdict[msg.crc_kind], source="message")
 
 

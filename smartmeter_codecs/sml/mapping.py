@@ -9,10 +9,12 @@ guessed into a quantity. Meter quirks are data (:data:`PROFILES`, :data:`DZG_DVS
 """
 from __future__ import annotations
 
+import datetime as _dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from ..dlms.units import UNITS
 from ..model import Reading, Register
@@ -21,21 +23,22 @@ from .messages import ListEntry, SmlTime, Tree, encode_entry
 from .tl import int_width, uint_width
 
 __all__ = [
-    "FORMAT",
-    "Profile",
-    "PROFILES",
-    "profile_for",
-    "FIELDS",
-    "SIGNED_POWER",
-    "DZG_DVS74_SERIALS",
     "DIRECTION_IN_STATUS",
+    "DZG_DVS74_SERIALS",
+    "FIELDS",
+    "FORMAT",
+    "PROFILES",
+    "SIGNED_POWER",
+    "Profile",
     "ServerId",
-    "parse_server_id",
     "build_server_id",
     "entry_register",
-    "tree_entries",
-    "to_reading",
+    "parse_server_id",
+    "profile_for",
     "reading_entries",
+    "time_from_datetime",
+    "to_reading",
+    "tree_entries",
 ]
 
 FORMAT = "sml"
@@ -480,6 +483,27 @@ def _entry(code: ObisCode, value: float, unit: str | None, signed: bool) -> byte
                         unit=_UNIT_CODES[unit] if unit else 255, scaler=scaler)
 
 
+def time_from_datetime(ts: _dt.datetime) -> SmlTime:
+    """An SML_Time for a tz-aware datetime: timestamp (UTC) or localTimestamp (other offsets).
+
+    Raises ValueError for naive datetimes, microseconds, offsets that are not whole minutes
+    and instants outside the Unsigned32 range (1970..2106).
+    """
+    if ts.tzinfo is None or ts.utcoffset() is None:
+        raise ValueError("timestamp must be timezone-aware to be sent as an SML_Time")
+    if ts.microsecond:
+        raise ValueError("SML_Time has whole seconds; the timestamp has microseconds")
+    offset = ts.utcoffset()
+    assert offset is not None
+    if offset.total_seconds() % 60:
+        raise ValueError("the timestamp's UTC offset is not whole minutes")
+    seconds = int(ts.timestamp())
+    if not 0 <= seconds < 1 << 32:
+        raise ValueError(f"timestamp {ts} is outside the SML_Time range (1970..2106)")
+    minutes = int(offset.total_seconds() // 60)
+    return SmlTime("local_timestamp", seconds, minutes, 0) if minutes else SmlTime("timestamp", seconds)
+
+
 def reading_entries(reading: Reading) -> list[bytes]:
     """Encoded list entries for the Reading's fields, then (for Readings decoded from SML) its
     other registers as sent. A field always wins over a register with the same OBIS code.
@@ -515,7 +539,11 @@ def reading_entries(reading: Reading) -> list[bytes]:
                 raw = bytes.fromhex(raw) if isinstance(raw, str) else None
             elif vtype in ("bool", "absent"):
                 raw = r.value
-            elif vtype in ("time", "list"):
+            elif vtype == "time":
+                t = r.extra.get("time")
+                raw = SmlTime(t["kind"], t["seconds"]) if isinstance(t, dict) else (
+                    time_from_datetime(r.value) if isinstance(r.value, _dt.datetime) else None)
+            elif vtype == "list":
                 continue
             if raw is None and vtype not in ("absent",):
                 continue

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from ..errors import ChecksumError, FramingError
 from ..obis import ObisCode
@@ -28,27 +28,27 @@ from .crc import crc16_kermit, crc16_x25
 from .tl import ABSENT, END, INT, LIST, OCTETS, UINT, Node
 
 __all__ = [
+    "ATTENTION_CODES",
     "LAYER",
     "TAGS",
-    "ATTENTION_CODES",
-    "SmlTime",
-    "ListEntry",
-    "Tree",
-    "OpenResponse",
+    "AttentionResponse",
     "CloseResponse",
     "GetListResponse",
     "GetProcParameterResponse",
-    "AttentionResponse",
-    "OtherBody",
+    "ListEntry",
     "Message",
-    "parse_messages",
-    "parse_message",
+    "OpenResponse",
+    "OtherBody",
+    "SmlTime",
+    "Tree",
     "build_message",
-    "encode_time",
-    "encode_entry",
-    "encode_open_response",
-    "encode_get_list_response",
     "encode_close_response",
+    "encode_entry",
+    "encode_get_list_response",
+    "encode_open_response",
+    "encode_time",
+    "parse_message",
+    "parse_messages",
 ]
 
 LAYER = "sml-message"
@@ -181,7 +181,7 @@ class Tree:
     kind: str | None
     value: Any
     entry: ListEntry | None
-    children: tuple["Tree", ...]
+    children: tuple[Tree, ...]
     start: int
     end: int
 
@@ -243,7 +243,7 @@ class OtherBody:
     node: Node
 
 
-Body = Union[OpenResponse, CloseResponse, GetListResponse, GetProcParameterResponse, AttentionResponse, OtherBody]
+Body = OpenResponse | CloseResponse | GetListResponse | GetProcParameterResponse | AttentionResponse | OtherBody
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,26 +21,31 @@ recursive); the ``encode_*`` functions write the same grammar back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from ..errors import FramingError, IncompleteError
 
 __all__ = [
+    "ABSENT",
+    "BOOL",
+    "END",
+    "INT",
     "LAYER",
-    "OCTETS", "BOOL", "INT", "UINT", "LIST", "ABSENT", "END",
-    "TYPE_NAMES",
-    "Node",
+    "LIST",
     "MAX_DEPTH",
-    "parse_node",
-    "read_tl",
-    "encode_tl",
-    "encode_octets",
+    "OCTETS",
+    "TYPE_NAMES",
+    "UINT",
+    "Node",
+    "encode_absent",
     "encode_bool",
     "encode_int",
-    "encode_uint",
     "encode_list",
-    "encode_absent",
+    "encode_octets",
+    "encode_tl",
+    "encode_uint",
     "int_width",
+    "parse_node",
+    "read_tl",
     "uint_width",
 ]
 
@@ -58,10 +63,10 @@ TYPE_NAMES = {OCTETS: "octet string", BOOL: "boolean", INT: "integer", UINT: "un
 #: SML_Time, localTimestamp); the limit keeps hostile input from exhausting the Python stack.
 MAX_DEPTH = 24
 # A length needs at most 4 TL bytes here (16 bits): an SML file is far smaller than 64 KiB
-# (transport buffers are typically 512 bytes to 8 KiB, libsml SML_MAX_FILE_SIZE 512).
+# (meters push 200..700 bytes; libsml's transport reader buffer is 8096 bytes).
 _MAX_TL_BYTES = 4
 
-Value = Union[bytes, bool, int, tuple["Node", ...], None]
+Value = bytes | bool | int | tuple["Node", ...] | None
 
 
 @dataclass(frozen=True, slots=True)

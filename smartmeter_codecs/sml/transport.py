@@ -26,16 +26,16 @@ from ..errors import ChecksumError, DecodeError, FramingError, IncompleteError
 from .crc import crc16_kermit, crc16_x25
 
 __all__ = [
-    "LAYER",
-    "START",
-    "ESCAPE",
-    "MAX_FILE",
     "CRC_MODES",
+    "ESCAPE",
+    "LAYER",
+    "MAX_FILE",
+    "START",
+    "FileSplitter",
     "TransportFile",
+    "build_file",
     "find_end",
     "parse_file",
-    "build_file",
-    "FileSplitter",
 ]
 
 log = logging.getLogger(__name__)
@@ -93,16 +93,21 @@ def _aligned(start: int, pos: int) -> bool:
     return (pos - start) % 4 == 0
 
 
-def find_end(buf: bytes, start: int, resume: int | None = None) -> tuple[int | None, int]:
+def find_end(buf: bytes, start: int, resume: int | None = None, crc: str = "auto") -> tuple[int | None, int]:
     """Scan the frame that starts at ``start`` for its end escape sequence.
 
     Returns ``(end_escape_offset, resume)``: the offset of ``1B1B1B1B 1A`` when it was found
     (``resume`` is then unused), or ``(None, resume)`` when the buffer ends first; pass
     ``resume`` back after more bytes arrived, so every byte is scanned once (linear time).
 
-    Raises FramingError when a start sequence appears before the end (the frame was cut: its
-    offset is the new start, where scanning can go on) or an aligned escape is followed by
-    anything but ``1B1B1B1B``, ``1A`` or ``01010101``.
+    An end sequence off the frame's 4-byte grid ends the frame only when the CRC after it
+    verifies (a meter without padding); otherwise it is data (readers work on aligned 4-byte
+    blocks, so writers escape nothing else). A start sequence, aligned or not, before the end
+    means the frame was cut (byte loss; libsml warns "unaligned (likely) start esc sequence
+    found in data, stream desynced?"): resynchronising there never loses the next frame.
+
+    Raises FramingError for that cut (its offset is the new start) or for an aligned escape
+    followed by anything but ``1B1B1B1B``, ``1A`` or ``01010101``.
     """
     i = start + 8 if resume is None else resume
     n = len(buf)
@@ -118,7 +123,10 @@ def find_end(buf: bytes, start: int, resume: int | None = None) -> tuple[int | N
             raise FramingError(LAYER, q, f"a new start sequence before the end of the frame that starts at byte "
                                f"{start}: that frame is truncated")
         if buf[q + 4] == _END_MARK:
-            return q, q
+            if _aligned(start, q) or _crc_kind(buf, start, q, crc) is not None:
+                return q, q
+            i = q + 1
+            continue
         if _aligned(start, q):
             if nxt == ESCAPE:
                 i = q + 8          # an escaped 1B1B1B1B in the data
@@ -145,10 +153,24 @@ def parse_file(data: bytes, pos: int = 0, *, crc: str = "auto", verify: bool = T
         if START.startswith(bytes(data[pos:pos + 8])):
             raise IncompleteError(LAYER, len(data), "the data end inside the start escape sequence")
         raise FramingError(LAYER, pos, f"expected the start sequence 1B1B1B1B 01010101, found {bytes(data[pos:pos + 8]).hex().upper()}")
-    q, _ = find_end(data, pos)
+    q, _ = find_end(data, pos, crc=crc)
     if q is None:
+        # an end sequence off the grid whose CRC failed: report that CRC (bytes were lost)
+        cand = data.find(ESCAPE + bytes((_END_MARK,)), pos + 8)
+        if cand >= 0 and cand + 8 <= len(data):
+            return _frame(data, pos, cand, crc, verify)
         raise IncompleteError(LAYER, len(data), f"no end escape sequence (1B1B1B1B 1A) after the start at byte {pos}")
     return _frame(data, pos, q, crc, verify)
+
+
+def _crc_kind(data: bytes, start: int, q: int, crc: str) -> str | None:
+    """Which CRC (allowed by ``crc``) the frame data[start:q+8] carries, if any."""
+    covered = data[start:q + 6]
+    if crc in ("auto", "x25") and crc16_x25(covered) == data[q + 6] | (data[q + 7] << 8):
+        return "x25"
+    if crc in ("auto", "kermit") and crc16_kermit(covered) == (data[q + 6] << 8) | data[q + 7]:
+        return "kermit"
+    return None
 
 
 def _frame(data: bytes, start: int, q: int, crc: str, verify: bool = True) -> TransportFile:
@@ -229,7 +251,17 @@ def build_file(payload: bytes, *, crc: str = "x25") -> bytes:
         body += crc16_x25(body).to_bytes(2, "little")
     else:
         body += crc16_kermit(body).to_bytes(2, "big")
-    return bytes(body)
+    frame = bytes(body)
+    # data holding a start sequence off the grid (or an off-grid end whose CRC happens to
+    # verify) would be read as a cut frame: refuse instead of writing an unreadable frame
+    try:
+        back = parse_file(frame, crc=crc).payload
+    except DecodeError:
+        back = None
+    if back != bytes(payload):
+        raise ValueError("the payload contains a 1B1B1B1B 01010101 (or 1B1B1B1B 1A) sequence off the 4-byte grid "
+                         "that a reader would take for a frame boundary")
+    return frame
 
 
 class FileSplitter:
@@ -293,7 +325,7 @@ class FileSplitter:
                 self._start, self._resume = s, None
             s = self._start
             try:
-                q, resume = find_end(buf, s, self._resume)
+                q, resume = find_end(buf, s, self._resume, self._crc)
             except FramingError as err:
                 out.append(err.shifted(self._base))
                 # search again from just after this start: the next start sequence (the one
