@@ -12,7 +12,8 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 # bytes that look like the start of each format, so autodetection is exercised too
 PREFIXES = st.sampled_from([b"", b"\x7e\xa0", b"\x7e\xa8", b"\xe6\xe7\x00", b"\x0f", b"\xe0\xc0\x00\x01",
-                            b"\xdb\x08", b"\x68", b"\x10", b"\xe5", b"{", b"["])
+                            b"\xdb\x08", b"\x68", b"\x10", b"\xe5", b"{", b"[",
+                            b"\x1b\x1b\x1b\x1b\x01\x01\x01\x01", b"\x76"])
 
 
 @SETTINGS

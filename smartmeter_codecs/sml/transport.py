@@ -120,8 +120,8 @@ def find_end(buf: bytes, start: int, resume: int | None = None, crc: str = "auto
             return None, q
         nxt = buf[q + 4:q + 8]
         if nxt == _VERSION1:
-            raise FramingError(LAYER, q, f"a new start sequence before the end of the frame that starts at byte "
-                               f"{start}: that frame is truncated")
+            raise FramingError(LAYER, q, "a new start sequence before the end sequence of the frame being read: "
+                               "that frame is truncated (bytes lost)")
         if buf[q + 4] == _END_MARK:
             if _aligned(start, q) or _crc_kind(buf, start, q, crc) is not None:
                 return q, q
