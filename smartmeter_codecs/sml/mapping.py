@@ -123,8 +123,10 @@ _ENERGY_IMPORT = _O("1-0:1.8.0")
 
 # Field -> (C, D) of its tariff registers 1-0:C.D.1..9, summed when the total E=0 is absent
 # (old EMH eHZ send only 1.8.1 and 1.8.2).
-_TOTALS = {"active_energy_import": (1, 8), "active_energy_export": (2, 8),
-           "reactive_energy_import": (3, 8), "reactive_energy_export": (4, 8)}
+_TOTALS: dict[str, tuple[str | None, tuple[ObisCode, ...]]] = {
+    field: (FIELDS[ObisCode(1, 0, c, d, 0)][1], tuple(ObisCode(1, 0, c, d, e) for e in range(1, 10)))
+    for field, (c, d) in {"active_energy_import": (1, 8), "active_energy_export": (2, 8),
+                          "reactive_energy_import": (3, 8), "reactive_energy_export": (4, 8)}.items()}
 
 #: DZG DVS74 serial ranges whose 16.7.0 is sent as a signed 1-2 byte integer although the
 #: value is unsigned (356.24 W arrives as -299.12 W): libsml issue #59, PR #66 (workaround
@@ -362,12 +364,10 @@ def to_reading(entries: Iterable[ListEntry], *, server_id: bytes | None, profile
             quality.append(f"{code} = {_fmt(v)} {unit}: negative, contradicts the code's direction; not mapped")
             continue
         fields[field] = v
-    for field, (c, d) in _TOTALS.items():
+    for field, (unit, codes) in _TOTALS.items():
         if field in fields:
             continue
-        unit = FIELDS[ObisCode(1, 0, c, d, 0)][1]
-        parts = [reg(ObisCode(1, 0, c, d, e)) for e in range(1, 10)]
-        present = [p for p in parts if p is not None]
+        present = [p for p in (reg(code) for code in codes) if p is not None]
         vals = [_num(p, unit) for p in present]
         if present and all(v is not None and v >= 0 for v in vals):
             fields[field] = float(sum(Decimal(repr(v)) for v in vals if v is not None))

@@ -93,7 +93,7 @@ def _aligned(start: int, pos: int) -> bool:
     return (pos - start) % 4 == 0
 
 
-def find_end(buf: bytes, start: int, resume: int | None = None, crc: str = "auto") -> tuple[int | None, int]:
+def find_end(buf: bytes | bytearray, start: int, resume: int | None = None, crc: str = "auto") -> tuple[int | None, int]:
     """Scan the frame that starts at ``start`` for its end escape sequence.
 
     Returns ``(end_escape_offset, resume)``: the offset of ``1B1B1B1B 1A`` when it was found
@@ -163,7 +163,7 @@ def parse_file(data: bytes, pos: int = 0, *, crc: str = "auto", verify: bool = T
     return _frame(data, pos, q, crc, verify)
 
 
-def _crc_kind(data: bytes, start: int, q: int, crc: str) -> str | None:
+def _crc_kind(data: bytes | bytearray, start: int, q: int, crc: str) -> str | None:
     """Which CRC (allowed by ``crc``) the frame data[start:q+8] carries, if any."""
     covered = data[start:q + 6]
     if crc in ("auto", "x25") and crc16_x25(covered) == data[q + 6] | (data[q + 7] << 8):
@@ -173,7 +173,7 @@ def _crc_kind(data: bytes, start: int, q: int, crc: str) -> str | None:
     return None
 
 
-def _frame(data: bytes, start: int, q: int, crc: str, verify: bool = True) -> TransportFile:
+def _frame(data: bytes | bytearray, start: int, q: int, crc: str, verify: bool = True) -> TransportFile:
     """Build the TransportFile of the frame data[start:q+8] whose end escape is at ``q``."""
     end = q + 8
     if end > len(data):
@@ -297,7 +297,7 @@ class FileSplitter:
 
     def feed(self, chunk: bytes) -> list[TransportFile | DecodeError]:
         self._buf += chunk
-        buf = bytes(self._buf)
+        buf = self._buf          # scanned in place: no copy of the held bytes per chunk
         out: list[TransportFile | DecodeError] = []
         keep = self._scan(buf, out)
         # drop everything before `keep`: the buffer holds at most one unfinished frame
@@ -311,7 +311,7 @@ class FileSplitter:
             self._search = max(0, self._search - keep)
         return out
 
-    def _scan(self, buf: bytes, out: list[TransportFile | DecodeError]) -> int:
+    def _scan(self, buf: bytearray, out: list[TransportFile | DecodeError]) -> int:
         while True:
             if self._start is None:
                 s = buf.find(START, self._search)
