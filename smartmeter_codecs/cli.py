@@ -121,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DecodeError as err:
         print(f"error: {type(err).__name__}: {err}", file=sys.stderr)
         return 2
+    except ValueError as err:       # a user mistake such as an unknown profile= name
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 def _smgw(ns: argparse.Namespace) -> int:

@@ -288,3 +288,15 @@ def test_inspect_tree_has_offsets_and_verdicts():
     # unused helpers of the message writer are importable and consistent
     assert tl.parse_node(encode_entry(bytes(6), 5, "uint8"), 0).width == 7
     assert tl.parse_node(encode_get_list_response(server_id=None, entries=[]), 0).width == 7
+
+
+def test_cli_decodes_sml_and_rejects_an_unknown_profile_in_one_line(tmp_path):
+    import subprocess
+    import sys
+    f = tmp_path / "frame.hex"
+    f.write_text(EMH.hex())
+    ok = subprocess.run([sys.executable, "-m", "smartmeter_codecs", "decode", str(f)], capture_output=True, text=True)
+    assert ok.returncode == 0 and "1EMH0004321349" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "smartmeter_codecs", "decode", str(f), "--profile", "nope"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "unknown sml profile" in bad.stderr
