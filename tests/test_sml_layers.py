@@ -15,12 +15,18 @@ from smartmeter_codecs.sml.mapping import build_server_id, parse_server_id
 from smartmeter_codecs.sml.messages import (
     AttentionResponse,
     GetProcParameterResponse,
+    ListEntry,
+    SmlTime,
+    Tree,
     build_message,
+    encode_attention_response,
     encode_close_response,
     encode_entry,
     encode_get_list_response,
+    encode_get_proc_parameter_response,
     encode_open_response,
     encode_time,
+    encode_tree,
     parse_messages,
 )
 from smartmeter_codecs.sml.transport import MAX_FILE, START, FileSplitter, build_file, parse_file
@@ -154,39 +160,46 @@ def _file(bodies, crc="x25"):
 
 
 def test_attention_response_is_an_application_error():
-    att = tl.encode_list([tl.encode_octets(b"srv"), tl.encode_octets(bytes.fromhex("8181C7C7FE03")),
-                          tl.encode_octets(b"no such server"), tl.encode_absent()])
+    att = encode_attention_response(server_id=b"srv", attention_no=bytes.fromhex("8181C7C7FE03"), message="no such server")
     data = _file([(0x0101, encode_open_response(req_file_id=b"1", server_id=b"srv")), (0xFF01, att),
                   (0x0201, encode_close_response())])
     with pytest.raises(smc.ApplicationError) as info:
         smc.decode_all(data, format="sml")
     assert info.value.code == 0x8181C7C7FE03 and "serverId" in info.value.message
+    assert data[info.value.offset] == 0x76          # the Attention.Res message, as an input offset
     (f,) = parse_files(data)
     body = f.messages[1].body
     assert isinstance(body, AttentionResponse) and body.is_error and body.message == "no such server"
     # an acknowledgement (FD 00) is no error: the file simply carries no reading
-    ok = tl.encode_list([tl.encode_absent(), tl.encode_octets(bytes.fromhex("8181C7C7FD00")), tl.encode_absent(),
-                         tl.encode_absent()])
+    ok = encode_attention_response(server_id=None, attention_no=bytes.fromhex("8181C7C7FD00"))
     assert smc.decode_all(_file([(0xFF01, ok)]), format="sml") == []
 
 
-def test_get_proc_parameter_response_values_become_a_reading():
-    period = tl.encode_list([tl.encode_octets(bytes.fromhex("0100010800FF")), tl.encode_uint(30, 1),
-                             tl.encode_int(-1, 1), tl.encode_uint(123456, 4), tl.encode_absent()])
-    leaf = tl.encode_list([tl.encode_octets(bytes.fromhex("0100010800FF")),
-                           tl.encode_list([tl.encode_uint(2, 1), period]), tl.encode_absent()])
-    text = tl.encode_list([tl.encode_octets(bytes.fromhex("8181C78203FF")),
-                           tl.encode_list([tl.encode_uint(1, 1), tl.encode_octets(b"EMH")]), tl.encode_absent()])
-    root = tl.encode_list([tl.encode_octets(bytes.fromhex("8181C78201FF")), tl.encode_absent(),
-                           tl.encode_list([leaf, text])])
-    body = tl.encode_list([tl.encode_octets(build_server_id("1EMH0012345678")),
-                           tl.encode_list([tl.encode_octets(bytes.fromhex("8181C78201FF"))]), root])
+def _period(obis, unit, scaler, raw, vtype):
+    e = ListEntry(bytes.fromhex(obis), None, None, unit, scaler, raw, vtype, None, 0, 0, 0, 0)
+    return Tree(bytes.fromhex(obis), "period", raw, e, (), 0, 0)
+
+
+def test_get_proc_parameter_response_round_trips_and_becomes_a_reading():
+    tree = Tree(bytes.fromhex("8181C78201FF"), None, None, None, (
+        _period("0100010800FF", 30, -1, 123456, "uint32"),
+        Tree(bytes.fromhex("8181C78203FF"), "value", b"EMH", None, (), 0, 0, "octets"),
+        Tree(bytes.fromhex("0100000009FF"), "time", SmlTime("timestamp", 1700000000), None, (), 0, 0, "time"),
+    ), 0, 0)
+    body = encode_get_proc_parameter_response(server_id=build_server_id("1EMH0012345678"),
+                                              tree_path=(bytes.fromhex("8181C78201FF"),), tree=tree)
     data = _file([(0x0501, body)])
     (f,) = parse_files(data)
-    assert isinstance(f.messages[0].body, GetProcParameterResponse)
+    res = f.messages[0].body
+    assert isinstance(res, GetProcParameterResponse) and res.tree_path == (bytes.fromhex("8181C78201FF"),)
+    assert [c.name.hex() for c in res.tree.children] == ["0100010800ff", "8181c78203ff", "0100000009ff"]
+    assert res.tree.children[0].entry.value == 123456 and res.tree.children[1].value_type == "octets"
+    assert encode_tree(res.tree) == encode_tree(tree)     # the writer mirrors the reader
     r = smc.decode(data, format="sml")
     assert r.active_energy_import == pytest.approx(12345.6) and r.meter_id == "1EMH0012345678"
     assert r.register("129-129:199.130.3").value == "EMH"
+    assert r.register("129-129:199.130.3").extra["type"] == "octets"
+    assert r.register("1-0:0.0.9").value == dt.datetime.fromtimestamp(1700000000, dt.UTC)
 
 
 def test_server_ids():
@@ -295,8 +308,8 @@ def test_cli_decodes_sml_and_rejects_an_unknown_profile_in_one_line(tmp_path):
     import sys
     f = tmp_path / "frame.hex"
     f.write_text(EMH.hex())
-    ok = subprocess.run([sys.executable, "-m", "smartmeter_codecs", "decode", str(f)], capture_output=True, text=True)
+    ok = subprocess.run([sys.executable, "-m", "smartmeter_codecs", "decode", str(f)], capture_output=True, text=True, check=False)
     assert ok.returncode == 0 and "1EMH0004321349" in ok.stdout
     bad = subprocess.run([sys.executable, "-m", "smartmeter_codecs", "decode", str(f), "--profile", "nope"],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "unknown sml profile" in bad.stderr

@@ -284,9 +284,8 @@ def tree_entries(tree: Tree | None) -> list[ListEntry]:
         if t.entry is not None:
             out.append(t.entry if t.entry.obj_name else ListEntry(t.name, *_rest(t.entry)))
         elif t.kind in ("value", "time") and t.name:
-            vtype = "time" if isinstance(t.value, SmlTime) else (
-                "octets" if isinstance(t.value, bytes) else "bool" if isinstance(t.value, bool) else "int64")
-            out.append(ListEntry(t.name, None, None, None, None, t.value, vtype, None, t.start, t.end, t.start, t.end))
+            out.append(ListEntry(t.name, None, None, None, None, t.value, t.value_type or "absent", None, t.start,
+                                 t.end, t.start, t.end))
         for c in t.children:
             walk(c)
 

@@ -42,13 +42,20 @@ __all__ = [
     "SmlTime",
     "Tree",
     "build_message",
+    "encode_attention_response",
     "encode_close_response",
     "encode_entry",
     "encode_get_list_response",
+    "encode_get_proc_parameter_response",
     "encode_open_response",
     "encode_time",
+    "encode_tree",
+    "encode_value",
+    "parse_entry",
     "parse_message",
     "parse_messages",
+    "parse_time",
+    "parse_tree",
 ]
 
 LAYER = "sml-message"
@@ -184,6 +191,7 @@ class Tree:
     children: tuple[Tree, ...]
     start: int
     end: int
+    value_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,20 +393,21 @@ def parse_tree(node: Node, depth: int = 0) -> Tree | None:
     name = _octets(f[0], "tree parameterName") or b""
     kind: str | None = None
     value: Any = None
+    vtype: str | None = None
     entry: ListEntry | None = None
     if f[1].kind != ABSENT:
         choice_node, inner = _list(f[1], "SML_ProcParValue", (2,))
         choice = _int(choice_node, "SML_ProcParValue choice", optional=False)
         if choice == 1:
             kind = "value"
-            value, _ = _value(inner)
+            value, vtype = _value(inner)
         elif choice == 2:
             kind, entry = "period", _period_entry(inner)
             value = entry.value
         elif choice == 3:
             kind, value = "tupel", _plain(inner)
         elif choice == 4:
-            kind, value = "time", parse_time(inner, "SML_ProcParValue time")
+            kind, value, vtype = "time", parse_time(inner, "SML_ProcParValue time"), "time"
         elif choice == 5:
             kind, entry = "list_entry", parse_entry(inner)
             value = entry.value
@@ -410,7 +419,7 @@ def parse_tree(node: Node, depth: int = 0) -> Tree | None:
             t = parse_tree(child, depth + 1)
             if t is not None:
                 children.append(t)
-    return Tree(name, kind, value, entry, tuple(children), node.start, node.end)
+    return Tree(name, kind, value, entry, tuple(children), node.start, node.end, vtype)
 
 
 def _body(tag: int, node: Node) -> Body:
@@ -565,6 +574,45 @@ def encode_get_list_response(*, server_id: bytes | None, entries: list[bytes], l
 
 def encode_close_response() -> bytes:
     return tl.encode_list([tl.encode_absent()])
+
+
+def encode_tree(tree: Tree) -> bytes:
+    """SML_Tree (the mirror of :func:`parse_tree`): value choices 1 (value), 2 (period entry),
+    4 (time) and 5 (list entry); a tupel entry (3) cannot be written."""
+    if tree.kind is None:
+        value = tl.encode_absent()
+    elif tree.kind == "value":
+        value = tl.encode_list([tl.encode_uint(1, 1), encode_value(tree.value, tree.value_type or "absent")])
+    elif tree.kind == "time":
+        value = tl.encode_list([tl.encode_uint(4, 1), encode_time(tree.value)])
+    elif tree.kind in ("period", "list_entry") and tree.entry is not None:
+        e = tree.entry
+        if tree.kind == "period":
+            inner = tl.encode_list([tl.encode_octets(e.obj_name),
+                                    tl.encode_absent() if e.unit is None else tl.encode_uint(e.unit, 1),
+                                    tl.encode_absent() if e.scaler is None else tl.encode_int(e.scaler, 1),
+                                    encode_value(e.value, e.value_type), tl.encode_octets(e.value_signature)])
+            value = tl.encode_list([tl.encode_uint(2, 1), inner])
+        else:
+            value = tl.encode_list([tl.encode_uint(5, 1), encode_entry(
+                e.obj_name, e.value, e.value_type, status=e.status, val_time=e.val_time, unit=e.unit, scaler=e.scaler,
+                signature=e.value_signature)])
+    else:
+        raise ValueError(f"cannot encode an SML_Tree value of kind {tree.kind!r}")
+    children = tl.encode_list([encode_tree(c) for c in tree.children]) if tree.children else tl.encode_absent()
+    return tl.encode_list([tl.encode_octets(tree.name), value, children])
+
+
+def encode_get_proc_parameter_response(*, server_id: bytes | None, tree_path: tuple[bytes, ...], tree: Tree) -> bytes:
+    return tl.encode_list([tl.encode_octets(server_id), tl.encode_list([tl.encode_octets(p) for p in tree_path]),
+                           encode_tree(tree)])
+
+
+def encode_attention_response(*, server_id: bytes | None, attention_no: bytes, message: str | None = None,
+                              details: Tree | None = None) -> bytes:
+    return tl.encode_list([tl.encode_octets(server_id), tl.encode_octets(attention_no),
+                           tl.encode_octets(message.encode("latin-1")) if message is not None else tl.encode_absent(),
+                           encode_tree(details) if details is not None else tl.encode_absent()])
 
 
 def build_message(transaction_id: bytes, tag: int, body: bytes, *, crc: str = "x25", group_no: int = 0,
