@@ -313,3 +313,19 @@ def test_cli_decodes_sml_and_rejects_an_unknown_profile_in_one_line(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "smartmeter_codecs", "decode", str(f), "--profile", "nope"],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "unknown sml profile" in bad.stderr
+
+
+def test_escaped_1b_runs_inside_a_real_message_decode():
+    # an octet string value holding 1B bytes: the aligned 1B1B1B1B in it is sent doubled
+    entry = encode_entry(bytes.fromhex("8181C78205FF"), b"\x1b" * 12 + b"key", "octets")
+    body = encode_get_list_response(server_id=b"02280816", entries=[entry])
+    frame = _file([(0x0701, body)])
+    tf = parse_file(frame)
+    assert tf.escapes and len(frame) > len(tf.payload) + 16
+    r = smc.decode(frame, format="sml")
+    assert r.register("129-129:199.130.5").extra["raw"] == (b"\x1b" * 12 + b"key").hex()
+    assert r.meter_id == "02280816"
+    # and byte by byte through the stream, behind a run of 1B garbage
+    st = SmlStream()
+    got = [i for b in (b"\x1b" * 11 + frame) for i in st.feed(bytes([b]))]
+    assert [type(i).__name__ for i in got] == ["Reading"] and got[0].meter_id == "02280816"
