@@ -329,3 +329,18 @@ def test_escaped_1b_runs_inside_a_real_message_decode():
     st = SmlStream()
     got = [i for b in (b"\x1b" * 11 + frame) for i in st.feed(bytes([b]))]
     assert [type(i).__name__ for i in got] == ["Reading"] and got[0].meter_id == "02280816"
+
+
+def test_emh_direction_rule_needs_the_documented_status_layout():
+    from smartmeter_codecs.sml.mapping import PROFILES, to_reading
+    (f,) = parse_files(ENTRIES["sml-libsml-testing-emh-ed300l-delivery"])
+    entries = list(f.messages[1].body.entries)
+    i = next(k for k, e in enumerate(entries) if e.obj_name == bytes.fromhex("0100010800FF"))
+    sid = f.messages[1].body.server_id
+    r = to_reading(entries, server_id=sid, profile=PROFILES["default"])
+    assert r.active_power_export == pytest.approx(126.6) and "bit 5" in r.quality and "0x1B0" in r.quality
+    # a 24-bit status word (newer layout, e.g. 0x1C0124) is not read with the EDL 1.0 rule
+    import dataclasses
+    entries[i] = dataclasses.replace(entries[i], status=0x1C0124)
+    r = to_reading(entries, server_id=sid, profile=PROFILES["default"])
+    assert r.active_power_import is None and r.active_power_export is None and "without a direction" in r.quality

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..dlms.units import UNITS
 from ..model import Reading, Register
@@ -29,6 +29,7 @@ __all__ = [
     "FORMAT",
     "PROFILES",
     "SIGNED_POWER",
+    "DirectionRule",
     "Profile",
     "ServerId",
     "build_server_id",
@@ -136,11 +137,24 @@ DZG_DVS74_SERIALS: tuple[tuple[int, int], ...] = ((42_000_000, 48_999_999), (55_
 # integer has at most 2 bytes
 _DZG_MAX_WIDTH = 2
 
-#: Meters that send only |P| (1-0:15.7.0) and the direction as bit 5 of the 1-0:1.8.0 status
-#: word: set = delivering (-A). FNN Lastenheft EDL 1.0 (2010) status word; used by vzlogger
-#: PR #476/#688 and the openHAB SmlReader binding; corpus: EMH ED300L status 0x182 while
-#: consuming, 0x1B0 while delivering (libsml-testing EMH-ED300L_*.bin).
-DIRECTION_IN_STATUS: dict[str, int] = {"EMH": 0x20}
+class DirectionRule(NamedTuple):
+    """Where a maker's |P|-only meters put the energy direction: ``bit`` of the 1-0:1.8.0
+    status word (set = delivering, -A), trusted only for status words up to ``status_max``
+    (the layout the rule was documented for)."""
+
+    bit: int
+    status_max: int
+    source: str
+
+
+#: Meters that send only |P| (1-0:15.7.0) and the direction in the 1-0:1.8.0 status word.
+#: EMH: bit 5 of the FNN Lastenheft EDL 1.0 (2010) status word, as used by vzlogger PR
+#: #476/#688 and the openHAB SmlReader binding; corpus: EMH ED300L status 0x182 while consuming,
+#: 0x1B0 while delivering (libsml-testing EMH-ED300L_*.bin), eHZ-H 0x182. Newer 24-bit status
+#: words (0x1C0104...) have another layout and are not read this way.
+DIRECTION_IN_STATUS: dict[str, DirectionRule] = {
+    "EMH": DirectionRule(0x20, 0xFFFF, "FNN Lastenheft EDL 1.0 status word"),
+}
 
 # manufacturer id entries: older eHZ 129-129:199.130.3, newer mME 1-0:96.50.1*1
 _MANUFACTURER = (_O("129-129:199.130.3.255"), _O("1-0:96.50.1.1"))
@@ -404,20 +418,23 @@ def to_reading(entries: Iterable[ListEntry], *, server_id: bytes | None, profile
     if _TOTAL_POWER not in by_obis and _ABS_POWER in by_obis:
         p = _num(reg(_ABS_POWER), "W")
         if p is not None and "active_power_import" not in fields and "active_power_export" not in fields:
-            bit = DIRECTION_IN_STATUS.get((manufacturer or "").upper())
+            rule = DIRECTION_IN_STATUS.get((manufacturer or "").upper())
             energy = by_obis.get(_ENERGY_IMPORT)
             status = energy[1].status if energy else None
             if p == 0:
                 _split(fields, "active_power_import", "active_power_export", 0.0)
-            elif bit is not None and status is not None:
-                delivering = bool(status & bit)
+            elif rule is not None and status is not None and 0 <= status <= rule.status_max:
+                delivering = bool(status & rule.bit)
                 _split(fields, "active_power_import", "active_power_export", -abs(p) if delivering else abs(p))
                 quality.append(f"direction-from-status: {_ABS_POWER} is |P| = {_fmt(abs(p))} W; direction "
-                               f"{'delivering (export)' if delivering else 'consuming (import)'} taken from bit 5 of "
-                               f"the {_ENERGY_IMPORT} status word 0x{status:X} (FNN Lastenheft EDL 1.0, {manufacturer})")
+                               f"{'delivering (export)' if delivering else 'consuming (import)'} taken from bit "
+                               f"{rule.bit.bit_length() - 1} of the {_ENERGY_IMPORT} status word 0x{status:X} "
+                               f"({rule.source}, {manufacturer})")
             else:
-                quality.append(f"{_ABS_POWER} is |P| = {_fmt(abs(p))} W without a direction (no status word rule for "
-                               f"manufacturer {manufacturer or 'unknown'}); power fields left unset")
+                shown = f"0x{status:X}" if status is not None else "absent"
+                quality.append(f"{_ABS_POWER} is |P| = {_fmt(abs(p))} W without a direction (no documented status "
+                               f"word rule for manufacturer {manufacturer or 'unknown'} and status {shown}); power "
+                               "fields left unset")
 
     # PIN-less reduced data set: energies in whole kWh (scaler >= 3) and no power
     energy_entries = [e for r, e in zip(regs, entries) if r.obis is not None and r.obis.a == 1 and r.obis.b == 0
