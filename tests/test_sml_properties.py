@@ -209,3 +209,17 @@ def test_splitter_buffer_stays_bounded(chunks):
         for item in sp.feed(START + c):
             assert isinstance(item, smc.DecodeError) or item.end <= sum(len(x) + 8 for x in chunks)
         assert sp.buffered <= MAX_FILE
+
+
+@SETTINGS
+@given(st.floats(), st.floats(), st.one_of(st.none(), st.text(max_size=30)),
+       st.one_of(st.none(), st.datetimes(timezones=st.sampled_from([None, dt.UTC]))))
+def test_encode_gives_bytes_or_a_value_error(energy, volts, meter_id, ts):
+    r = smc.Reading(format="sml", active_energy_import=energy, voltage_l1=volts, meter_id=meter_id or None,
+                    timestamp=ts)
+    try:
+        data = smc.encode(r, format="sml")
+    except ValueError:
+        return
+    back = CODEC.decode_all(data, keys=None, profile=None)[0]
+    assert back.voltage_l1 == volts and back.meter_id == r.meter_id

@@ -10,6 +10,7 @@ guessed into a quantity. Meter quirks are data (:data:`PROFILES`, :data:`DZG_DVS
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -478,6 +479,8 @@ _UNIT_CODES = {"W": 27, "var": 29, "Wh": 30, "varh": 32, "A": 33, "V": 35, "Hz":
 
 def _raw_scaler(value: float) -> tuple[int, int]:
     """(raw, scaler) with raw * 10**scaler == value exactly (shortest decimal of the float)."""
+    if not math.isfinite(value):
+        raise ValueError(f"{value} cannot be sent as an SML integer")
     d = Decimal(repr(float(value))).normalize()
     sign, digits, exp = d.as_tuple()
     assert isinstance(exp, int)
