@@ -136,10 +136,10 @@ def test_values_the_sources_state(eid):
         assert c["quality"] in r.quality
     if "meter_id" in c:
         assert r.meter_id == c["meter_id"]
-    if "profile_dzg-dvs74" in c:
-        fixed = smc.decode(_data(eid), format="sml", profile="dzg-dvs74")
-        for field, want in c["profile_dzg-dvs74"].items():
-            assert getattr(fixed, field) == pytest.approx(want), field
+    for prof, want_fields in c.get("profiles_fields", {}).items():
+        other = smc.decode(_data(eid), format="sml", profile=prof)
+        for field, want in want_fields.items():
+            assert getattr(other, field) == pytest.approx(want), (prof, field)
     for prof, outcome in c.get("profiles", {}).items():
         if outcome == "ok":
             assert smc.decode(_data(eid), format="sml", profile=prof).registers
@@ -150,18 +150,23 @@ def test_values_the_sources_state(eid):
 
 
 def test_dzg_sign_bug_is_never_silent():
-    # default: the ambiguous power is withheld and quality says why; the register keeps the
-    # value as sent; with the profile the corrected value is used and quality says so
+    # a serial in libsml's buggy DVS74 ranges: the ambiguous power is withheld and quality says
+    # why; the register keeps the value as sent; a profile settles it either way, and says so
     data = _data("sml-libsml-testing-dzg-dvs74-wrong-sign")
     r = smc.decode(data)
     assert r.active_power_import is None and r.active_power_export is None
-    assert "356.24" in r.quality and "libsml #59" in r.quality
+    assert "+356.24 W" in r.quality and "libsml #59" in r.quality and "known sign bug" in r.quality
+    assert r.register("1-0:16.7.0").value == pytest.approx(-299.12)
     fixed = smc.decode(data, profile="dzg-dvs74")
-    assert fixed.active_power_import == pytest.approx(356.24) and "read as 356.24 W" in fixed.quality
+    assert fixed.active_power_import == pytest.approx(356.24) and "read as +356.24 W" in fixed.quality
     assert fixed.profile == "dzg-dvs74"
-    # a genuine negative of a fixed DVS74 (serial 60694611) is never "corrected"
-    neg = smc.decode(_data("sml-libsml-testing-dzg-dvs74-true-negative"), profile="dzg-dvs74")
+    # a fixed DVS74 (serial 60694611) sends genuine negatives: taken as sent, no note
+    neg = smc.decode(_data("sml-libsml-testing-dzg-dvs74-true-negative"))
     assert neg.active_power_export == pytest.approx(105.5) and neg.quality is None
+    # the profile is the user's statement about their meter: it applies to every DZG serial
+    # (libsml-testing PR #15: the workaround turns this genuine -105.50 W into +549.86 W)
+    assert smc.decode(_data("sml-libsml-testing-dzg-dvs74-true-negative"),
+                      profile="dzg-dvs74").active_power_import == pytest.approx(549.86)
 
 
 def test_pinless_reading_reports_no_power_rather_than_zero():

@@ -54,3 +54,14 @@ def test_itron_with_pin_and_the_corpus_pinless_frame_agree():
     # the energy register only grows from frame to frame
     energies = [r.active_energy_import for r in pin]
     assert energies == sorted(energies)
+
+
+def test_dzg_per_phase_sign_bug_outside_the_known_ranges_is_not_silent():
+    # vzlogger #544: 36.7.0 = -148.36 W as sent, the reporter sees about +500 W on the meter
+    data = bytes.fromhex(DUMPS["vzlogger-issue544-dzg-36.7.0"]["data"])
+    r = smc.decode(data)
+    assert r.active_power_import_l1 is None and r.active_power_export_l1 is None
+    assert "dzg-sign" in r.quality and "+507 W" in r.quality and "no report settles the sign" in r.quality
+    fixed = smc.decode(data, profile="dzg-dvs74")
+    assert fixed.active_power_import_l1 == pytest.approx(507.0) and fixed.active_power_export_l1 == 0.0
+    assert smc.decode(data, profile="dzg-signed").active_power_export_l1 == pytest.approx(148.36)

@@ -4,7 +4,7 @@ Every list entry becomes a :class:`~smartmeter_codecs.model.Register`: key = OBI
 ``raw * 10**scaler`` in the DLMS unit of the entry (``dlms/units.py``), ``extra`` = status word,
 scaler, raw value, wire type, unit code, valTime, signature. The Reading's SI fields come from
 :data:`FIELDS` and only from an entry whose unit code is the field's unit, so a value is never
-guessed into a quantity. Meter quirks are data (:data:`PROFILES`, :data:`DZG_DVS74_SERIALS`,
+guessed into a quantity. Meter quirks are data (:data:`PROFILES`, :data:`DZG_SIGN`,
 :data:`DIRECTION_IN_STATUS`); each one that changed or withheld a value says so in ``quality``.
 """
 from __future__ import annotations
@@ -25,12 +25,13 @@ from .tl import int_width, uint_width
 
 __all__ = [
     "DIRECTION_IN_STATUS",
-    "DZG_DVS74_SERIALS",
+    "DZG_SIGN",
     "FIELDS",
     "FORMAT",
     "PROFILES",
     "SIGNED_POWER",
     "DirectionRule",
+    "DzgSerials",
     "Profile",
     "ServerId",
     "build_server_id",
@@ -51,23 +52,27 @@ class Profile:
     """Decoder options selected by ``profile=`` (a table, not code paths).
 
     ``crc``: ``"auto"`` (X.25; Holley's KERMIT accepted when X.25 fails), ``"x25"`` or
-    ``"kermit"`` (only that one). ``dzg_dvs74``: re-read 16.7.0 of DZG DVS74 meters in the
-    serial ranges with the known sign bug as unsigned (libsml's workaround).
+    ``"kermit"`` (only that one). ``dzg_sign``: how a negative 1-2 byte power value of a DZG
+    meter is read: ``None`` = by :data:`DZG_SIGN` (withheld where the serial does not settle
+    it), ``"unsigned"`` = as unsigned (the user's meter has the bug; libsml's workaround),
+    ``"signed"`` = as sent (the user's meter has fixed firmware).
     """
 
     name: str
     crc: str
-    dzg_dvs74: bool
+    dzg_sign: str | None
     description: str
 
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (
-    Profile("default", "auto", False, "X.25 CRCs (Holley's KERMIT variant detected); the DZG DVS74 sign bug is "
-            "reported, its power withheld"),
-    Profile("x25", "x25", False, "only CRC-16/X.25 accepted (strict)"),
-    Profile("holley-kermit", "kermit", False, "only CRC-16/KERMIT (Holley DTZ541 RS485 terminal, SmlLib #22)"),
-    Profile("dzg-dvs74", "auto", True, "as default, and 16.7.0 of DZG DVS74 meters with serials in the buggy "
-            "ranges re-read as unsigned (libsml PR #66)"),
+    Profile("default", "auto", None, "X.25 CRCs (Holley's KERMIT variant detected); a DZG power value whose sign "
+            "the serial does not settle is withheld and reported"),
+    Profile("x25", "x25", None, "only CRC-16/X.25 accepted (strict)"),
+    Profile("holley-kermit", "kermit", None, "only CRC-16/KERMIT (Holley DTZ541 RS485 terminal, SmlLib #22)"),
+    Profile("dzg-dvs74", "auto", "unsigned", "as default, and negative 1-2 byte power values of DZG meters re-read "
+            "as unsigned (the DVS74 sign bug; libsml PR #66)"),
+    Profile("dzg-signed", "auto", "signed", "as default, and negative 1-2 byte power values of DZG meters taken as "
+            "sent (firmware without the sign bug)"),
 )}
 
 
@@ -130,12 +135,31 @@ _TOTALS: dict[str, tuple[str | None, tuple[ObisCode, ...]]] = {
     for field, (c, d) in {"active_energy_import": (1, 8), "active_energy_export": (2, 8),
                           "reactive_energy_import": (3, 8), "reactive_energy_export": (4, 8)}.items()}
 
-#: DZG DVS74 serial ranges whose 16.7.0 is sent as a signed 1-2 byte integer although the
-#: value is unsigned (356.24 W arrives as -299.12 W): libsml issue #59, PR #66 (workaround
-#: only for these ranges; DVS74 >= 60000000 are fixed), libsml-testing PR #15/#16.
-DZG_DVS74_SERIALS: tuple[tuple[int, int], ...] = ((42_000_000, 48_999_999), (55_000_000, 58_999_999))
+class DzgSerials(NamedTuple):
+    """A DZG serial range and how its power values are signed: ``"unsigned"`` (the sign bug)
+    or ``"signed"`` (genuine negatives), with the report that shows it."""
+
+    low: int
+    high: int
+    sign: str
+    source: str
+
+
+#: Some DZG meters send a positive power of 327.68..655.35 W (scaler -2) as a *signed* 1-2 byte
+#: integer, so +356.24 W arrives as -299.12 W (libsml #59); others send genuine negatives the
+#: same way (-105.50 W, libsml #105). A negative 1-2 byte value of 16.7.0 or 36/56/76.7.0 is
+#: therefore read by the serial (DIN 43863-5 serial of the server id); a serial in no range
+#: leaves the sign unsettled. Per-phase values are affected too (vzlogger #544: serial 50071463,
+#: 36.7.0 = -148.36 W at about +500 W; libsml #125: WS74121 36.7.0 jumping between +-320 W).
+DZG_SIGN: tuple[DzgSerials, ...] = (
+    DzgSerials(42_000_000, 48_999_999, "unsigned", "DVS74, libsml #59 / PR #66"),
+    DzgSerials(55_000_000, 58_999_999, "unsigned", "DVS74, libsml #59 / PR #66"),
+    DzgSerials(60_000_000, 99_999_999, "signed", "DVS74 >= 60000000 fixed, libsml #105, libsml-testing PR #15"),
+    DzgSerials(40_000_000, 40_999_999, "signed", "DWSB20.2TH 40051478 (libsml-testing, vzlogger #533) and "
+               "DVBS12.2H 40221297 (libsml #162) send genuine negatives"),
+)
 # libsml sml_list.c applies the re-typing when the value's TL length nibble is 1..3, i.e. the
-# integer has at most 2 bytes
+# integer has at most 2 bytes; 3-byte values are unambiguous (vzlogger #533)
 _DZG_MAX_WIDTH = 2
 
 class DirectionRule(NamedTuple):
@@ -387,7 +411,7 @@ def to_reading(entries: Iterable[ListEntry], *, server_id: bytes | None, profile
             fields[field] = float(sum(Decimal(repr(v)) for v in vals if v is not None))
 
     # signed power: 16.7.0 and per phase 36/56/76.7.0 (these win over 1.7.0/2.7.0)
-    serial_bug = _dzg_buggy(sid)
+    dzg = _dzg_sign(sid)
     for code, (imp, exp) in SIGNED_POWER.items():
         hit = by_obis.get(code)
         if hit is None:
@@ -396,20 +420,25 @@ def to_reading(entries: Iterable[ListEntry], *, server_id: bytes | None, profile
         v = _num(r, "W")
         if v is None:
             continue
-        if code == _TOTAL_POWER and serial_bug and isinstance(e.value, int) and e.value < 0 \
-                and e.value_type.startswith("int") and int(e.value_type[3:]) // 8 <= _DZG_MAX_WIDTH:
+        if dzg is not None and isinstance(e.value, int) and e.value < 0 and e.value_type.startswith("int") \
+                and int(e.value_type[3:]) // 8 <= _DZG_MAX_WIDTH:
             width = int(e.value_type[3:]) // 8
-            fixed = float(_scaled(e.value + (1 << (8 * width)), e.scaler))
-            if profile.dzg_dvs74:
-                v = fixed
-                quality.append(f"dzg-dvs74: {code} sent as {_fmt(float(r.value))} W (signed int{8 * width}) read "
-                               f"as {_fmt(fixed)} W: DZG serial {sid.serial if sid else '?'} is in a range with "
-                               "the known sign bug (libsml #59, PR #66)")
+            unsigned = float(_scaled(e.value + (1 << (8 * width)), e.scaler))
+            sign, source = dzg
+            how = profile.dzg_sign or sign
+            sent = f"{code} = {_fmt(v)} W (int{8 * width}) from DZG serial {sid.serial if sid else '?'}"
+            if how == "unsigned" and profile.dzg_sign:
+                v = unsigned
+                quality.append(f"dzg-sign: {sent} read as +{_fmt(unsigned)} W (profile {profile.name}: the sign bug, "
+                               "libsml PR #66)")
+            elif how == "signed":
+                if profile.dzg_sign:
+                    quality.append(f"dzg-sign: {sent} taken as sent (profile {profile.name})")
             else:
-                quality.append(f"dzg-dvs74: {code} = {_fmt(float(r.value))} W from a DZG serial "
-                               f"{sid.serial if sid else '?'} in the range with the known sign bug (libsml #59) may be "
-                               f"+{_fmt(fixed)} W; power fields left unset (profile 'dzg-dvs74' applies the "
-                               "correction)")
+                why = (f"in a serial range with the known sign bug ({source})" if how == "unsigned"
+                       else "no report settles the sign for this serial")
+                quality.append(f"dzg-sign: {sent}, {why}: may be +{_fmt(unsigned)} W; power fields left unset "
+                               "(profile 'dzg-dvs74' reads it as unsigned, 'dzg-signed' as sent)")
                 for f in (imp, exp):
                     fields.pop(f, None)
                 continue
@@ -466,10 +495,15 @@ def to_reading(entries: Iterable[ListEntry], *, server_id: bytes | None, profile
                    quality="; ".join(quality) or None, registers=tuple(regs), **fields)
 
 
-def _dzg_buggy(sid: ServerId | None) -> bool:
-    if sid is None or sid.manufacturer != "DZG" or sid.serial is None:
-        return False
-    return any(lo <= sid.serial <= hi for lo, hi in DZG_DVS74_SERIALS)
+def _dzg_sign(sid: ServerId | None) -> tuple[str, str] | None:
+    """(sign, source) for a DZG meter by its serial (``"unknown"`` outside :data:`DZG_SIGN`);
+    None for other makers."""
+    if sid is None or sid.manufacturer != "DZG":
+        return None
+    for rng in DZG_SIGN:
+        if sid.serial is not None and rng.low <= sid.serial <= rng.high:
+            return rng.sign, rng.source
+    return "unknown", ""
 
 
 # --- Reading -> entries (encode) --------------------------------------------------------------
