@@ -2,7 +2,8 @@
 
 Every real frame in ``fixtures/`` (which holds verbatim copies of every entry of the shared
 corpus: dlms.json in fixtures/dlms and fixtures/dlms_encrypted, mbus.json in fixtures/mbus,
-the P1 entries of p1sml.json in fixtures/p1, chain2.json in fixtures/chain2) is decoded with
+the P1 entries of p1sml.json in fixtures/p1 and its SML entries in fixtures/sml, chain2.json in
+fixtures/chain2) is decoded with
 its keys by the codec itself - ``get_codec(name).decode_all`` or the codec's stream, i.e.
 *before* the plausibility screen that ``decode`` applies - and every SI field of every Reading
 must be plausible (plausibility.implausible_fields). A future layout, profile or scaler that
@@ -124,7 +125,14 @@ def _json_cases() -> Iterator[Case]:
             yield Case(f"chain2/foreign_json.json:{e['id']}", fmt, _text(_json_text(e["body"]), fmt), None, False)
 
 
-CASES = [*_dlms_cases(), *_mbus_cases(), *_p1_cases(), *_json_cases()]
+def _sml_cases() -> Iterator[Case]:
+    for e in _load("sml/corpus.json")["entries"]:
+        yield Case(f"sml/corpus.json:{e['id']}", "sml", bytes.fromhex(e["data"]), None, False)
+    for d in _load("sml/more_real_frames.json")["dumps"]:
+        yield Case(f"sml/more_real_frames.json:{d['id']}", "sml", bytes.fromhex(d["data"]), None, True)
+
+
+CASES = [*_dlms_cases(), *_mbus_cases(), *_p1_cases(), *_json_cases(), *_sml_cases()]
 
 # Fixture files that hold no frame a codec decodes (and why); every other file must be walked.
 NOT_FRAMES = {
@@ -169,6 +177,7 @@ def test_every_corpus_entry_has_a_fixture_copy():
     assert sum(1 for c in CASES if c.key.startswith(("dlms/corpus", "dlms_encrypted/"))) >= 99
     assert sum(1 for c in CASES if c.key.startswith("mbus/corpus.json")) >= 176
     assert sum(1 for c in CASES if c.key.startswith("p1/corpus.json")) >= 75
+    assert sum(1 for c in CASES if c.key.startswith("sml/corpus.json")) >= 47     # the SML part of p1sml.json
     assert set(ALLOWED) <= {c.key for c in CASES}, set(ALLOWED) - {c.key for c in CASES}
     assert len(ids) > 400
 
