@@ -65,3 +65,10 @@ def test_dzg_per_phase_sign_bug_outside_the_known_ranges_is_not_silent():
     fixed = smc.decode(data, profile="dzg-dvs74")
     assert fixed.active_power_import_l1 == pytest.approx(507.0) and fixed.active_power_export_l1 == 0.0
     assert smc.decode(data, profile="dzg-signed").active_power_export_l1 == pytest.approx(148.36)
+
+
+def test_a_hex_dump_as_posted_in_an_issue_decodes():
+    # the issue shows the bytes as "1b 1b 1b 1b 01 ..." lines: text input is hex with blanks
+    raw = bytes.fromhex(DUMPS["vzlogger-issue544-dzg-36.7.0"]["data"])
+    text = "\n".join(" ".join(f"{b:02x}" for b in raw[i:i + 16]) for i in range(0, len(raw), 16))
+    assert smc.decode(text).register("1-0:36.7.0").value == pytest.approx(-148.36)
