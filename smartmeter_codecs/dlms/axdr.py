@@ -207,6 +207,22 @@ class _TypeDesc(NamedTuple):
     tag: int
     count: int                      # array: element count
     children: tuple["_TypeDesc", ...]
+    size: int                       # fewest content bytes one value of this type occupies
+    nodes: int                      # Data values one value of this type expands to
+
+
+# Work bound for compact arrays: the contents-description is a *type*, the contents carry no
+# tags, so a null-data (0 bytes) or a deep description could make a few content bytes expand
+# into millions of values (findings.json: array[65535] of array[65535] of null-data in 16
+# bytes). Every type is therefore given its minimum byte size and its number of values; a
+# type of zero size is rejected, and a type may not expand to more values per content byte
+# than a maximally nested structure around a 1-byte value does. Work and memory then grow
+# linearly with the bytes actually present.
+_MAX_VALUES_PER_BYTE = MAX_DEPTH + 1
+# Minimum content size of the simple types (no tag inside compact-array contents): fixed
+# types their size; strings and bit-strings at least their length byte; null/dont-care none.
+_MIN_SIZE = {tag: size for tag, (size, _) in _FIXED.items()}
+_MIN_SIZE.update({9: 1, 10: 1, 12: 1, 4: 1, 0: 0, 255: 0})
 
 
 def _type_description(buf: bytes, pos: int, end: int, depth: int) -> tuple[_TypeDesc, int]:
@@ -220,7 +236,13 @@ def _type_description(buf: bytes, pos: int, end: int, depth: int) -> tuple[_Type
             raise IncompleteError(LAYER, pos, "array type description needs a 2-byte element count")
         count = (buf[pos + 1] << 8) | buf[pos + 2]
         child, p = _type_description(buf, pos + 3, end, depth + 1)
-        return _TypeDesc(1, count, (child,)), p
+        if child.size == 0:
+            # rejected here, before any content is read: an array of zero-size elements would
+            # materialise `count` values from no bytes at all
+            raise FramingError(LAYER, pos + 3, f"compact-array element type has zero size (array of "
+                                               f"{count} {TYPE_NAMES.get(child.tag, child.tag)} values "
+                                               f"that occupy no content bytes)")
+        return _TypeDesc(1, count, (child,), count * child.size, 1 + count * child.nodes), p
     if tag == 2:
         count, p = decode_length(buf, pos + 1, end)
         if count > end - p:
@@ -229,13 +251,17 @@ def _type_description(buf: bytes, pos: int, end: int, depth: int) -> tuple[_Type
         for _ in range(count):
             k, p = _type_description(buf, p, end, depth + 1)
             kids.append(k)
-        return _TypeDesc(2, count, tuple(kids)), p
+        return _TypeDesc(2, count, tuple(kids), sum(k.size for k in kids), 1 + sum(k.nodes for k in kids)), p
     if tag not in TYPE_NAMES or tag == 19:
         raise FramingError(LAYER, pos, f"compact-array element type {tag} is not a data type")
-    return _TypeDesc(tag, 0, ()), pos + 1
+    return _TypeDesc(tag, 0, (), _MIN_SIZE[tag], 1), pos + 1
 
 
 def _untagged(desc: _TypeDesc, buf: bytes, pos: int, end: int) -> tuple[Data, int]:
+    if desc.size > end - pos:
+        # checked before building anything: count x element size against the bytes present
+        raise IncompleteError(LAYER, pos, f"compact-array {TYPE_NAMES[desc.tag]} needs at least "
+                                          f"{desc.size} content bytes, {end - pos} left")
     if desc.tag == 2:
         items = []
         p = pos
@@ -246,8 +272,9 @@ def _untagged(desc: _TypeDesc, buf: bytes, pos: int, end: int) -> tuple[Data, in
     if desc.tag == 1:
         items = []
         p = pos
+        child = desc.children[0]
         for _ in range(desc.count):
-            item, p = _untagged(desc.children[0], buf, p, end)
+            item, p = _untagged(child, buf, p, end)
             items.append(item)
         return Data(1, tuple(items), pos, p), p
     value, p = _simple(desc.tag, buf, pos, end)
@@ -256,6 +283,13 @@ def _untagged(desc: _TypeDesc, buf: bytes, pos: int, end: int) -> tuple[Data, in
 
 def _compact_array(buf: bytes, pos: int, end: int, depth: int) -> tuple[Data, int]:
     desc, p = _type_description(buf, pos + 1, end, depth)
+    if desc.size == 0:
+        raise FramingError(LAYER, pos + 1, "compact-array element type has zero size")
+    if desc.nodes > _MAX_VALUES_PER_BYTE * desc.size:
+        raise UnsupportedError(LAYER, pos + 1,
+                               f"compact-array element type expands to {desc.nodes} values from "
+                               f"{desc.size} content bytes (at most {_MAX_VALUES_PER_BYTE} values per byte "
+                               f"are accepted: a bound on work for hostile input)")
     n, p = decode_length(buf, p, end)
     stop = p + n
     if stop > end:
