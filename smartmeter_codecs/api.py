@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ._registry import FORMATS, Codec, available_codecs, get_codec
 from .errors import DecodeError, UnsupportedError
 from .inspection import Field, Inspection
-from .keys import KeysArg
+from .keys import KeysArg, check_authenticated
 from .model import Reading
 from .plausibility import screen
 
@@ -137,8 +137,9 @@ def decode_all(data: Data, *, format: str | None = None, keys: KeysArg = None,
             else for bad input.
     """
     raw, codec = _input(data, format)
-    # the safety net: no implausible value reaches an SI field silently (plausibility.py)
-    return [screen(r) for r in codec.decode_all(raw, keys=keys, profile=profile)]
+    # the safety nets: no implausible value reaches an SI field silently (plausibility.py); with
+    # an authentication key no unauthenticated frame yields a Reading (keys.py)
+    return [screen(check_authenticated(r, keys)) for r in codec.decode_all(raw, keys=keys, profile=profile)]
 
 
 def decode(data: Data, *, format: str | None = None, keys: KeysArg = None,
@@ -169,7 +170,13 @@ def inspect(data: Data, *, format: str | None = None, keys: KeysArg = None,
     except DecodeError as err:
         raw = to_bytes(data)
         return Inspection(raw, "unknown", Field("input", 0, len(raw)), [], err)
-    return codec.inspect(raw, keys=keys, profile=profile)
+    ins = codec.inspect(raw, keys=keys, profile=profile)
+    try:
+        for r in ins.readings:
+            check_authenticated(r, keys)
+    except DecodeError as err:
+        ins.readings, ins.error = [], err
+    return ins
 
 
 def encode(reading: Reading, *, format: str, profile: str | None = None, keys: KeysArg = None,

@@ -2,13 +2,36 @@
 
 Keys never appear in ``repr()``, ``str()`` or log messages: a wallbox logs its decoder errors,
 and a leaked HAN key lets anyone read (and in some setups spoof) a household's meter.
+
+**Authentication rule.** An authentication key is a promise that the sender authenticates its
+frames, so when the caller gives one, every frame must be authenticated or rejected:
+
+* one :class:`Keys` with ``authentication_key``: every frame must carry a tag (DLMS GCM/GMAC
+  tag, wM-Bus AFL MAC) that verifies; a plaintext frame, an encryption-only frame (DLMS
+  security control 0x20, e.g. a 0x30 frame downgraded with its tag stripped), a frame whose
+  tag cannot be checked (DLMS authentication-only 0x10 without the encryption key the GMAC
+  needs) or a format without authentication raises :class:`~smartmeter_codecs.DecryptionError`
+  (:class:`~smartmeter_codecs.KeyRequiredError` when the missing piece is a key);
+* a mapping (system title / meter address -> Keys) that holds an authentication key anywhere:
+  frames of a sender whose entry has an authentication key follow the rule above; a sender whose
+  entry has none may send encrypted frames without a tag (``authenticated=False``); frames that
+  name no sender of the mapping, and plaintext frames, are rejected.
+
+``authenticated=False`` therefore only ever appears when the caller gave no authentication key
+for that sender. :func:`authentication_required` is the one place that rule is written down.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Union
+from typing import TYPE_CHECKING, Mapping, Union
 
-__all__ = ["Keys", "KeysArg", "resolve_keys"]
+from .errors import DecryptionError
+
+if TYPE_CHECKING:
+    from .model import Reading
+
+__all__ = ["Keys", "KeysArg", "resolve_keys", "has_authentication_key", "authentication_required",
+           "check_authenticated"]
 
 
 def _as_bytes(name: str, value: bytes | bytearray | str | None, sizes: tuple[int, ...]) -> bytes | None:
@@ -38,9 +61,12 @@ class Keys:
     Args:
         encryption_key: the block cipher key (DLMS "GUEK"/EK, wM-Bus AES key), 16 bytes,
             as bytes or hex text.
-        authentication_key: the DLMS authentication key (AK), 16 bytes; optional. When it is
-            missing, authenticated frames are decrypted but their tag cannot be checked and the
-            Reading says ``authenticated=False``.
+        authentication_key: the DLMS authentication key (AK), 16 bytes; for wM-Bus the key the
+            AFL MAC key is derived from (OMS derives it from the meter key: pass that key
+            here too). Optional. When it is given, every frame must be authenticated or it is
+            rejected (see the module's authentication rule); when it is missing, authenticated
+            frames are decrypted without a tag check and the Reading says
+            ``authenticated=False``.
         system_title: optional 8-byte system title overriding the one in the frame (for
             frames that do not carry it).
     """
@@ -108,3 +134,49 @@ def resolve_keys(keys: KeysArg, system_title: bytes | None) -> Keys | None:
         if system_title in cand:
             return k
     return None
+
+
+def _entries(keys: KeysArg) -> list[Keys]:
+    if keys is None:
+        return []
+    if isinstance(keys, Keys):
+        return [keys]
+    return [k for k in keys.values() if isinstance(k, Keys)]
+
+
+def has_authentication_key(keys: KeysArg) -> bool:
+    """True when ``keys`` (one Keys or a mapping) holds an authentication key anywhere."""
+    return any(k.authentication_key is not None for k in _entries(keys))
+
+
+def authentication_required(keys: KeysArg, sender_keys: Keys | None) -> bool:
+    """Whether a frame must carry a verified tag (the module's authentication rule).
+
+    ``sender_keys`` is the entry the frame's sender resolved to (``None`` when the frame names
+    no sender, or one the mapping does not hold). With one :class:`Keys` that is ``keys``.
+    """
+    if isinstance(keys, Keys):
+        return keys.authentication_key is not None
+    if sender_keys is not None:
+        return sender_keys.authentication_key is not None
+    return has_authentication_key(keys)
+
+
+def check_authenticated(reading: "Reading", keys: KeysArg) -> "Reading":
+    """The model-level net behind the format layers: ``reading`` or DecryptionError.
+
+    Applied by ``decode``, ``decode_all``, ``StreamDecoder`` and ``inspect`` to every Reading,
+    so a format without any authentication (P1, Chain 2 JSON, wired M-Bus...) cannot yield a
+    Reading when the caller asked for authenticated frames. ``authenticated=False`` with a
+    mapping is left to the format layers, which know the sender (a sender whose entry has no
+    authentication key may send encrypted frames without a tag).
+    """
+    if reading.authenticated is True or not has_authentication_key(keys):
+        return reading
+    if isinstance(keys, Keys) or reading.authenticated is None:
+        what = "a plaintext frame" if reading.authenticated is None else "a frame whose tag was not verified"
+        raise DecryptionError("authentication", None,
+                              f"{what} ({reading.format}) while an authentication key was given: every "
+                              "frame must carry a tag that verifies (a downgraded or forged frame is "
+                              "rejected, not returned)")
+    return reading

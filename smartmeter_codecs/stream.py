@@ -14,7 +14,7 @@ from typing import Iterator
 from ._registry import FrameStream, available_codecs, get_codec
 from .api import Data, text_encoding, to_bytes
 from .errors import ChecksumError, DecodeError
-from .keys import KeysArg
+from .keys import KeysArg, check_authenticated
 from .model import Reading
 from .plausibility import screen
 
@@ -66,7 +66,14 @@ class StreamDecoder:
         """Feed a chunk; returns the Readings and DecodeErrors it completed, in order."""
         data = to_bytes(chunk, encoding=self._encoding) if not isinstance(chunk, bytes) else chunk
         # the safety net: no implausible value reaches an SI field silently (plausibility.py)
-        return iter([screen(i) if isinstance(i, Reading) else i for i in self._feed(data)])
+        return iter([self._checked(i) if isinstance(i, Reading) else i for i in self._feed(data)])
+
+    def _checked(self, reading: Reading) -> Reading | DecodeError:
+        # with an authentication key, an unauthenticated frame is an error item (keys.py)
+        try:
+            return screen(check_authenticated(reading, self._keys))
+        except DecodeError as err:
+            return err
 
     def _feed(self, data: bytes) -> list[Reading | DecodeError]:
         if self._locked is not None:

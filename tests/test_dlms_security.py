@@ -439,6 +439,12 @@ def test_wrap_unwrap_round_trip(ek, ak, title, ic, mode, suite, broadcast, tag, 
     sc = mode | suite | (0x40 if broadcast else 0)
     keys = Keys(ek, ak, title)
     apdu = wrap(plain, keys=keys, system_title=title, invocation_counter=ic, security_control=sc, tag=tag)
+    if not mode & 0x10:
+        # no tag on the wire: with an authentication key given the frame is rejected
+        # (authentication rule, keys.py); without one it deciphers unauthenticated
+        with pytest.raises(DecryptionError, match="no authentication tag"):
+            unwrap(apdu, keys, validate=_stand_in_validate)
+        keys = Keys(ek, None, title)
     u = unwrap(apdu + b"\x7e\x7e", keys, validate=_stand_in_validate)  # trailing bytes ignored
     assert u.plaintext == plain
     assert u.consumed == len(apdu)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from ..errors import DecodeError, FramingError, IncompleteError, UnsupportedError
+from ..errors import DecodeError, DecryptionError, FramingError, IncompleteError, UnsupportedError
 from .._registry import get_codec
 from ..inspection import Inspection
-from ..keys import KeysArg
+from ..keys import KeysArg, authentication_required
 from ..model import Reading
 from . import security
 from .apdu import APDU_NAMES, TAG_DATA_NOTIFICATION, TAG_GBT, DataNotification, parse_data_notification, validate_apdu
@@ -155,6 +155,11 @@ class _Pipeline:
                 self._trace("security", un, base if contiguous else None)
             return self._nested(un.plaintext, "deciphered APDU", ctx)
         if tag == TAG_DATA_NOTIFICATION:
+            if ctx.authenticated is None and authentication_required(self.keys, None):
+                # a plaintext push names no sender and carries no tag (authentication rule, keys.py)
+                raise DecryptionError("dlms-security", 0, "plaintext data-notification (no ciphering, no tag) "
+                                                          "while an authentication key was given: every "
+                                                          "frame must be authenticated")
             dn = _parse_notification(apdu)
             if self._trace:
                 self._trace("apdu", dn, base if contiguous else None)

@@ -56,7 +56,7 @@ from ..errors import (
     KeyRequiredError,
     UnsupportedError,
 )
-from ..keys import Keys, KeysArg, resolve_keys
+from ..keys import Keys, KeysArg, authentication_required, resolve_keys
 
 __all__ = [
     "SecurityControl",
@@ -455,10 +455,13 @@ def unwrap(apdu: bytes, keys: KeysArg, *, validate: Callable[[bytes], None], off
             offset and field position.
 
     Raises:
-        KeyRequiredError: the APDU is encrypted (or authenticated-only with no keys) and no
-            encryption key is known for its system title (named in the message).
-        DecryptionError: the tag does not verify (wrong key), or no tag was checked and the
-            plaintext does not parse (wrong encryption key, most likely).
+        KeyRequiredError: the APDU is encrypted and no encryption key is known for its system
+            title (named in the message); or its tag must be checked (an authentication key was
+            given) and the encryption or authentication key for it is missing.
+        DecryptionError: the tag does not verify (wrong key); the APDU carries no tag while an
+            authentication key was given (the authentication rule of
+            :mod:`smartmeter_codecs.keys`: no downgrade to 0x20/0x00); or no tag was checked
+            and the plaintext does not parse (wrong encryption key, most likely).
         UnsupportedError: compression, an unknown security suite, or general-ciphering with
             wrapped/agreed keys.
         IncompleteError, FramingError: a truncated or malformed security header.
@@ -510,6 +513,26 @@ def unwrap(apdu: bytes, keys: KeysArg, *, validate: Callable[[bytes], None], off
     title_text = title.hex() if title else "unknown"
 
     aad_extra = hdr.aad_extra if (hdr.tag == GENERAL_CIPHERING and sc.suite != 0) else b""
+    # The authentication rule (keys.py): with an authentication key for this sender, a frame
+    # yields its APDU only with a verified tag. Encryption-only (0x20) and unprotected (0x00)
+    # frames carry no tag, and GCM's CTR part is malleable: a 0x30 frame downgraded to 0x20
+    # with its tag stripped decrypts to attacker-chosen values (findings.json).
+    need_tag = authentication_required(keys, chosen)
+    if need_tag and not sc.authentication:
+        raise DecryptionError(
+            LAYER, offset + sc_pos,
+            f"security control {sc} carries no authentication tag, but an authentication key was "
+            f"given for system title {title_text}: every frame must be authenticated "
+            "(a frame downgraded from 0x30/0x10 is rejected)")
+    if need_tag and (chosen is None or chosen.encryption_key is None or chosen.authentication_key is None):
+        missing = "keys" if chosen is None else (
+            "encryption key" if chosen.encryption_key is None else "authentication key")
+        raise KeyRequiredError(
+            LAYER, offset,
+            f"{_TAG_NAMES[hdr.tag]} with security control {sc} from system title {title_text}: its tag "
+            f"must be verified (an authentication key was given) and that needs both the encryption "
+            f"key (the GCM/GMAC key) and the authentication key; no {missing} for this system title",
+            system_title=title)
     tag_checked = False
     if not sc.encryption and not sc.authentication:
         # Security control without protection: the content is the APDU itself.
@@ -543,6 +566,8 @@ def unwrap(apdu: bytes, keys: KeysArg, *, validate: Callable[[bytes], None], off
             except ValueError as exc:  # e.g. a key length AES does not accept
                 raise DecryptionError(LAYER, offset,
                                       f"cannot decipher for system title {title_text}: {exc}") from None
+    if need_tag and not tag_checked:  # unreachable by the checks above; kept as the last word
+        raise DecryptionError(LAYER, offset + text_end, f"tag of system title {title_text} not verified")
     if not tag_checked:
         try:
             validate(plaintext)

@@ -17,16 +17,23 @@ Security mode 5 (configuration field bits 12-8 = 5, EN 13757-7:2018 9.4.4 / OMS 
 AES-128-CBC over the first N*16 bytes after the header (N = configuration bits 7-4), IV =
 manufacturer (2) + address (ident 4, version, device type) + 8 x access number; the plaintext
 must start with 2F 2F. Key = ``Keys.encryption_key``.
+
+Authentication (the rule of :mod:`smartmeter_codecs.keys`): when the keys for a sender hold an
+``authentication_key``, its telegrams must carry an AFL MAC that verifies (security mode 7 with
+MAC, the only authenticated mode decoded here); a plaintext, mode 5, ELL-CTR or MAC-less
+telegram raises :class:`DecryptionError`. The MAC key Kmac is derived from that
+authentication key (OMS derives Kenc and Kmac from one meter key: pass it as both keys).
 """
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ApplicationError, DecryptionError, FramingError, KeyRequiredError, UnsupportedError
-from ..keys import Keys, resolve_keys
+from ..keys import Keys, authentication_required, resolve_keys
 from . import vif as _vif
 from .compact import COMPACT_CIS, FormatStore, expand
 from .fixed import parse_fixed
@@ -44,6 +51,7 @@ __all__ = [
     "manufacturer_id",
     "parse_application",
     "pick_key",
+    "pick_keys",
 ]
 
 log = logging.getLogger(__name__)
@@ -163,13 +171,14 @@ def _cmac(key: bytes, data: bytes) -> bytes:
 
 
 def _decrypt_mode7(key: bytes, address: Address, afl: Any, tpl: bytes, cipher: bytes,
-                   offset: int) -> tuple[bytes, bool | None]:
+                   offset: int, mac_key: bytes | None = None) -> tuple[bytes, bool | None]:
     """Security mode 7 (OMS Vol. 2 9.2.4, EN 13757-7:2018 9.4.5): AES-128-CBC with IV 0 and the key
     derived by AES-CMAC: Kenc = CMAC(K, 00 || MCR || ID || 07 x 7), Kmac the same with 01.
 
     MCR is the AFL message counter, ID the meter's 4-byte identification (LSB first). When the
     AFL carries a MAC it is verified: CMAC(Kmac, MCL || MCR || [ML] || TPL from its CI) must
-    start with it. Returns (plaintext, authenticated).
+    start with it. ``mac_key`` (the caller's authentication key) replaces K for Kmac when given.
+    Returns (plaintext, authenticated).
     """
     if afl is None or not afl.mcr:
         raise DecryptionError(LAYER, offset, "security mode 7 needs the AFL message counter (CI 0x90 with MCR)")
@@ -179,9 +188,9 @@ def _decrypt_mode7(key: bytes, address: Address, afl: Any, tpl: bytes, cipher: b
         plain = decrypt_mode5(kenc, bytes(16), cipher, offset)
         authenticated: bool | None = None
         if afl.mac:
-            kmac = _cmac(key, b"\x01" + afl.mcr + ident + b"\x07" * 7)
+            kmac = _cmac(mac_key or key, b"\x01" + afl.mcr + ident + b"\x07" * 7)
             want = _cmac(kmac, afl.mcl + afl.mcr + afl.ml + tpl)[:len(afl.mac)]
-            if want != afl.mac:
+            if not hmac.compare_digest(want, afl.mac):  # constant time: no MAC oracle by timing
                 raise DecryptionError(LAYER, offset, "AFL MAC does not match: wrong key or altered message")
             authenticated = True
     except ValueError as err:  # key size
@@ -189,17 +198,17 @@ def _decrypt_mode7(key: bytes, address: Address, afl: Any, tpl: bytes, cipher: b
     return plain, authenticated
 
 
-def pick_key(keys: Any, address: Address | None) -> bytes | None:
-    """The AES key for a sender.
+def pick_keys(keys: Any, address: Address | None) -> Keys | None:
+    """The Keys for a sender.
 
     ``keys`` is one Keys, or a mapping keyed by the 8-byte wM-Bus address M+A (the OMS analogue
     of a DLMS system title: bytes or hex text, as :func:`~smartmeter_codecs.keys.resolve_keys`)
-    or by the meter ident as printed (``"12345678"``).
+    or by the meter ident as printed (``"12345678"``); a mapping value may also be a bare key.
     """
     if keys is None:
         return None
     if isinstance(keys, Keys):
-        return keys.encryption_key
+        return keys
     if address is None or not hasattr(keys, "get"):
         return None
     found = resolve_keys(keys, address.raw) if address.raw else None
@@ -207,7 +216,28 @@ def pick_key(keys: Any, address: Address | None) -> bytes | None:
         found = keys.get(address.ident) or keys.get(address.ident.lower())
     if found is None:
         return None
-    return found.encryption_key if isinstance(found, Keys) else Keys(encryption_key=found).encryption_key
+    return found if isinstance(found, Keys) else Keys(encryption_key=found)
+
+
+def pick_key(keys: Any, address: Address | None) -> bytes | None:
+    """The AES key for a sender (see :func:`pick_keys`)."""
+    found = pick_keys(keys, address)
+    return found.encryption_key if found is not None else None
+
+
+def _require_authentication(tg: Telegram, keys: Any, at: int) -> Telegram:
+    """The authentication rule (keys.py): with an authentication key for this sender, only a
+    telegram whose AFL MAC was verified is returned."""
+    if tg.authenticated is True or keys is None:
+        return tg
+    if not authentication_required(keys, pick_keys(keys, tg.address)):
+        return tg
+    mode = tg.header.security_mode
+    why = ("it carries no AFL MAC" if mode == 7 else
+           f"security mode {mode} has no MAC" if mode else "it is not protected (security mode 0)")
+    raise DecryptionError(LAYER, at, f"telegram not authenticated ({why}) while an authentication key was "
+                                     "given for this meter: every telegram must carry a verified AFL MAC "
+                                     "(security mode 7)")
 
 
 def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Address | None = None,
@@ -244,7 +274,8 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
         ident, access, status, medium, recs = parse_fixed(data, base)
         fixed_address = Address(ident[::-1].hex().upper(), "", 0, 0, medium, b"")
         header = Header("fixed", base, base + 8, fixed_address, access, status, None)
-        return Telegram(ci, header, tuple(recs), False, fixed_address, payload_start=base + 8)
+        return _require_authentication(Telegram(ci, header, tuple(recs), False, fixed_address,
+                                                payload_start=base + 8), keys, base - 1)
     msb_first = ci == CI_LONG_MSB
     compact = ci in COMPACT_CIS
     if ci in (CI_LONG, CI_LONG_MSB) or COMPACT_CIS.get(ci) == "long":
@@ -289,7 +320,8 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
                       header.config or 0, mode)
     elif mode != 0:
         encrypted = True
-        key = pick_key(keys, address) if mode in (5, 7) else None
+        sender = pick_keys(keys, address) if mode in (5, 7) else None
+        key = sender.encryption_key if sender is not None else None
         if mode not in (5, 7) and payload[:2] == b"\x2f\x2f":
             decrypted_by_receiver = True
         elif mode not in (5, 7):
@@ -318,7 +350,8 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
                 plain = decrypt_mode5(key, iv, payload[:n], base + payload_at)
             else:
                 plain, authenticated = _decrypt_mode7(key, address, afl, bytes((ci,)) + data, payload[:n],
-                                                      base + payload_at)
+                                                      base + payload_at,
+                                                      sender.authentication_key if sender else None)
             if plain[:2] == b"\x2f\x2f":
                 payload = plain + payload[n:]
                 decrypted = True
@@ -354,7 +387,10 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
         more = more or more_tail
     else:
         records, more = parse_records(payload, base + payload_at, msb_first=msb_first)
+    # authenticated first: an unauthenticated frame must not teach the format store either
+    tg = _require_authentication(Telegram(ci, header, tuple(records), more, address, encrypted,
+                                          decrypted_by_receiver, base + payload_at, decrypted, authenticated),
+                                 keys, base - 1)
     if formats is not None and not compact and not msb_first:
         formats.learn(payload, base + payload_at)   # a later compact frame may use this format
-    return Telegram(ci, header, tuple(records), more, address, encrypted, decrypted_by_receiver,
-                    base + payload_at, decrypted, authenticated)
+    return tg
