@@ -9,7 +9,10 @@ Profiles (the list layouts a Norwegian HAN port sends):
 * ``kaifa``: the value-only KFM_001 list 1, 2 or 3 (chosen by which fields are set), mA/dV.
 
 Values are rounded to the resolution of the list (e.g. 0.01 A); the decoder gives back the
-rounded value. Only the fields of the Reading are encoded (not ``registers``).
+rounded value. Only the fields of the Reading are encoded (not ``registers``). ``tariff`` is
+sent as the IDIS/DSMR "currently active tariff" register 0-0:96.14.0.255 (visible-string), which
+the decoder maps back to ``tariff``; the value-only ``kaifa`` lists have no place for it
+(ValueError), and neither has a tariff of digits only (the decoder names tariff ``2`` "T2").
 """
 from __future__ import annotations
 
@@ -40,6 +43,8 @@ FIELD_CODES: dict[str, tuple[str, int, int]] = {
     "active_energy_import": ("1-0:1.8.0.255", 30, 0), "active_energy_export": ("1-0:2.8.0.255", 30, 0),
     "reactive_energy_import": ("1-0:3.8.0.255", 32, 0), "reactive_energy_export": ("1-0:4.8.0.255", 32, 0),
 }
+# IDIS / DSMR "currently active tariff" (interpret.py maps it to Reading.tariff)
+_TARIFF_CODE = "0-0:96.14.0.255"
 _KAMSTRUP_SCALERS = {33: -2, 35: 0, 27: 0, 29: 0, 30: 1, 32: 1, 44: -2, 255: -2}
 _KAIFA_SCALERS = {33: -3, 35: -1, 27: 0, 29: 0, 30: 0, 32: 0}
 _KAIFA_LIST2 = ("active_power_import", "active_power_export", "reactive_power_import", "reactive_power_export",
@@ -83,6 +88,9 @@ def build_notification(reading: Reading, profile: str | None = None, invoke_id: 
     for name, value in fields:
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
             raise ValueError(f"{name} must be a finite number to encode, got {value!r}")
+    tariff = reading.tariff
+    if tariff is not None and (not isinstance(tariff, str) or not tariff or tariff.isdigit()):
+        raise ValueError(f"tariff must be a non-empty text that is not only digits (e.g. 'T2'), got {tariff!r}")
     head = bytes((0x0F,)) + invoke_id.to_bytes(4, "big")
     if profile in ("aidon", "generic"):
         items = []
@@ -94,6 +102,8 @@ def build_notification(reading: Reading, profile: str | None = None, invoke_id: 
             code, unit, scaler = FIELD_CODES[name]
             su = encode_data(2, [(15, scaler), (22, unit)])
             items.append(encode_data(2, [_obis(code), _number(value, scaler), su]))
+        if tariff is not None:
+            items.append(encode_data(2, [_obis(_TARIFF_CODE), _text(tariff)]))
         body = encode_data(1, items)
         return head + (b"\x09\x0c" + dt if dt else b"\x00") + body
     if profile in ("kamstrup", "kamstrup-se"):
@@ -108,9 +118,13 @@ def build_notification(reading: Reading, profile: str | None = None, invoke_id: 
         for name, value in fields:
             code, unit, _ = FIELD_CODES[name]
             items += [_obis(code.replace("1-0:", "1-1:")), _number(value, scalers.get(unit, 0))]
+        if tariff is not None:
+            items += [_obis(_TARIFF_CODE), _text(tariff)]
         body = encode_data(2, items)
         return head + (b"\x0c" + dt if dt else b"\x00") + body   # Kamstrup: date-time without tag
     if profile == "kaifa":
+        if tariff is not None:
+            raise ValueError("the kaifa lists (KFM_001) carry no tariff; use profile 'aidon' or 'kamstrup'")
         present = {n for n, _ in fields}
         if present <= {"active_power_import"} and reading.meter_id is None:
             values = [_number(reading.active_power_import or 0.0, 0)]

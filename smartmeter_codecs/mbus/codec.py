@@ -149,7 +149,8 @@ class MBusCodec:
         return inspect_wired(bytes(data), keys, self.name, self.decode_all)
 
     def encode(self, reading: Reading, *, profile: str | None = None, keys: KeysArg = None) -> bytes:
-        """A RSP_UD long frame (C=08, CI=72) carrying the reading's registers/fields."""
+        """A RSP_UD long frame (C=08; CI 0x72, 0x73, 0x78 or 0x7A as the reading's header was)
+        carrying the reading's registers/fields."""
         return build_frame(reading)
 
     def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> MBusStream:
@@ -248,7 +249,7 @@ class WMBusCodec:
 
     def encode(self, reading: Reading, *, profile: str | None = None, keys: KeysArg = None) -> bytes:
         """A format A frame without CRCs (C=44 SND_NR, CI=72 long header)."""
-        wired = build_frame(reading)
+        wired = build_frame(reading, long_header=True)
         frame = _link.parse_frame(wired)
         header, records = frame.data[:12], frame.data[12:]
         address_raw = header[4:6] + header[0:4] + header[6:8]

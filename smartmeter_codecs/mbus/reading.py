@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 import struct
 from collections.abc import Iterable
 from typing import Any
@@ -31,6 +32,7 @@ from ..obis import ObisCode
 from . import link as _link
 from . import vif as _vif
 from .application import Telegram, manufacturer_id
+from .fixed import FIXED_UNITS
 from .manufacturers import PHASE_CONVENTIONS
 from .records import (
     DataRecord,
@@ -238,7 +240,8 @@ def telegrams_to_reading(telegrams: list[Telegram], fmt: str) -> Reading:
     if electricity:
         fields = _electricity_fields(records, manufacturer)
     model = None
-    if address is not None and address.manufacturer:
+    if address is not None and address.manufacturer and address.manufacturer_id:
+        # manufacturer 0 ("@@@") is no FLAG code (letters start at 1 = "A"): no model to name
         model = f"{address.manufacturer} v{address.version} ({_vif.MEDIUM.get(address.medium, 'unknown medium')})"
     # mode 5 and ELL CTR have no authentication tag: decrypted data are not authenticated unless
     # an AFL MAC was verified (mode 7) for every decrypted telegram
@@ -416,22 +419,119 @@ def build_payload(reading: Reading) -> tuple[bytes, bytes]:
     ident = (reading.meter_id or "0").strip()
     if len(ident) > 8 or any(ch not in "0123456789abcdefABCDEF" for ch in ident):
         raise ValueError(f"meter_id must be at most 8 (BCD) digits for an M-Bus header, got {reading.meter_id!r}")
-    manufacturer, version, medium = "SMC", 1, 0x02
+    # No invented identity: without a manufacturer register or a meter_model naming one, the
+    # header says manufacturer 0 (no FLAG code), which decodes back to meter_model None.
+    manufacturer, version, medium = 0, 0, 0x02
+    model = _MODEL.match(reading.meter_model or "")
+    if model is not None:
+        manufacturer, version = manufacturer_id(model["flag"]), int(model["version"])
+        medium = next((code for code, name in _vif.MEDIUM.items() if name == model["medium"]), medium)
     for reg in reading.registers:
         if reg.key == "mbus:header.manufacturer" and isinstance(reg.value, str):
-            manufacturer = reg.value
+            manufacturer = manufacturer_id(reg.value)
         elif reg.key == "mbus:header.version" and isinstance(reg.value, int):
             version = reg.value
         elif reg.key == "mbus:header.medium":
             medium = int((reg.extra or {}).get("code", medium))
-    header = (bytes.fromhex(ident.rjust(8, "0"))[::-1] + manufacturer_id(manufacturer).to_bytes(2, "little")
+    header = (bytes.fromhex(ident.rjust(8, "0"))[::-1] + manufacturer.to_bytes(2, "little")
               + bytes((version & 0xFF, medium & 0xFF, 0, 0)) + b"\x00\x00")
     return header, bytes(recs)
 
 
-def build_frame(reading: Reading, *, address: int = 0x01) -> bytes:
-    """RSP_UD long frame (C=08, CI=72) for a Reading; ValueError when it does not fit."""
+# meter_model as telegrams_to_reading writes it: "KAM v1 (electricity)"
+_MODEL = re.compile(r"^(?P<flag>[@-_]{3}) v(?P<version>\d{1,3}) \((?P<medium>[^)]*)\)$")
+
+
+def _header_int(reading: Reading, key: str) -> int | None:
+    reg = reading.register(key)
+    return reg.value if reg is not None and isinstance(reg.value, int) else None
+
+
+def build_frame(reading: Reading, *, address: int = 0x01, long_header: bool = False) -> bytes:
+    """RSP_UD long frame (C=08) for a Reading; ValueError when it does not fit.
+
+    The CI follows what the Reading carries, so that ``decode(encode(r))`` keeps its fields:
+    CI 0x73 (fixed data structure) for the two counters of a fixed-structure frame; CI 0x72
+    (long header) when there is a ``meter_id``; else CI 0x7A (short header) when access number
+    and status are known, CI 0x78 (no header) otherwise. ``long_header`` forces CI 0x72 (wM-Bus).
+    """
+    if not long_header:
+        fixed = _fixed_payload(reading)
+        if fixed is not None:
+            return _link.build_long_frame(0x08, address, 0x73, fixed)
     header, recs = build_payload(reading)
     # sanity: what we built must parse
     parse_records(recs)
-    return _link.build_long_frame(0x08, address, 0x72, header + recs)
+    if long_header or reading.meter_id is not None:
+        return _link.build_long_frame(0x08, address, 0x72, header + recs)
+    access, status = _header_int(reading, "mbus:header.access_no"), _header_int(reading, "mbus:header.status")
+    if access is not None:
+        return _link.build_long_frame(0x08, address, 0x7A, bytes((access & 0xFF, (status or 0) & 0xFF, 0, 0)) + recs)
+    return _link.build_long_frame(0x08, address, 0x78, recs)
+
+
+def _fixed_payload(reading: Reading) -> bytes | None:
+    """The 16 bytes of a CI 0x73 fixed data structure (EN 13757-3:2018 Annex G) for a Reading
+    decoded from one, or None when the Reading has no fixed-structure counters.
+
+    Raises ValueError when the counters cannot be represented (another record kind mixed in,
+    a value no unit code of the fixed structure expresses).
+    """
+    counters = [reg for reg in reading.registers if (reg.extra or {}).get("table") == "fixed"]
+    if not counters:
+        return None
+    others = [reg for reg in reading.registers if reg not in counters and not reg.key.startswith("mbus:header.")]
+    if len(counters) != 2 or others:
+        raise ValueError("a CI 0x73 fixed data structure holds exactly two counters and no other records; "
+                         f"got {len(counters)} counters and {len(others)} other registers")
+    ident = (reading.meter_id or "0").strip()
+    if len(ident) > 8 or any(ch not in "0123456789abcdefABCDEF" for ch in ident):
+        raise ValueError(f"meter_id must be at most 8 (BCD) digits for an M-Bus header, got {reading.meter_id!r}")
+    access = _header_int(reading, "mbus:header.access_no") or 0
+    status = _header_int(reading, "mbus:header.status") or 0
+    medium_reg = reading.register("mbus:header.medium")
+    medium = int((medium_reg.extra or {}).get("code", 0)) if medium_reg is not None else 0
+    binary = all((reg.extra or {}).get("data_type") == "int" for reg in counters)
+    status = (status & 0x7F) | (0x80 if binary else 0)
+    stored = bool(status & 0x40)
+    # counter 2 with storage 1 (and no "stored values" status bit) is unit code 0x3E: "same unit
+    # as counter 1, historic value" (EN 13757-3:2018 Table G.2); both then share one unit code
+    historic = not stored and (counters[1].extra or {}).get("storage") == 1
+    c1, raw1 = _fixed_unit(counters[0], binary, counters[1] if historic else None)
+    c2, raw2 = (0x3E, _fixed_raw(counters[1], c1)) if historic else _fixed_unit(counters[1], binary)
+    codes = [c1, c2]
+    data = b"".join(raw.to_bytes(4, "little") if binary else encode_bcd(raw, 4) for raw in (raw1, raw2))
+    mu = bytes((codes[0] | ((medium & 0x03) << 6), codes[1] | (((medium >> 2) & 0x03) << 6)))
+    return bytes.fromhex(ident.rjust(8, "0"))[::-1] + bytes((access & 0xFF, status)) + mu + data
+
+
+def _fixed_raw(reg: Register, code: int) -> int:
+    info = FIXED_UNITS[code]
+    value = reg.value
+    if info.kind != "number":
+        return value
+    raw = value / 10 ** info.exponent if info.exponent >= 0 else value * 10 ** -info.exponent
+    return round(raw)
+
+
+def _fixed_unit(reg: Register, binary: bool, same_unit: Register | None = None) -> tuple[int, int]:
+    """(unit code, raw counter) expressing ``reg.value`` (and ``same_unit.value``, which must
+    share the code) in the fixed structure's units."""
+    limit = 0xFFFFFFFF if binary else 99_999_999
+    quantity = reg.key.split(":")[1].split("#")[0]
+
+    def fits(r: Register, code: int) -> bool:
+        info, value = FIXED_UNITS[code], r.value
+        if info.kind != "number":
+            return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= limit
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        raw = value / 10 ** info.exponent if info.exponent >= 0 else value * 10 ** -info.exponent
+        return math.isclose(raw, round(raw), rel_tol=0, abs_tol=1e-6) and 0 <= round(raw) <= limit
+
+    for code, info in sorted(FIXED_UNITS.items(), key=lambda kv: -kv[1].exponent):
+        if info.key == quantity and code != 0x3E and fits(reg, code) and (same_unit is None or fits(same_unit, code)):
+            return code, _fixed_raw(reg, code)
+    value = reg.value
+    raise ValueError(f"register {reg.key} = {value!r} {reg.unit or ''} has no unit code in the CI 0x73 "
+                     "fixed data structure")
