@@ -98,7 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f)
         return 0
     data = _read_input(ns.input, ns.binary)
-    keys = _keys(ns)
+    try:
+        keys = _keys(ns)
+    except ValueError as err:  # a malformed --key/--auth-key/--system-title: one line, never the key
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     try:
         if ns.command == "decode":
             readings = decode_all(data, format=ns.format, keys=keys, profile=ns.profile)
