@@ -171,9 +171,9 @@ def inspect(data: Data, *, format: str | None = None, keys: KeysArg = None,
         raw = to_bytes(data)
         return Inspection(raw, "unknown", Field("input", 0, len(raw)), [], err)
     ins = codec.inspect(raw, keys=keys, profile=profile)
+    # the same safety nets as decode_all: inspection shows the Readings decode would return
     try:
-        for r in ins.readings:
-            check_authenticated(r, keys)
+        ins.readings = [screen(check_authenticated(r, keys)) for r in ins.readings]
     except DecodeError as err:
         ins.readings, ins.error = [], err
     return ins
