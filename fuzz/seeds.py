@@ -1,0 +1,132 @@
+"""Fuzzing seeds: the real frames of ``fixtures/`` (with their published test keys), per format.
+
+Every seed is ``(keys, data)``: the Keys the fixture gives for that frame (or None) and the
+bytes. Simulated frames from ``encode`` are added for formats without captured frames
+(Chain 2 Alfa register blocks) and as well-formed starting points for every format.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import pathlib
+from typing import Any, Iterator
+
+import smartmeter_codecs as smc
+
+__all__ = ["ROOT", "FIXTURES", "Seed", "seeds", "all_seeds", "keysets"]
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+Seed = tuple["smc.Keys | None", bytes]
+
+
+def _keys(entry: dict[str, Any]) -> smc.Keys | None:
+    k = entry.get("keys") if isinstance(entry.get("keys"), dict) else entry
+    ek = k.get("encryption_key") or k.get("key")
+    ak = k.get("authentication_key")
+    title = k.get("system_title") if isinstance(k.get("system_title"), str) and ek else None
+    if not ek and not ak:
+        return None
+    try:
+        return smc.Keys(encryption_key=ek, authentication_key=ak, system_title=title)
+    except (TypeError, ValueError):
+        return None
+
+
+def _bytes(entry: dict[str, Any]) -> bytes | None:
+    if isinstance(entry.get("hex"), str):
+        try:
+            return bytes.fromhex(entry["hex"])
+        except ValueError:
+            return None
+    data = entry.get("data")
+    if isinstance(data, str):
+        if entry.get("encoding") == "hex":
+            try:
+                return bytes.fromhex(data)
+            except ValueError:
+                return None
+        return data.encode("latin-1", "replace")
+    for key in ("raw", "body"):
+        if isinstance(entry.get(key), (dict, list)):
+            return json.dumps(entry[key]).encode()
+        if isinstance(entry.get(key), str):
+            return entry[key].encode()
+    return None
+
+
+def _entries(path: pathlib.Path) -> Iterator[dict[str, Any]]:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    items = doc if isinstance(doc, list) else next(
+        (doc[k] for k in ("entries", "messages", "frames") if isinstance(doc.get(k), list)), [])
+    yield from (e for e in items if isinstance(e, dict))
+
+
+# fixture file -> format (None: the entry's own "format" field decides)
+_FILES: dict[str, str | None] = {
+    "dlms/corpus_plaintext.json": "dlms", "dlms/corpus_encrypted.json": "dlms",
+    "dlms/more_real_frames.json": "dlms", "dlms/p1_in_dlms.json": "dlms",
+    "dlms_encrypted/frames.json": "dlms", "mbus/link_frames.json": "dlms",
+    "mbus/corpus.json": "mbus", "mbus/oms_annex_n.json": None, "mbus/wmbus_encrypted.json": "wmbus",
+    "p1/corpus.json": "p1", "chain2/messages.json": "chain2", "chain2/foreign_json.json": "chain2",
+}
+
+
+def _simulated() -> Iterator[tuple[str, Seed]]:
+    full = smc.Reading(format="sim", meter_id="12345678", active_power_import=1500.0, active_energy_import=1.5e6,
+                       voltage_l1=230.1, current_l1=6.5, tariff="T1")
+    candidates = (full, full.replace(tariff=None), smc.Reading(format="sim", active_power_import=1500.0),
+                  smc.Reading(format="sim", active_energy_import=1.5e6))
+    for fmt in ("dlms", "mbus", "wmbus", "p1", "chain2", "chain2-alfa"):
+        for r in candidates:   # the richest Reading the format can carry
+            try:
+                yield fmt, (None, smc.encode(r, format=fmt))
+                break
+            except ValueError:
+                continue
+    k = smc.Keys(encryption_key=bytes(range(16)), authentication_key=bytes(range(16, 32)))
+    for sc in (0x30, 0x20, 0x10):
+        yield "dlms", (k, smc.encode(full, format="dlms", keys=k, security_control=sc))
+
+
+@functools.lru_cache(maxsize=1)
+def seeds() -> dict[str, tuple[Seed, ...]]:
+    """Seeds per format name (``formats()``), deduplicated, in a stable order."""
+    out: dict[str, dict[bytes, Seed]] = {}
+
+    def add(fmt: str, seed: Seed) -> None:
+        k = seed[0]
+        ident = seed[1] + b"|" + (bytes(k.encryption_key or b"") + b"|" + bytes(k.authentication_key or b"")
+                                  if k is not None else b"")
+        out.setdefault(fmt, {}).setdefault(ident, seed)
+
+    for rel, fmt in _FILES.items():
+        path = FIXTURES / rel
+        if not path.exists():
+            continue
+        for entry in _entries(path):
+            data = _bytes(entry)
+            f = fmt or entry.get("format")
+            if data and isinstance(f, str):
+                add(f, (_keys(entry), data))
+    for path in sorted((FIXTURES / "dlms").glob("*.hex")):
+        text = "".join(ln for ln in path.read_text().splitlines() if not ln.lstrip().startswith("#"))
+        add("dlms", (None, bytes.fromhex(text)))
+    for fmt, seed in _simulated():
+        add(fmt, seed)
+    return {fmt: tuple(v.values()) for fmt, v in out.items()}
+
+
+def all_seeds() -> tuple[Seed, ...]:
+    return tuple(s for group in seeds().values() for s in group)
+
+
+@functools.lru_cache(maxsize=1)
+def keysets() -> tuple["smc.Keys | None", ...]:
+    """Every distinct key set of the seeds, None first (the fuzz input's first byte picks one)."""
+    found: dict[tuple[bytes | None, bytes | None, bytes | None], smc.Keys] = {}
+    for k, _ in all_seeds():
+        if k is not None:
+            found.setdefault((k.encryption_key, k.authentication_key, k.system_title), k)
+    return (None, *found.values())
