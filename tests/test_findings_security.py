@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect as pyinspect
 import json
+import logging
 import pathlib
 import subprocess
 import sys
@@ -306,6 +307,25 @@ def test_wmbus_mode7_mac_is_compared_in_constant_time(monkeypatch: pytest.Monkey
     monkeypatch.setattr(mbus_app.hmac, "compare_digest", spy)
     assert smc.decode(MODE7["hex"], format="wmbus", keys=smc.Keys(encryption_key=MODE7["key"])).authenticated
     assert len(calls) == 1 and calls[0][0] == calls[0][1] and len(calls[0][0]) > 0
+
+
+def test_keys_never_in_debug_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="smartmeter_codecs")
+    frames = [(_frame(security.wrap(PLAIN, keys=K, system_title=TITLE, invocation_counter=3, security_control=sc)),
+               "dlms") for sc in (0x30, 0x20, 0x10)] + [(bytes.fromhex(MODE7["hex"]), "wmbus"),
+                                                        (bytes.fromhex(MODE5["hex"]), "wmbus")]
+    secrets = [K.encryption_key, K.authentication_key, bytes.fromhex(MODE7["key"]), bytes.fromhex(MODE5["key"])]
+    for data, fmt in frames:
+        for keys in (K, smc.Keys(encryption_key=K.encryption_key), smc.Keys(MODE7["key"], MODE7["key"]),
+                     smc.Keys(MODE5["key"]), smc.Keys(bytes(16), bytes(16))):
+            try:
+                smc.decode(data, format=fmt, keys=keys)
+            except smc.DecodeError:
+                pass
+            smc.inspect(data, format=fmt, keys=keys)
+    assert caplog.records, "the decoders logged nothing at DEBUG: the test would prove nothing"
+    for key in secrets:
+        assert key.hex() not in caplog.text.lower() and repr(key) not in caplog.text
 
 
 # ---------------------------------------------------------------- encoders keep the Reading
