@@ -3,8 +3,7 @@
     python -m fuzz.atheris_main HARNESS [libFuzzer flags and corpus directories]
 
 The fuzz input's first byte picks the key set (:func:`fuzz.harnesses.split_input`); the rest
-is the frame. Every loaded module is instrumented for coverage after the library (and each
-codec, which the registry imports lazily) has been imported.
+is the frame. Only the library's modules are instrumented for coverage.
 """
 from __future__ import annotations
 
@@ -12,11 +11,34 @@ import sys
 
 import atheris
 
-import smartmeter_codecs as smc
-from smartmeter_codecs._registry import available_codecs
+# Instrument only the library, and every module of it: the registry imports codecs (and
+# codecs their inspection and stream modules) lazily, so they are imported inside the block.
+# Not instrumented: modules whose instrumented bytecode crashes the interpreter under atheris
+# 2.3.0 on CPython 3.11 (segfaults in the `while True` loops of chain2.jsonstream._match_braces
+# and p1.codec.parse_telegrams; the same inputs pass uninstrumented; atheris' 3.11 loop
+# instrumentation has known defects, google/atheris#57 and #90): a tooling defect, not one of
+# the library. fuzz/run.py also drops any crash that does not reproduce without atheris.
+_NOT_INSTRUMENTED = ["smartmeter_codecs.chain2.jsonstream", "smartmeter_codecs.p1.codec"]
+with atheris.instrument_imports(include=["smartmeter_codecs"], exclude=_NOT_INSTRUMENTED):
+    import smartmeter_codecs as smc
+    from smartmeter_codecs._registry import available_codecs
 
-from .harnesses import HARNESSES, split_input
-from .seeds import keysets
+    for _codec in available_codecs():
+        for _call in (lambda: _codec.inspect(b"\x00", keys=None, profile=None),
+                      lambda: _codec.stream(keys=None, profile=None)):
+            try:
+                _call()
+            except Exception:  # only the imports matter here
+                pass
+    from .seeds import all_seeds, keysets
+    for _keys, _data in all_seeds():   # reach the modules imported on first use (encoders, P1 in DLMS...)
+        for _fmt in (None, *[c.name for c in available_codecs()]):
+            try:
+                smc.inspect(_data, format=_fmt, keys=_keys)
+            except Exception:
+                pass
+
+from .harnesses import HARNESSES, split_input  # noqa: E402
 
 
 def main() -> None:
@@ -24,15 +46,6 @@ def main() -> None:
         sys.exit(f"usage: python -m fuzz.atheris_main HARNESS [libFuzzer args]; harnesses: {', '.join(HARNESSES)}")
     harness = HARNESSES[sys.argv[1]]
     ks = keysets()
-    # import every codec and its lazily imported parts (inspection, streams) before instrumenting
-    for codec in available_codecs():
-        for call in (lambda: codec.inspect(b"\x00", keys=None, profile=None), lambda: codec.stream(keys=None, profile=None)):
-            try:
-                call()
-            except Exception:  # only the import matters here
-                pass
-    smc.inspect(b"\x7e")
-    atheris.instrument_all()
 
     def one_input(raw: bytes) -> None:
         keys, data = split_input(raw, ks)

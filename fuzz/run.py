@@ -80,6 +80,10 @@ def run_atheris(name: str, seconds: float, args: argparse.Namespace) -> list[pat
                     HARNESSES[name](data, keys)
                 except BaseException as exc:
                     note = f"{type(exc).__name__}: {exc}"
+                else:   # e.g. "deadly signal" from outside (a killed process): not a defect of the input
+                    print(f"  {art.name} does not reproduce; not kept", flush=True)
+                    art.unlink()
+                    continue
             found.append(save(name, keys, data, kind=kind, found_by="atheris", note=note[:300]))
             art.unlink()
     return found

@@ -128,7 +128,10 @@ def decode_all(data: Data, *, format: str | None = None, keys: KeysArg = None,
     Args:
         data: a complete message (or several) as bytes, or hex text, or JSON text.
         format: a name from :func:`formats`; ``None`` autodetects.
-        keys: :class:`~smartmeter_codecs.Keys`, or a mapping from system title to Keys.
+        keys: :class:`~smartmeter_codecs.Keys`, or a mapping from system title to Keys. With
+            an authentication key every frame must be authenticated or it is rejected: a
+            downgraded, tag-less or plaintext frame raises :class:`DecryptionError` (the rule
+            is in :mod:`smartmeter_codecs.keys`), so every Reading says ``authenticated=True``.
         profile: a national list/profile name where the frame cannot tell a convention
             (e.g. ``"kamstrup-se"``); ``None`` picks the documented default.
 

@@ -47,12 +47,12 @@ def _is_stream(fmt: str) -> bool:
 @pytest.mark.parametrize("name", list(HARNESSES))
 def test_harness_holds_on_every_fixture_seed(name: str) -> None:
     harness = HARNESSES[name]
-    count = 0
-    for fmt in formats_of(name):
-        for keys, data in seeds().get(fmt, ()):
-            harness(data, keys)
-            count += 1
-    assert count > 0
+    pool = [s for fmt in formats_of(name) for s in seeds().get(fmt, ())]
+    if name in ("inspect-auto", "stream-auto"):
+        pool = pool[::3]   # the per-format harnesses see every seed; this keeps CI fast
+    for keys, data in pool:
+        harness(data, keys)
+    assert pool
 
 
 # derandomized: CI explores the same mutations on every run (reproducible, never flaky); the
