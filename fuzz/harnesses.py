@@ -28,8 +28,19 @@ __all__ = ["HARNESSES", "FORMATS", "STREAM_FORMATS", "Harness", "split_input", "
 
 Harness = Callable[[bytes, "smc.Keys | None"], None]
 
-FORMATS = ("dlms", "mbus", "wmbus", "p1", "chain2", "chain2-alfa")
-STREAM_FORMATS = ("dlms", "mbus", "p1", "chain2")
+
+
+def _streams(fmt: str) -> bool:
+    try:
+        smc.StreamDecoder(format=fmt)
+    except ValueError:   # a document format (JSON, XML, register blocks): no byte stream
+        return False
+    return True
+
+
+#: every format of the registry (a new format gets its harnesses without an edit here)
+FORMATS = tuple(f.name for f in smc.formats())
+STREAM_FORMATS = tuple(f for f in FORMATS if _streams(f))
 
 
 def _secrets(keys: smc.Keys | None, data: bytes) -> list[str]:

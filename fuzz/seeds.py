@@ -6,6 +6,7 @@ bytes. Simulated frames from ``encode`` are added for formats without captured f
 """
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import json
 import pathlib
@@ -63,22 +64,38 @@ def _entries(path: pathlib.Path) -> Iterator[dict[str, Any]]:
     yield from (e for e in items if isinstance(e, dict))
 
 
-# fixture file -> format (None: the entry's own "format" field decides)
+# fixture file -> format (None: decided per entry by _format)
 _FILES: dict[str, str | None] = {
     "dlms/corpus_plaintext.json": "dlms", "dlms/corpus_encrypted.json": "dlms",
     "dlms/more_real_frames.json": "dlms", "dlms/p1_in_dlms.json": "dlms",
     "dlms_encrypted/frames.json": "dlms", "mbus/link_frames.json": "dlms",
-    "mbus/corpus.json": "mbus", "mbus/oms_annex_n.json": None, "mbus/wmbus_encrypted.json": "wmbus",
-    "p1/corpus.json": "p1", "chain2/messages.json": "chain2", "chain2/foreign_json.json": "chain2",
+    "mbus/corpus.json": None, "mbus/oms_annex_n.json": None, "mbus/wmbus_encrypted.json": "wmbus",
+    "mbus/compact_frames.json": "wmbus",
+    "p1/corpus.json": "p1", "p1/more_real_telegrams.json": "p1",
+    "chain2/messages.json": "chain2", "chain2/foreign_json.json": None, "smgw/responses.json": None,
 }
+
+
+def _format(rel: str, entry: dict[str, Any], data: bytes) -> str | None:
+    if isinstance(entry.get("format"), str):
+        return entry["format"]
+    if rel == "mbus/corpus.json":
+        cat = str(entry.get("category", ""))
+        return "dlms" if cat == "dlms-over-mbus" else "wmbus" if "wireless" in cat else "mbus"
+    # gateway bodies: TRuDI XML or SMGW JSON; other foreign JSON is a negative seed for Chain 2
+    if rel == "smgw/responses.json" or entry.get("corpus") == "smgw.json":
+        return "trudi-xml" if data.lstrip(b"\xef\xbb\xbf \r\n").startswith(b"<") else "smgw-han"
+    return "chain2"
 
 
 def _simulated() -> Iterator[tuple[str, Seed]]:
     full = smc.Reading(format="sim", meter_id="12345678", active_power_import=1500.0, active_energy_import=1.5e6,
                        voltage_l1=230.1, current_l1=6.5, tariff="T1")
-    candidates = (full, full.replace(tariff=None), smc.Reading(format="sim", active_power_import=1500.0),
+    stamped = full.replace(timestamp=_dt.datetime(2024, 6, 12, 12, 0, tzinfo=_dt.timezone.utc))
+    candidates = (full, stamped, full.replace(tariff=None), stamped.replace(tariff=None),
+                  smc.Reading(format="sim", active_power_import=1500.0),
                   smc.Reading(format="sim", active_energy_import=1.5e6))
-    for fmt in ("dlms", "mbus", "wmbus", "p1", "chain2", "chain2-alfa"):
+    for fmt in (f.name for f in smc.formats()):
         for r in candidates:   # the richest Reading the format can carry
             try:
                 yield fmt, (None, smc.encode(r, format=fmt))
@@ -105,11 +122,15 @@ def seeds() -> dict[str, tuple[Seed, ...]]:
         path = FIXTURES / rel
         if not path.exists():
             continue
-        for entry in _entries(path):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        extra = [doc[k] for k in ("unknown_format",) if isinstance(doc, dict) and isinstance(doc.get(k), dict)]
+        for entry in [*_entries(path), *extra]:
             data = _bytes(entry)
-            f = fmt or entry.get("format")
-            if data and isinstance(f, str):
+            f = fmt or (_format(rel, entry, data) if data else None)
+            if data and f:
                 add(f, (_keys(entry), data))
+    for path in sorted((FIXTURES / "smgw").glob("*.xml")):
+        add("trudi-xml", (None, path.read_bytes()))
     for path in sorted((FIXTURES / "dlms").glob("*.hex")):
         text = "".join(ln for ln in path.read_text().splitlines() if not ln.lstrip().startswith("#"))
         add("dlms", (None, bytes.fromhex(text)))
