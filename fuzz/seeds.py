@@ -60,7 +60,7 @@ def _bytes(entry: dict[str, Any]) -> bytes | None:
 def _entries(path: pathlib.Path) -> Iterator[dict[str, Any]]:
     doc = json.loads(path.read_text(encoding="utf-8"))
     items = doc if isinstance(doc, list) else next(
-        (doc[k] for k in ("entries", "messages", "frames") if isinstance(doc.get(k), list)), [])
+        (doc[k] for k in ("entries", "messages", "frames", "dumps") if isinstance(doc.get(k), list)), [])
     yield from (e for e in items if isinstance(e, dict))
 
 
@@ -73,7 +73,9 @@ _FILES: dict[str, str | None] = {
     "mbus/compact_frames.json": "wmbus",
     "p1/corpus.json": "p1", "p1/more_real_telegrams.json": "p1",
     "chain2/messages.json": "chain2", "chain2/foreign_json.json": None, "smgw/responses.json": None,
+    "sml/corpus.json": "sml", "sml/more_real_frames.json": "sml",
 }
+_HEX_DATA = ("sml/",)   # files whose "data" is hex without an "encoding" field
 
 
 def _format(rel: str, entry: dict[str, Any], data: bytes) -> str | None:
@@ -125,6 +127,8 @@ def seeds() -> dict[str, tuple[Seed, ...]]:
         doc = json.loads(path.read_text(encoding="utf-8"))
         extra = [doc[k] for k in ("unknown_format",) if isinstance(doc, dict) and isinstance(doc.get(k), dict)]
         for entry in [*_entries(path), *extra]:
+            if rel.startswith(_HEX_DATA) and isinstance(entry.get("data"), str):
+                entry = {**entry, "encoding": "hex"}
             data = _bytes(entry)
             f = fmt or (_format(rel, entry, data) if data else None)
             if data and f:

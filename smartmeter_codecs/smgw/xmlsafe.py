@@ -76,6 +76,11 @@ def parse(data: bytes, base: int = 0) -> Element:
         raise FramingError(LAYER, base + offset, f"not well-formed XML: {msg}") from None
     except RecursionError:
         raise FramingError(LAYER, base, "XML nested too deeply") from None
+    except (LookupError, ValueError) as err:
+        # the XML declaration names an encoding Python has no codec for or expat cannot use
+        # (found by fuzzing: encoding='UTF-9' raised LookupError, 'UTF-7' ValueError "multi-byte
+        # encodings are not supported"), or the bytes do not decode in it (UnicodeError)
+        raise FramingError(LAYER, base, f"the XML declares an encoding that cannot be read: {err}") from None
     return builder.close()
 
 
