@@ -15,11 +15,11 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # the fuzz/ harnesses live next to the package, not inside it
     sys.path.insert(0, str(ROOT))
 
-import smartmeter_codecs as smc  # noqa: E402
-from fuzz.crashes import load  # noqa: E402
-from fuzz.harnesses import FORMATS, HARNESSES, STREAM_FORMATS, formats_of  # noqa: E402
-from fuzz.seeds import keysets, seeds  # noqa: E402
-from fuzz.strategies import inputs, mutate  # noqa: E402
+import smartmeter_codecs as smc
+from fuzz.crashes import load
+from fuzz.harnesses import FORMATS, HARNESSES, STREAM_FORMATS, formats_of
+from fuzz.seeds import keysets, seeds
+from fuzz.strategies import inputs, mutate
 
 CRASHES = load()
 
