@@ -1,81 +1,436 @@
-"""Command line: decode, inspect and stream-decode captured frames.
+"""Command line: decode, inspect, stream-decode live meters and captures, simulate a meter.
 
-    smartmeter-codecs decode fixtures/dlms/kamstrup-no-list3.hex
+    smartmeter-codecs decode fixtures/dlms/kamstrup-no-list3-hdlc-em001-1.hex
     smartmeter-codecs decode --json - < frame.bin
     smartmeter-codecs inspect 7ea0...7e
     smartmeter-codecs stream capture.bin
-    smartmeter-codecs formats
+    smartmeter-codecs stream --port /dev/ttyUSB0 --preset no-han
+    smartmeter-codecs stream --tcp 192.168.1.50:8888 --format p1 --json --out session.jsonl
+    smartmeter-codecs simulate --format p1 --pty /tmp/meter
+    smartmeter-codecs formats | presets
     SMGW_PASSWORD=... smartmeter-codecs smgw https://192.168.33.2 --user han1 --fingerprint AB:CD:...
 
-I/O lives here, never in the decoders.
+Exit codes: 0 success; 1 the input held no reading (or only broken frames); 2 a usage
+mistake (bad argument, unknown name, missing file, missing optional package); 3 a port or
+connection that cannot be opened or was lost for good; 130 interrupted (Ctrl-C); 141 the
+reader of our output went away (``| head -1``), silently, like other Unix tools.
+
+I/O lives here and in ``smartmeter_codecs.io``, never in the decoders.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
+import io
+import itertools
 import json
+import logging
+import os
 import pathlib
 import sys
-from typing import Sequence
+import time
+from typing import Any, BinaryIO, Iterator, Sequence
 
 from . import __version__
-from .api import decode_all, formats, inspect, to_bytes
+from .api import decode_all, formats, inspect
 from .errors import DecodeError
 from .keys import Keys
 from .model import Reading
-from .stream import StreamDecoder
+from .io._extras import MissingExtraError
+from .io.backoff import Backoff
+from .io.hexdump import parse_dump
+from .io.presets import PRESETS, get_preset
+from .io.reader import MeterReader, read_serial, read_tcp
+from .io.record import Recorder, open_recorder, reading_json
+from .io.transports import Connection, FileConnection, parse_hostport, serial_settings
+
+EXIT_OK, EXIT_EMPTY, EXIT_USAGE, EXIT_IO, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 3, 130, 141
+
+PROG = "smartmeter-codecs"
 
 
-def _read_input(arg: str, binary: bool) -> bytes:
-    """A file path (binary, or hex/JSON text), '-' for stdin, or literal hex on the command line."""
-    if arg == "-":
-        raw = sys.stdin.buffer.read()
-    else:
-        p = pathlib.Path(arg)
-        if p.exists():
-            raw = p.read_bytes()
-        else:
-            return to_bytes(arg)
-    if binary:
-        return raw
+class UsageError(Exception):
+    """A user mistake: printed as one line, exit code 2."""
+
+
+class _LinkError(Exception):
+    """A port or connection failed for good: one line, exit code 3."""
+
+
+class _Closed(Exception):
+    """stdout was closed by its reader (``| head -1``)."""
+
+
+# --------------------------------------------------------------------------- input
+
+def _open_path(arg: str) -> pathlib.Path | None:
+    """The file ``arg`` names, None when there is none; UsageError for a directory."""
+    p = pathlib.Path(arg)
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
+        if p.is_dir():
+            raise UsageError(f"{arg} is a directory, not a capture file")
+        return p if p.exists() else None
+    except OSError:   # e.g. a 500-character hex argument: "file name too long"
+        return None
+
+
+def _literal(arg: str) -> bytes | None:
+    """Hex (any dump style) or JSON given on the command line, else None."""
+    raw = arg.encode("utf-8")
+    dump = parse_dump(raw)
+    if dump is not None:
+        return dump
+    if arg.lstrip()[:1] in ("{", "["):
         return raw
-    # Hex dumps with comments: drop '#' comment lines (fixture files carry their provenance).
-    # Line ends are kept as they are: a P1 telegram's CRC covers its CR LF.
-    lines = [ln for ln in text.splitlines(keepends=True) if not ln.lstrip().startswith("#")]
-    return to_bytes("".join(lines))
-
-
-def _keys(ns: argparse.Namespace) -> Keys | None:
-    if ns.key or ns.auth_key:
-        return Keys(encryption_key=ns.key, authentication_key=ns.auth_key, system_title=ns.system_title)
     return None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="smartmeter-codecs",
-                                 description="Decode smart-meter frames into typed readings.")
+def _read_input(arg: str, binary: bool) -> bytes:
+    """A file path (its bytes as they are, or the bytes of a hex dump), '-' for stdin, or literal
+    hex/JSON on the command line."""
+    if arg == "-":
+        raw = sys.stdin.buffer.read()
+    else:
+        path = _open_path(arg)
+        if path is None:
+            lit = _literal(arg)
+            if lit is None:
+                raise UsageError(f"no such file: {arg} (and it is not hex or JSON either)")
+            return lit
+        try:
+            raw = path.read_bytes()
+        except OSError as err:
+            raise UsageError(f"cannot read {arg}: {err.strerror or err}") from None
+    if binary:
+        return raw
+    dump = parse_dump(raw)
+    return dump if dump is not None else raw
+
+
+def _keys(ns: argparse.Namespace) -> Keys | None:
+    if not (ns.key or ns.auth_key or ns.system_title):
+        return None
+    try:
+        return Keys(encryption_key=ns.key, authentication_key=ns.auth_key, system_title=ns.system_title)
+    except ValueError as err:
+        flag = {"encryption_key": "-k/--key", "authentication_key": "-a/--auth-key",
+                "system_title": "--system-title"}
+        msg = str(err)
+        for name, f in flag.items():
+            msg = msg.replace(name, f)
+        raise UsageError(f"{msg} (hex)") from None
+
+
+# --------------------------------------------------------------------------- output
+
+def _emit(line: str) -> None:
+    try:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()   # each Reading is seen at once, also through a pipe
+    except BrokenPipeError:
+        raise _Closed() from None
+
+
+def _print_reading(r: Reading, as_json: bool) -> None:
+    _emit(json.dumps(reading_json(r), ensure_ascii=False) if as_json else str(r))
+
+
+def _error_json(err: DecodeError) -> str:
+    return json.dumps({"error": type(err).__name__, "layer": err.layer, "offset": err.offset,
+                       "message": err.message}, ensure_ascii=False)
+
+
+class _Progress:
+    """A one-line progress bar on stderr for long capture files (only when stderr is a TTY)."""
+
+    def __init__(self, total: int, name: str) -> None:
+        self.total = max(total, 1)
+        self.name = name
+        self.readings = 0
+        self._last = 0.0
+
+    def update(self, done: int) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.1 and done < self.total:
+            return
+        self._last = now
+        frac = min(done / self.total, 1.0)
+        bar = "#" * int(frac * 30)
+        sys.stderr.write(f"\r{self.name}: [{bar:<30}] {frac:4.0%} {done / 1e6:.1f}/{self.total / 1e6:.1f} MB, "
+                         f"{self.readings} readings")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\r\033[K")   # clear the bar so the terminal shows only the results
+        sys.stderr.flush()
+
+
+# --------------------------------------------------------------------------- stream
+
+class _Prefixed:
+    """A connection that first returns bytes already read (the sniffed start of a file)."""
+
+    def __init__(self, prefix: bytes, conn: Connection) -> None:
+        self._prefix = prefix
+        self._conn = conn
+
+    def read(self) -> bytes | None:
+        if self._prefix:
+            data, self._prefix = self._prefix, b""
+            return data
+        return self._conn.read()
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _file_reader(arg: str, ns: argparse.Namespace, keys: Keys | None) -> tuple[MeterReader, _Progress | None]:
+    """A reader over a capture file or stdin: bytes as they come; a hex dump is converted first."""
+    if arg == "-":
+        f: BinaryIO = sys.stdin.buffer
+        name, size = "stdin", None
+    else:
+        path = _open_path(arg)
+        if path is None:
+            lit = _literal(arg)
+            if lit is None:
+                raise UsageError(f"no such file: {arg}")
+            f, name, size = io.BytesIO(lit), "argument", None
+        else:
+            try:
+                f = open(path, "rb")
+            except OSError as err:
+                raise UsageError(f"cannot read {arg}: {err.strerror or err}") from None
+            name, size = path.name, path.stat().st_size
+    conn = FileConnection(f, close=arg != "-")
+    first = conn.read() or b""
+    cut = first.rfind(b"\n") + 1
+    prefix: bytes
+    if not ns.binary and cut and parse_dump(first[:cut]) is not None:
+        # a text hex dump: read it whole (dumps are small) and hand its bytes on
+        rest = [first]
+        while (chunk := conn.read()) is not None:
+            rest.append(chunk)
+        whole = b"".join(rest)
+        dump = parse_dump(whole)
+        prefix = dump if dump is not None else whole
+    else:
+        prefix = first
+    progress = _Progress(size, name) if size and not ns.no_progress and sys.stderr.isatty() else None
+    reader = MeterReader(lambda: _Prefixed(prefix, conn), description=name, format=ns.format, keys=keys,
+                         profile=ns.profile, reconnect=None, errors="yield",
+                         on_bytes=progress.update if progress else None)
+    return reader, progress
+
+
+def _backoff(ns: argparse.Namespace) -> Backoff | None:
+    if ns.no_reconnect:
+        return None
+    # first=False: a mistyped port or host is an error at once, not an endless retry loop
+    return Backoff(initial=ns.retry_initial, maximum=ns.retry_max, attempts=ns.retries, first=False)
+
+
+def _live_reader(ns: argparse.Namespace, keys: Keys | None) -> MeterReader:
+    if ns.port:
+        return read_serial(ns.port, preset=ns.preset, baudrate=ns.baud, bytesize=ns.bytesize,
+                           parity=ns.parity, stopbits=ns.stopbits, format=ns.format, keys=keys,
+                           profile=ns.profile, reconnect=_backoff(ns), idle_timeout=ns.idle_timeout)
+    host, port = parse_hostport(ns.tcp)
+    return read_tcp(host, port, format=ns.format, keys=keys, profile=ns.profile, reconnect=_backoff(ns),
+                    idle_timeout=ns.idle_timeout)
+
+
+def _cmd_stream(ns: argparse.Namespace) -> int:
+    keys = _keys(ns)
+    if (ns.port or ns.tcp) and ns.input:
+        raise UsageError("give capture files or --port/--tcp, not both")
+    if ns.port and ns.tcp:
+        raise UsageError("give --port or --tcp, not both")
+    if ns.preset and not ns.port:
+        raise UsageError("--preset sets serial line settings: use it with --port")
+    if ns.port is None and ns.tcp is None and not ns.input:
+        if sys.stdin.isatty():
+            raise UsageError("nothing to read: give a capture file, '-' for stdin, --port DEV or --tcp HOST:PORT")
+        ns.input = ["-"]
+    recorder: Recorder | None = open_recorder(ns.out) if ns.out else None
+    readings = 0
+    try:
+        if ns.port or ns.tcp:
+            reader = _live_reader(ns, keys)
+            try:
+                readings = _consume(reader, ns, recorder, None)
+            except OSError as err:
+                if isinstance(err, BrokenPipeError):
+                    raise
+                raise _LinkError(f"{reader.description}: {err.strerror or err}") from None
+        else:
+            for arg in ns.input:
+                reader, progress = _file_reader(arg, ns, keys)
+                try:
+                    readings += _consume(reader, ns, recorder, progress)
+                finally:
+                    if progress:
+                        progress.done()
+                if ns.count and readings >= ns.count:
+                    break
+    finally:
+        if recorder is not None:
+            recorder.close()
+    return EXIT_OK if readings else EXIT_EMPTY
+
+
+def _consume(reader: MeterReader, ns: argparse.Namespace, recorder: Recorder | None,
+             progress: _Progress | None) -> int:
+    readings = 0
+    for item in reader:
+        if isinstance(item, Reading):
+            readings += 1
+            if progress:
+                progress.readings += 1
+            _print_reading(item, ns.json)
+            if recorder is not None:
+                recorder.write(item)
+            if ns.count and readings >= ns.count:
+                reader.close()
+                break
+        elif ns.json:
+            _emit(_error_json(item))
+        elif not ns.quiet:
+            sys.stderr.write(f"error: {type(item).__name__}: {item}\n")
+    return readings
+
+
+# --------------------------------------------------------------------------- simulate
+
+def _cmd_simulate(ns: argparse.Namespace) -> int:
+    from .io import simulator as sim
+
+    keys = _keys(ns)
+    targets = [t for t in (ns.port, ns.pty, ns.listen) if t is not None]
+    if len(targets) > 1:
+        raise UsageError("give one of --port, --pty or --listen (none: frames go to stdout)")
+    preset = get_preset(ns.preset) if ns.preset else None
+    interval = ns.interval if ns.interval is not None else (
+        preset.interval.total_seconds() if preset else 1.0)
+    if interval < 0:
+        raise UsageError("--interval must not be negative")
+    fmt = ns.format or (preset.format if preset else None)
+    frames: Iterator[bytes]
+    if ns.input:
+        captured = [_read_input(a, ns.binary) for a in ns.input]
+        frames = itertools.cycle(captured) if not ns.once else iter(captured)
+    else:
+        if fmt is None:
+            raise UsageError("give capture files to send, or -f/--format to generate frames")
+        step = _dt.timedelta(seconds=interval or 1.0)
+        frames = sim.generated_frames(fmt, profile=ns.profile, keys=keys, meter_id=ns.meter_id, step=step)
+        first = next(frames)   # an encoder that cannot do this format says so now, as a usage error
+        frames = itertools.chain([first], frames)
+    sink: Any
+    if ns.pty is not None:
+        sink = sim.PtySink(ns.pty or None)
+        print(f"simulated meter on {sink.path}" + (f" (link {sink.link})" if sink.link else ""),
+              file=sys.stderr, flush=True)
+    elif ns.listen is not None:
+        host, port = parse_hostport(ns.listen)
+        sink = sim.TcpServerSink(host, port)
+        print(f"simulated meter listening on {sink.address[0]}:{sink.address[1]}", file=sys.stderr, flush=True)
+    elif ns.port is not None:
+        settings = serial_settings(ns.preset, baudrate=ns.baud, bytesize=ns.bytesize, parity=ns.parity,
+                                   stopbits=ns.stopbits)
+        sink = sim.SerialSink(ns.port, settings)
+    else:
+        sink = sim.StreamSink(sys.stdout.buffer)
+    try:
+        sim.run(frames, sink, interval=interval, count=ns.count, garbage=ns.garbage)
+    except BrokenPipeError:
+        raise _Closed() from None
+    finally:
+        sink.close()
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+def _formats_help() -> str:
+    return ", ".join(f.name for f in formats())
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog=PROG, description="Decode smart-meter frames into typed readings; read live meters; simulate one.",
+        epilog="Exit codes: 0 ok, 1 no reading, 2 usage mistake, 3 port/connection failed, 130 Ctrl-C.")
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    ap.add_argument("-v", "--verbose", action="count", default=0, help="log connections (-vv: debug)")
     sub = ap.add_subparsers(dest="command", required=True)
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("input", help="file (binary, hex text or JSON), '-' for stdin, or hex on the command line")
-        p.add_argument("-f", "--format", help="format name (see 'formats'); default: autodetect")
+    def decoding(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-f", "--format", help=f"format name ({_formats_help()}); default: autodetect")
         p.add_argument("-p", "--profile", help="national list/profile where the frame cannot tell")
         p.add_argument("-k", "--key", help="encryption key (hex)")
         p.add_argument("-a", "--auth-key", help="authentication key (hex)")
         p.add_argument("--system-title", help="system title (hex) when the frame does not carry it")
-        p.add_argument("--binary", action="store_true", help="treat the file as raw bytes even if it looks like text")
+        p.add_argument("--binary", action="store_true", help="treat files as raw bytes even if they look like a hex dump")
+
+    def serial_opts(p: argparse.ArgumentParser) -> None:
+        g = p.add_argument_group("serial port")
+        g.add_argument("--port", metavar="DEV", help="serial device, e.g. /dev/ttyUSB0 or COM3 (extra: [serial])")
+        g.add_argument("--preset", metavar="NAME", help=f"line settings and format: {', '.join(PRESETS)} "
+                                                         "(see 'presets')")
+        g.add_argument("--baud", type=int, help="baud rate (overrides the preset; default 115200)")
+        g.add_argument("--bytesize", type=int, choices=(7, 8), help="data bits")
+        g.add_argument("--parity", choices=("N", "E", "O"), help="parity: none, even, odd")
+        g.add_argument("--stopbits", type=int, choices=(1, 2), help="stop bits")
+
+    def single(p: argparse.ArgumentParser) -> None:
+        p.add_argument("input", help="file (binary, hex dump or JSON), '-' for stdin, or hex on the command line")
+        decoding(p)
 
     p_dec = sub.add_parser("decode", help="decode a complete message and print every Reading")
-    common(p_dec)
-    p_dec.add_argument("--json", action="store_true", help="print JSON instead of text")
+    single(p_dec)
+    p_dec.add_argument("--json", action="store_true", help="print JSON (one object per line) instead of text")
     p_ins = sub.add_parser("inspect", help="print the annotated layer tree of a message")
-    common(p_ins)
-    p_str = sub.add_parser("stream", help="decode a captured byte stream (garbage and broken frames allowed)")
-    common(p_str)
-    p_str.add_argument("--json", action="store_true", help="print one JSON object per line")
+    single(p_ins)
+    p_ins.add_argument("--json", action="store_true", help="print the tree as JSON")
+
+    p_str = sub.add_parser("stream", help="decode a live meter or a capture, printing each Reading at once",
+                           description="Decode incrementally from capture files, stdin, a serial port or "
+                                       "a TCP bridge; garbage and broken frames are reported and skipped.")
+    p_str.add_argument("input", nargs="*", help="capture files or '-' for stdin (default: stdin)")
+    decoding(p_str)
+    serial_opts(p_str)
+    p_str.add_argument("--tcp", metavar="HOST:PORT", help="a TCP serial bridge (ser2net, ESP, P1 dongle)")
+    p_str.add_argument("--json", action="store_true", help="one JSON object per line (errors too, with "
+                                                         "error class, layer and offset)")
+    p_str.add_argument("--out", metavar="FILE", help="also record the Readings to FILE.jsonl, .csv or .parquet "
+                                                    "(extra: [parquet])")
+    p_str.add_argument("-n", "--count", type=int, help="stop after this many Readings")
+    p_str.add_argument("-q", "--quiet", action="store_true", help="do not print broken frames (text mode)")
+    p_str.add_argument("--no-progress", action="store_true", help="no progress bar for capture files")
+    g = p_str.add_argument_group("reconnect (--port, --tcp)")
+    g.add_argument("--no-reconnect", action="store_true", help="exit when the port or connection fails")
+    g.add_argument("--retry-initial", type=float, default=1.0, metavar="S", help="first back-off wait (1 s)")
+    g.add_argument("--retry-max", type=float, default=60.0, metavar="S", help="longest back-off wait (60 s)")
+    g.add_argument("--retries", type=int, metavar="N", help="give up after N failed attempts in a row "
+                                                           "(default: never)")
+    g.add_argument("--idle-timeout", type=float, metavar="S", help="reconnect after S seconds without data")
+
+    p_sim = sub.add_parser("simulate", help="act as a meter: send fixture or generated frames at a cadence",
+                           description="Send captured frames (cycled) or generated frames of any format to "
+                                       "a pseudo-terminal, a serial port, TCP clients or stdout.")
+    p_sim.add_argument("input", nargs="*", help="capture files or hex to send as they are (default: generate)")
+    decoding(p_sim)
+    serial_opts(p_sim)
+    p_sim.add_argument("--pty", nargs="?", const="", metavar="LINK",
+                       help="create a pseudo-terminal (and a symlink LINK to it); readers open it as a port")
+    p_sim.add_argument("--listen", metavar="HOST:PORT", help="serve the frames to every TCP client (like ser2net)")
+    p_sim.add_argument("--interval", type=float, metavar="S",
+                       help="seconds between frames (default: the preset's cadence, else 1)")
+    p_sim.add_argument("-n", "--count", type=int, help="stop after this many frames (default: never)")
+    p_sim.add_argument("--once", action="store_true", help="send each capture file once instead of cycling")
+    p_sim.add_argument("--garbage", action="store_true", help="put line noise before every frame")
+    p_sim.add_argument("--meter-id", default="12345678", help="meter id of generated frames")
+
     sub.add_parser("formats", help="list the format names")
     p_gw = sub.add_parser("smgw", help="read a German Smart Meter Gateway over HTTPS (HAN) and print Readings")
     p_gw.add_argument("url", help="https://<gateway HAN address>[:port]")
@@ -89,50 +444,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_gw.add_argument("--meter", help="EMH meter id (default: every meter)")
     p_gw.add_argument("--timeout", type=float, default=10.0, help="seconds (default 10)")
     p_gw.add_argument("--json", action="store_true", help="print one JSON object per line")
+    sub.add_parser("presets", help="list the serial presets (line settings by country and meter)")
+    return ap
 
-    ns = ap.parse_args(argv)
+
+def _run(ns: argparse.Namespace) -> int:
     if ns.command == "smgw":
         return _smgw(ns)
     if ns.command == "formats":
         for f in formats():
-            print(f)
-        return 0
+            _emit(str(f))
+        return EXIT_OK
+    if ns.command == "presets":
+        for p in PRESETS.values():
+            _emit(f"{p.name:<16} {p.settings:<12} {p.format or '-':<9} {','.join(p.countries) or '-':<6} {p.meters}")
+        return EXIT_OK
+    if ns.command == "stream":
+        return _cmd_stream(ns)
+    if ns.command == "simulate":
+        return _cmd_simulate(ns)
     data = _read_input(ns.input, ns.binary)
-    try:
-        keys = _keys(ns)
-    except ValueError as err:  # a malformed --key/--auth-key/--system-title: one line, never the key
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    try:
-        if ns.command == "decode":
-            readings = decode_all(data, format=ns.format, keys=keys, profile=ns.profile)
-            _print(readings, ns.json)
-            return 0 if readings else 1
-        if ns.command == "inspect":
-            ins = inspect(data, format=ns.format, keys=keys, profile=ns.profile)
-            print(ins)
-            return 0 if ins.error is None else 1
-        dec = StreamDecoder(format=ns.format, keys=keys, profile=ns.profile)
-        items = list(dec.feed(data))
-        bad = 0
-        for item in items:
-            if isinstance(item, Reading):
-                _print([item], ns.json)
-            else:
-                bad += 1
-                print(f"error: {item}", file=sys.stderr)
-        return 0 if any(isinstance(i, Reading) for i in items) else 1
-    except DecodeError as err:
-        print(f"error: {type(err).__name__}: {err}", file=sys.stderr)
-        return 2
-    except ValueError as err:       # a user mistake such as an unknown profile= name
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    keys = _keys(ns)
+    if ns.command == "decode":
+        readings = decode_all(data, format=ns.format, keys=keys, profile=ns.profile)
+        for r in readings:
+            _print_reading(r, ns.json)
+        return EXIT_OK if readings else EXIT_EMPTY
+    ins = inspect(data, format=ns.format, keys=keys, profile=ns.profile)
+    if ns.json:
+        d = ins.to_dict()
+        if isinstance(ins.error, DecodeError):
+            d["error"] = json.loads(_error_json(ins.error))
+        _emit(json.dumps(d, ensure_ascii=False, default=str))
+    else:
+        _emit(str(ins))
+    return EXIT_OK if ins.error is None else EXIT_EMPTY
 
 
 def _smgw(ns: argparse.Namespace) -> int:
     """Poll a gateway once (I/O in smartmeter_codecs.io.smgw_http)."""
-    import os
     import urllib.parse
 
     from .io.smgw_http import SmgwClient, SmgwError
@@ -160,13 +510,52 @@ def _smgw(ns: argparse.Namespace) -> int:
     except DecodeError as err:
         print(f"error: the gateway's answer is not understood: {type(err).__name__}: {err}", file=sys.stderr)
         return 2
-    _print(readings, ns.json)
+    for r in readings:
+        _print_reading(r, ns.json)
     return 0 if readings else 1
 
 
-def _print(readings: list[Reading], as_json: bool) -> None:
-    for r in readings:
-        if as_json:
-            print(json.dumps(r.to_dict(), ensure_ascii=False))
-        else:
-            print(r)
+def main(argv: Sequence[str] | None = None) -> int:
+    ns = _parser().parse_args(argv)
+    logging.basicConfig(level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(ns.verbose, 2)],
+                        format=f"{PROG}: %(message)s", stream=sys.stderr)
+    try:
+        return _run(ns)
+    except _Closed:
+        return _quiet_pipe_exit()
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except DecodeError as err:
+        print(f"{PROG}: error: {type(err).__name__}: {err}", file=sys.stderr)
+        return EXIT_EMPTY
+    except _LinkError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return EXIT_IO
+    except (UsageError, MissingExtraError) as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as err:   # unknown format/profile/preset, malformed HOST:PORT, impossible settings
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as err:   # ports and connections (pyserial's SerialException is an OSError)
+        if isinstance(err, BrokenPipeError):
+            return _quiet_pipe_exit()
+        print(f"{PROG}: error: {_os_message(err)}", file=sys.stderr)
+        return EXIT_IO
+
+
+def _os_message(err: OSError) -> str:
+    if err.filename and err.strerror:
+        return f"{err.filename}: {err.strerror}"
+    return str(err) or type(err).__name__
+
+
+def _quiet_pipe_exit() -> int:
+    # Python would print "Exception ignored ... BrokenPipeError" when flushing stdout at exit:
+    # point stdout at /dev/null so the exit is as quiet as `yes | head -1`.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_PIPE
