@@ -147,12 +147,14 @@ class _Progress:
         self.total = max(total, 1)
         self.name = name
         self.readings = 0
+        self.bytes = 0
         self._last = 0.0
 
-    def update(self, done: int) -> None:
+    def update(self, done: int, force: bool = False) -> None:
+        self.bytes = done
         now = time.monotonic()
-        if now - self._last < 0.1 and done < self.total:
-            return
+        if now - self._last < 0.1 and not force:
+            return   # redrawing more often than 10 times a second only costs time
         self._last = now
         frac = min(done / self.total, 1.0)
         bar = "#" * int(frac * 30)
@@ -161,7 +163,8 @@ class _Progress:
         sys.stderr.flush()
 
     def done(self) -> None:
-        sys.stderr.write("\r\033[K")   # clear the bar so the terminal shows only the results
+        self.update(self.bytes, force=True)   # the final state stays on the terminal
+        sys.stderr.write("\n")
         sys.stderr.flush()
 
 
@@ -216,7 +219,10 @@ def _file_reader(arg: str, ns: argparse.Namespace, keys: Keys | None) -> tuple[M
         prefix = dump if dump is not None else whole
     else:
         prefix = first
-    progress = _Progress(size, name) if size and not ns.no_progress and sys.stderr.isatty() else None
+    # only for a terminal watching a file whose Readings go elsewhere (a pipe, --out, /dev/null):
+    # when stdout is the same terminal, the printed Readings are the progress
+    show = size and not ns.no_progress and sys.stderr.isatty() and not sys.stdout.isatty()
+    progress = _Progress(size, name) if show else None
     reader = MeterReader(lambda: _Prefixed(prefix, conn), description=name, format=ns.format, keys=keys,
                          profile=ns.profile, reconnect=None, errors="yield",
                          on_bytes=progress.update if progress else None)
@@ -287,6 +293,7 @@ def _consume(reader: MeterReader, ns: argparse.Namespace, recorder: Recorder | N
             readings += 1
             if progress:
                 progress.readings += 1
+                progress.update(reader.bytes_read)
             _print_reading(item, ns.json)
             if recorder is not None:
                 recorder.write(item)
@@ -322,7 +329,10 @@ def _cmd_simulate(ns: argparse.Namespace) -> int:
     else:
         if fmt is None:
             raise UsageError("give capture files to send, or -f/--format to generate frames")
-        step = _dt.timedelta(seconds=interval or 1.0)
+        clock = ns.clock_step if ns.clock_step is not None else (interval or 1.0)
+        if clock <= 0:
+            raise UsageError("--clock-step must be positive")
+        step = _dt.timedelta(seconds=clock)
         frames = sim.generated_frames(fmt, profile=ns.profile, keys=keys, meter_id=ns.meter_id, step=step)
         first = next(frames)   # an encoder that cannot do this format says so now, as a usage error
         frames = itertools.chain([first], frames)
@@ -426,6 +436,9 @@ def _parser() -> argparse.ArgumentParser:
     p_sim.add_argument("--listen", metavar="HOST:PORT", help="serve the frames to every TCP client (like ser2net)")
     p_sim.add_argument("--interval", type=float, metavar="S",
                        help="seconds between frames (default: the preset's cadence, else 1)")
+    p_sim.add_argument("--clock-step", type=float, metavar="S",
+                       help="meter clock advance per generated frame (default: the interval; e.g. 10 with "
+                            "--interval 0.1 replays ten seconds of meter time per 0.1 s)")
     p_sim.add_argument("-n", "--count", type=int, help="stop after this many frames (default: never)")
     p_sim.add_argument("--once", action="store_true", help="send each capture file once instead of cycling")
     p_sim.add_argument("--garbage", action="store_true", help="put line noise before every frame")
@@ -471,6 +484,8 @@ def _run(ns: argparse.Namespace) -> int:
             _print_reading(r, ns.json)
         return EXIT_OK if readings else EXIT_EMPTY
     ins = inspect(data, format=ns.format, keys=keys, profile=ns.profile)
+    if isinstance(ins.error, ValueError) and not isinstance(ins.error, DecodeError):
+        raise ins.error   # an unknown profile is the user's mistake, not a property of the frame
     if ns.json:
         d = ins.to_dict()
         if isinstance(ins.error, DecodeError):
