@@ -221,8 +221,8 @@ def _file_reader(arg: str, ns: argparse.Namespace, keys: Keys | None) -> tuple[M
         prefix = first
     # only for a terminal watching a file whose Readings go elsewhere (a pipe, --out, /dev/null):
     # when stdout is the same terminal, the printed Readings are the progress
-    show = size and not ns.no_progress and sys.stderr.isatty() and not sys.stdout.isatty()
-    progress = _Progress(size, name) if show else None
+    show = bool(size) and not ns.no_progress and sys.stderr.isatty() and not sys.stdout.isatty()
+    progress = _Progress(size or 0, name) if show else None
     reader = MeterReader(lambda: _Prefixed(prefix, conn), description=name, format=ns.format, keys=keys,
                          profile=ns.profile, reconnect=None, errors="yield",
                          on_bytes=progress.update if progress else None)

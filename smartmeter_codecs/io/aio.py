@@ -143,6 +143,8 @@ class AsyncMeterReader:
                             log.warning("%s: %s: %s", self.description, type(item).__name__, item)
                             continue
                         yield item
+                        if self._stopped():
+                            return   # closed by the consumer: not one item more
             except OSError as err:
                 lost = err
                 log.warning("%s: connection lost (%s)", self.description, err)

@@ -77,30 +77,30 @@ _TABLE = (
                  "amsreader-firmware issues 355/362 (8E1 gives garbage)"),
     # --- Sweden: the HAN port of the branschrekommendation is P1 (RJ12); older M-Bus ports as NO
     SerialPreset("se-han", "p1", 115200, 8, "N", 1, ("SE",), "any meter with the Swedish RJ12 HAN port",
-                 _s(10.0), "hanporten.se docs/svenska/protokollet.md; Aidon HAN v1.7A section 3.4 "
-                 "(research/p1sml.md 1.1)",
+                 _s(10.0), "hanporten.se docs/svenska/protokollet.md; Aidon HAN interface v1.7A section 3.4",
                  "Swedish meters with an RJ45 M-Bus HAN port push DLMS like Norway: use no-han-aidon, "
                  "no-han-kaifa or no-han-kamstrup"),
     # --- Denmark
     SerialPreset("dk-han", "dlms", 2400, 8, "N", 1, ("DK",), "Kamstrup Omnipower (encrypted: -k/-a keys "
                  "from the grid company)", _s(10.0),
-                 "amsreader-firmware issue 339: Danish Kamstrup frames decode only at 8N1 "
-                 "(research/dlms.md)",
+                 "amsreader-firmware issue 339: Danish Kamstrup frames decode only at 8N1",
                  "other Danish HAN meters: use --baud 2400 --parity E"),
     SerialPreset("dk-mep", "osgp-mep", 9600, 8, "N", 1, ("DK",), "Echelon/Networked Energy Services "
                  "83331-83334 (MEP port)", _s(1.0),
                  "OSGP MEP Client Developer's Guide ch. 2: default 9600 baud; dabbler MEP client 8N1",
-                 "parity is not in the guide: NES-MEP-Reader says 8E1, openHAB uses even parity "
-                 "(research/osgp.md); MEP is request/response: a listening reader receives nothing "
+                 "parity is not in the guide: ehorvat1/NES-MEP-Reader says 8E1 and the openHAB optical "
+                 "binding uses even parity; MEP is request/response: a listening reader receives nothing "
                  "unless a MEP client polls"),
     # --- Austria: two customer interfaces
     SerialPreset("at-mbus", "dlms", 2400, 8, "E", 1, ("AT",), "Kaifa MA309M/MA110M (TINETZ, Salzburg Netz, "
                  "Vorarlberg), Sagemcom T210-D and L+G E450 (Netz NOe/EVN)", _s(5.0),
-                 f"research/mbus.md 3.4: DLMS in EN 13757-2 long frames every ~5 s at 2400 baud; {_M_BUS}",
+                 f"TINETZ and Netz NOe customer interface descriptions: DLMS in EN 13757-2 long frames "
+                 f"every ~5 s at 2400 baud; {_M_BUS}",
                  "encrypted: -k with the key from the grid company"),
     SerialPreset("at-p1", "p1", 115200, 8, "N", 1, ("AT",), "Sagemcom T210-D-r with a P1 port "
                  "(e.g. Energienetze Steiermark)", _s(10.0),
-                 "DSMR 5 P1 settings (research/p1sml.md 1.1); the telegram may be inside DLMS ciphering"),
+                 "DSMR v5.0.2 P1 Companion Standard section 6.1 settings; the telegram may be inside "
+                 "DLMS ciphering"),
     # --- Benelux: DSMR P1
     SerialPreset("lu-p1", "p1", 115200, 8, "N", 1, ("LU",), "Smarty (Sagemcom T210-D-r)", _s(10.0),
                  "Luxembourg Smarty P1 spec v1.1.3 section 3.2",
@@ -109,14 +109,15 @@ _TABLE = (
                  _s(1.0), "DSMR v5.0.2 P1 Companion Standard section 6.1"),
     SerialPreset("dsmr4", "p1", 115200, 8, "N", 1, ("NL",), "DSMR 4.0-4.2.2 meters", _s(10.0),
                  "DSMR v4.2.2 P1 Companion Standard section 6",
-                 "dsmr_parser uses 7E1 here; the standard says 8N1 (research/p1sml.md 1.1)"),
+                 "dsmr_parser uses 7E1 here; the standard says 8N1, as homebridge-p1 issue 50 confirms"),
     SerialPreset("dsmr22", "p1", 9600, 7, "E", 1, ("NL",), "DSMR 2.2 and 3.0 meters", _s(10.0),
                  "DSMR v3.0 P1 Companion Standard sections 5.1-5.2 (9600 bps); 7E1 as dsmr_parser "
                  "SERIAL_SETTINGS_V2_2"),
     # --- Germany and wired M-Bus
     SerialPreset("sml", "sml", 9600, 8, "N", 1, ("DE",), "eHZ/EDL21 meters, optical IR head (D0 interface)",
-                 _s(1.0), "research/p1sml.md (SML): 9600 baud 8N1 on the IR head",
-                 "some D0 ports send IEC 62056-21 text at 9600 7E1 instead (eBZ DD3)"),
+                 _s(1.0), "9600 baud 8N1 on the IR head, as in the smartmeter-obis SML tests",
+                 "some D0 ports send IEC 62056-21 text at 9600 7E1 instead (eBZ DD3, "
+                 "node-red-contrib-smartmeter issue 41)"),
     SerialPreset("mbus", "mbus", 2400, 8, "E", 1, (), "wired M-Bus meters behind a level converter",
                  _s(10.0), f"EN 13757-2: 2400 baud is the common default; {_M_BUS}",
                  "a wired M-Bus slave answers only when polled (REQ_UD2): the reader listens, so put "

@@ -138,6 +138,8 @@ class MeterReader:
                             log.warning("%s: %s: %s", self.description, type(item).__name__, item)
                             continue
                         yield item
+                        if self._stop.is_set():
+                            return   # closed by the consumer: not one item more
             except OSError as err:
                 lost = err
                 log.warning("%s: connection lost (%s)", self.description, err)
