@@ -5,6 +5,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from ._hexdump import parse_dump
 from ._registry import FORMATS, Codec, available_codecs, get_codec
 from .errors import DecodeError, UnsupportedError
 from .inspection import Field, Inspection
@@ -44,7 +45,8 @@ def formats() -> list[FormatInfo]:
 def to_bytes(data: Data, *, encoding: str = "utf-8") -> bytes:
     """Normalise input: bytes-like as is; text as hex when it is hex, else ``encoding``.
 
-    Hex text may contain white space, ``0x`` prefixes, colons, commas or dashes between bytes.
+    Hex text may contain white space, ``0x`` prefixes, colons, commas or dashes between bytes,
+    ``#`` comment lines, or be ``xxd`` / ``hexdump -C`` output.
     JSON text (``{``/``[`` first) is always UTF-8 (RFC 8259 §8.1), and so is XML text (``<``
     first; SMGW/TRuDI documents). Other text is encoded with
     ``encoding``: UTF-8 by default; ``"latin-1"`` for a format whose text is one byte per
@@ -66,6 +68,11 @@ def to_bytes(data: Data, *, encoding: str = "utf-8") -> bytes:
                 return bytes.fromhex(compact)
             except ValueError:
                 pass
+        if stripped.isascii():
+            # what the CLI accepts too: hex with '#' comment lines, `xxd` and `hexdump -C` dumps
+            dump = parse_dump(stripped.encode("ascii"))
+            if dump is not None:
+                return dump
         try:
             return data.encode(encoding)
         except UnicodeEncodeError:   # not latin-1 (or lone surrogates): bytes the decoder rejects

@@ -38,7 +38,7 @@ from .keys import Keys
 from .model import Reading
 from .io._extras import MissingExtraError
 from .io.backoff import Backoff
-from .io.hexdump import parse_dump
+from ._hexdump import parse_dump
 from .io.presets import PRESETS, get_preset
 from .io.reader import MeterReader, read_serial, read_tcp
 from .io.record import Recorder, open_recorder, reading_json
@@ -366,6 +366,37 @@ def _formats_help() -> str:
     return ", ".join(f.name for f in formats())
 
 
+# Where each format keeps its profile table (the registry knows codecs, not their profiles).
+_PROFILE_TABLES = {"dlms": ("smartmeter_codecs.dlms.profiles", "PROFILES"),
+                   "p1": ("smartmeter_codecs.p1.mapping", "PROFILES")}
+
+
+def _profiles() -> dict[str, list[str]]:
+    """Profile names by format, for 'formats' and --help."""
+    import importlib
+    out: dict[str, list[str]] = {}
+    for fmt, (module, attr) in _PROFILE_TABLES.items():
+        try:
+            out[fmt] = list(getattr(importlib.import_module(module), attr))
+        except (ImportError, AttributeError):   # a format missing from this build lists nothing
+            continue
+    return out
+
+
+def _flagged(err: ValueError, ns: argparse.Namespace) -> str:
+    """The error message led by the CLI flag it is about (users type flags, not arguments)."""
+    msg = str(err)
+    if msg.startswith("unknown format"):
+        return f"-f/--format: {msg}"
+    if msg.startswith("unknown serial preset"):
+        return f"--preset: {msg}"
+    if msg.startswith("unknown") and "profile" in msg:
+        return f"-p/--profile: {msg}"
+    if msg.startswith(("expected HOST:PORT", "TCP port")):
+        return f"{'--listen' if ns.command == 'simulate' else '--tcp'}: {msg}"
+    return msg
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog=PROG, description="Decode smart-meter frames into typed readings; read live meters; simulate one.",
@@ -376,7 +407,8 @@ def _parser() -> argparse.ArgumentParser:
 
     def decoding(p: argparse.ArgumentParser) -> None:
         p.add_argument("-f", "--format", help=f"format name ({_formats_help()}); default: autodetect")
-        p.add_argument("-p", "--profile", help="national list/profile where the frame cannot tell")
+        p.add_argument("-p", "--profile", help="national list/profile where the frame cannot tell ("
+                       + "; ".join(f"{k}: {', '.join(v)}" for k, v in _profiles().items()) + ")")
         p.add_argument("-k", "--key", help="encryption key (hex)")
         p.add_argument("-a", "--auth-key", help="authentication key (hex)")
         p.add_argument("--system-title", help="system title (hex) when the frame does not carry it")
@@ -465,8 +497,11 @@ def _run(ns: argparse.Namespace) -> int:
     if ns.command == "smgw":
         return _smgw(ns)
     if ns.command == "formats":
+        profiles = _profiles()
         for f in formats():
             _emit(str(f))
+            if profiles.get(f.name):
+                _emit(f"    profiles (-p): {', '.join(profiles[f.name])}")
         return EXIT_OK
     if ns.command == "presets":
         for p in PRESETS.values():
@@ -550,7 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except ValueError as err:   # unknown format/profile/preset, malformed HOST:PORT, impossible settings
-        print(f"{PROG}: error: {err}", file=sys.stderr)
+        print(f"{PROG}: error: {_flagged(err, ns)}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as err:   # ports and connections (pyserial's SerialException is an OSError)
         if isinstance(err, BrokenPipeError):

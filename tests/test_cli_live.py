@@ -125,8 +125,8 @@ def test_user_mistakes_are_one_line(cmd, tmp_path, capfdbinary):
 
     check(2, ["no-such-capture.bin"], "no such file", "no-such-capture.bin")
     check(2, [str(tmp_path)], "is a directory")
-    check(2, ["-f", "nope", str(DLMS_HEX)], "unknown format 'nope'")
-    check(2, ["-p", "nope", str(DLMS_HEX)], "profile 'nope'")
+    check(2, ["-f", "nope", str(DLMS_HEX)], "-f/--format", "unknown format 'nope'")
+    check(2, ["-p", "nope", str(DLMS_HEX)], "-p/--profile", "profile 'nope'")
     check(2, ["-k", "0011", str(DLMS_HEX)], "-k/--key", "16")
     check(2, ["-a", "00112233", str(DLMS_HEX)], "-a/--auth-key")
 
@@ -135,8 +135,8 @@ def test_stream_option_mistakes(capfdbinary):
     def check(code: int, args: list[str], *words: str) -> None:
         one_line_error(inproc(capfdbinary, "stream", *args), code, *words)
 
-    check(2, ["--port", "/dev/does-not-exist", "--preset", "atlantis"], "unknown serial preset")
-    check(2, ["--tcp", "127.0.0.1:99999"], "1..65535")
+    check(2, ["--port", "/dev/does-not-exist", "--preset", "atlantis"], "--preset", "unknown serial preset")
+    check(2, ["--tcp", "127.0.0.1:99999"], "--tcp", "1..65535")
     check(2, ["--tcp", "127.0.0.1:1", "--port", "/dev/x"], "not both")
     check(2, ["--tcp", "127.0.0.1:1", str(DLMS_HEX)], "not both")
     check(2, ["--preset", "dsmr5", str(DLMS_HEX)], "--preset", "--port")
@@ -259,7 +259,16 @@ def test_presets_and_formats_listed(capfdbinary):
                            ("sml", "9600 8N1"), ("mbus", "2400 8E1"), ("lu-p1", "115200 8N1")):
         assert any(ln.split()[:2] == [name, settings.split()[0]] and settings.split()[1] in ln
                    for ln in presets.splitlines()), name
-    assert "p1" in inproc(capfdbinary, "formats").stdout.decode()
+    listed = inproc(capfdbinary, "formats").stdout.decode()
+    assert "p1" in listed and "profiles (-p): generic" in listed and "kamstrup-se" in listed
+    import contextlib
+    import io
+    from smartmeter_codecs.cli import main
+    help_text = io.StringIO()
+    with contextlib.redirect_stdout(help_text), pytest.raises(SystemExit):
+        main(["decode", "--help"])
+    flat = " ".join(help_text.getvalue().split())        # argparse wraps the help text
+    assert "dlms: generic, aidon" in flat and "p1: nl, be" in flat
 
 
 # --------------------------------------------------------------------------- end to end

@@ -9,7 +9,7 @@ import pytest
 
 import smartmeter_codecs as smc
 from smartmeter_codecs import io as smio
-from smartmeter_codecs.io.hexdump import parse_dump
+from smartmeter_codecs._hexdump import parse_dump
 from smartmeter_codecs.io.transports import serial_settings
 
 from live_helpers import ROOT, dlms_frame, p1_telegram
@@ -46,6 +46,18 @@ def test_hex_dumps_are_read_and_captures_are_left_alone():
     assert parse_dump(XXD.replace("00000010:", "00000011:").encode()) is None   # offsets must run on
     assert parse_dump(b"# only a comment\n") is None
     assert smc.decode(parse_dump((ROOT / "fixtures/dlms/kamstrup-no-list3-hdlc-em001-1.hex").read_bytes()))
+
+
+def test_decode_accepts_what_the_cli_accepts():
+    """Issue 11 item 4: text with '#' comment lines and xxd / hexdump -C dumps, as str."""
+    frame = dlms_frame()
+    commented = (ROOT / "fixtures/dlms/kamstrup-no-list3-hdlc-em001-1.hex").read_text()
+    assert smc.decode(commented) == smc.decode(frame)
+    xxd = "".join(f"{i:08x}: " + " ".join(frame[j:j + 2].hex() for j in range(i, min(i + 16, len(frame)), 2))
+                  + "  ................\n" for i in range(0, len(frame), 16))
+    assert parse_dump(xxd.encode()) == frame
+    assert smc.decode(xxd) == smc.decode(frame)
+    assert smc.decode(p1_telegram().decode("latin-1")).format == "p1"   # a telegram stays a telegram
 
 
 def test_every_preset_is_valid_and_documented():

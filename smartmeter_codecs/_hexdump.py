@@ -1,4 +1,4 @@
-"""Tell a text hex dump from the bytes of a capture, and read the dump.
+"""Tell a text hex dump from the bytes of a capture, and read the dump (used by to_bytes and the CLI).
 
 A capture file is taken byte for byte (a P1 telegram keeps its CR LF, its CRC covers them);
 only a file that is *entirely* a hex dump is converted: plain hex (white space, ``0x``,
