@@ -313,9 +313,9 @@ def _cmd_simulate(ns: argparse.Namespace) -> int:
     from .io import simulator as sim
 
     keys = _keys(ns)
-    targets = [t for t in (ns.port, ns.pty, ns.listen) if t is not None]
+    targets = [t for t in (ns.port, ns.pty, ns.listen, ns.tcp) if t is not None]
     if len(targets) > 1:
-        raise UsageError("give one of --port, --pty or --listen (none: frames go to stdout)")
+        raise UsageError("give one of --port, --pty, --listen or --tcp (none: frames go to stdout)")
     preset = get_preset(ns.preset) if ns.preset else None
     interval = ns.interval if ns.interval is not None else (
         preset.interval.total_seconds() if preset else 1.0)
@@ -345,6 +345,12 @@ def _cmd_simulate(ns: argparse.Namespace) -> int:
         host, port = parse_hostport(ns.listen)
         sink = sim.TcpServerSink(host, port)
         print(f"simulated meter listening on {sink.address[0]}:{sink.address[1]}", file=sys.stderr, flush=True)
+    elif ns.tcp is not None:
+        host, port = parse_hostport(ns.tcp)
+        try:
+            sink = sim.TcpClientSink(host, port)
+        except OSError as err:
+            raise _LinkError(f"tcp {host}:{port}: {err.strerror or err}") from None
     elif ns.port is not None:
         settings = serial_settings(ns.preset, baudrate=ns.baud, bytesize=ns.bytesize, parity=ns.parity,
                                    stopbits=ns.stopbits)
@@ -393,7 +399,7 @@ def _flagged(err: ValueError, ns: argparse.Namespace) -> str:
     if msg.startswith("unknown") and "profile" in msg:
         return f"-p/--profile: {msg}"
     if msg.startswith(("expected HOST:PORT", "TCP port")):
-        return f"{'--listen' if ns.command == 'simulate' else '--tcp'}: {msg}"
+        return f"{'--listen/--tcp' if ns.command == 'simulate' else '--tcp'}: {msg}"
     return msg
 
 
@@ -466,6 +472,7 @@ def _parser() -> argparse.ArgumentParser:
     p_sim.add_argument("--pty", nargs="?", const="", metavar="LINK",
                        help="create a pseudo-terminal (and a symlink LINK to it); readers open it as a port")
     p_sim.add_argument("--listen", metavar="HOST:PORT", help="serve the frames to every TCP client (like ser2net)")
+    p_sim.add_argument("--tcp", metavar="HOST:PORT", help="push the frames to a TCP server")
     p_sim.add_argument("--interval", type=float, metavar="S",
                        help="seconds between frames (default: the preset's cadence, else 1)")
     p_sim.add_argument("--clock-step", type=float, metavar="S",

@@ -349,3 +349,39 @@ def test_simulate_fixture_and_encrypted_frames(capfdbinary):
     one_line_error(inproc(capfdbinary, "simulate", "-f", "nope"), 2, "unknown format")
     one_line_error(inproc(capfdbinary, "simulate", "-f", "p1", "--pty", "--listen", "127.0.0.1:1"), 2, "one of")
     one_line_error(inproc(capfdbinary, "simulate", "-f", "mbus", "--meter-id", "123456789", "-n", "1"), 2, "meter_id")
+
+
+def test_simulate_to_a_serial_port_and_to_a_tcp_server(capfdbinary):
+    """simulate --port opens a real port with pyserial (a pty's slave); --tcp pushes to a server."""
+    from live_helpers import Pty
+    pty = Pty()
+    try:
+        proc = inproc(capfdbinary, "simulate", str(DLMS_HEX), "--port", pty.path, "--preset", "no-han-kamstrup",
+                      "--count", "2", "--interval", "0")
+        assert proc.returncode == 0, proc.stderr
+        got = b""
+        while len(got) < 2 * len(dlms_frame()) and select.select([pty.master], [], [], 10)[0]:
+            got += os.read(pty.master, 65536)
+        assert got == dlms_frame() * 2
+    finally:
+        pty.close()
+    server = Server()
+    received: list[bytes] = []
+
+    def collect() -> None:
+        conn = server.accept()
+        while chunk := conn.recv(65536):
+            received.append(chunk)
+        conn.close()
+
+    t = threading.Thread(target=collect, daemon=True)
+    t.start()
+    proc = inproc(capfdbinary, "simulate", "-f", "mbus", "--tcp", f"127.0.0.1:{server.port}", "--count", "3",
+                  "--interval", "0")
+    t.join(30)
+    server.close()
+    assert proc.returncode == 0, proc.stderr
+    readings = smc.decode_all(b"".join(received), format="mbus")
+    assert len(readings) == 3 and {r.meter_id for r in readings} == {"12345678"}
+    one_line_error(inproc(capfdbinary, "simulate", "-f", "p1", "--tcp", f"127.0.0.1:{free_port()}"), 3,
+                   "Connection refused")

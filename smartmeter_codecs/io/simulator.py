@@ -22,7 +22,7 @@ from ..keys import KeysArg
 from ..model import Reading
 
 __all__ = ["generated_readings", "generated_frames", "Sink", "PtySink", "SerialSink", "TcpServerSink",
-           "StreamSink", "GARBAGE", "run"]
+           "TcpClientSink", "StreamSink", "GARBAGE", "run"]
 
 log = logging.getLogger("smartmeter_codecs.io")
 
@@ -211,6 +211,22 @@ class TcpServerSink:
         for client in self._clients:
             client.close()
         self._server.close()
+
+
+class TcpClientSink:
+    """Push frames to a TCP server (a collector, or a bridge's TCP-to-serial side)."""
+
+    def __init__(self, host: str, port: int, connect_timeout: float = 10.0) -> None:
+        self._sock = socket.create_connection((host, port), timeout=connect_timeout)
+
+    def write(self, data: bytes) -> None:
+        self._sock.sendall(data)
+
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        return not stop.wait(seconds)
+
+    def close(self) -> None:
+        self._sock.close()
 
 
 def run(frames: Iterable[bytes], sink: Sink, *, interval: float, count: int | None = None,
