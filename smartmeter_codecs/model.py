@@ -102,7 +102,11 @@ class Reading:
     registers: tuple[Register, ...] = ()
 
     def register(self, key: str | ObisCode) -> Register | None:
-        """Look a register up by OBIS code (any common notation) or by key; ``None`` if absent."""
+        """Look a register up by OBIS code (any common notation) or by key; ``None`` if absent.
+
+        A code with channel B = 0 also finds a register whose B differs when it is the only
+        one (``"1-0:1.8.0"`` finds Kamstrup's ``1-1:1.8.0.255``); an exact match always wins.
+        """
         wanted: ObisCode | None
         if isinstance(key, ObisCode):
             wanted = key
@@ -117,6 +121,14 @@ class Reading:
         for r in self.registers:
             if r.obis == wanted:
                 return r
+        if wanted.b == 0:
+            # B is the measurement channel and 0 means "no channel specified" (IEC 62056-61,
+            # value group B); Kamstrup sends 1-1:1.8.0.255 where lists say 1-0:1.8.0.255. A query
+            # with B = 0 finds the one register that differs only in B; two are ambiguous: None.
+            found = [r for r in self.registers if r.obis is not None and r.obis.a == wanted.a
+                     and r.obis[2:] == wanted[2:]]
+            if len(found) == 1:
+                return found[0]
         return None
 
     def to_dict(self) -> dict[str, Any]:

@@ -115,3 +115,4 @@ def test_recorders_write_what_was_read(tmp_path: pathlib.Path):
     assert (tmp_path / "s.ndjson").read_text() == (tmp_path / "s.jsonl").read_text()
     with pytest.raises(ValueError, match=".jsonl, .csv or .parquet"):
         smio.open_recorder(tmp_path / "s.txt")
+
