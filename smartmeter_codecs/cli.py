@@ -248,6 +248,12 @@ def _live_reader(ns: argparse.Namespace, keys: Keys | None) -> MeterReader:
 
 def _cmd_stream(ns: argparse.Namespace) -> int:
     keys = _keys(ns)
+    if ns.format is None and ns.profile and not ns.preset:
+        # a profile belongs to one format: a stream detecting its format would hand the profile
+        # to every candidate format, and the others reject the name
+        owners = [fmt for fmt, names in _profiles().items() if ns.profile in names]
+        if len(owners) == 1:
+            ns.format = owners[0]
     if (ns.port or ns.tcp) and ns.input:
         raise UsageError("give capture files or --port/--tcp, not both")
     if ns.port and ns.tcp:

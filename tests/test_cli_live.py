@@ -144,6 +144,15 @@ def test_stream_option_mistakes(capfdbinary):
     check(3, ["--port", "/dev/does-not-exist", "--no-reconnect"], "/dev/does-not-exist")
 
 
+def test_stream_profile_implies_its_format(capfdbinary):
+    """-p kamstrup-se without -f: the profile's format is used (Kamstrup SE counts Wh, NO 10 Wh)."""
+    se = inproc(capfdbinary, "stream", "--json", "-p", "kamstrup-se", str(DLMS_HEX))
+    assert se.returncode == 0, se.stderr
+    expected = smc.decode(dlms_frame(), profile="kamstrup-se")
+    assert json.loads(se.stdout)["active_energy_import"] == expected.active_energy_import
+    assert expected.active_energy_import != smc.decode(dlms_frame()).active_energy_import
+
+
 def test_decode_errors_are_one_line_with_exit_1(capfdbinary):
     bad = bytearray(dlms_frame())
     bad[-3] ^= 0xFF                                            # FCS no longer matches

@@ -290,6 +290,16 @@ def test_read_file_keeps_bytes_and_reports_progress(tmp_path):
         assert len(list(smio.read_file(f, format="p1"))) == 3
 
 
+def test_profile_is_passed_through(tmp_path):
+    capture = tmp_path / "kamstrup.bin"
+    capture.write_bytes(dlms_frame())
+    (se,) = smio.read_file(capture, format="dlms", profile="kamstrup-se")
+    assert se.profile == "kamstrup-se"
+    assert se.active_energy_import == smc.decode(dlms_frame(), profile="kamstrup-se").active_energy_import
+    with pytest.raises(ValueError, match="profile"):
+        smio.read_file(capture, format="dlms", profile="atlantis")
+
+
 def test_simulator_sinks_reach_a_reader(tmp_path):
     link = str(tmp_path / "meter")
     sink = sim.PtySink(link)
