@@ -200,6 +200,9 @@ def _file_reader(arg: str, ns: argparse.Namespace, keys: Keys | None) -> tuple[M
                 raise UsageError(f"no such file: {arg}")
             f, name, size = io.BytesIO(lit), "argument", None
         else:
+            if path.is_char_device() and str(path.resolve()).startswith(("/dev/tty", "/dev/pts", "/dev/cu.")):
+                # read as a file, a tty keeps its cooked line settings (CR->LF, no parity setup)
+                raise UsageError(f"{arg} is a serial device: use --port {arg} with --preset or --baud")
             try:
                 f = open(path, "rb")
             except OSError as err:

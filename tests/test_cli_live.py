@@ -103,8 +103,8 @@ def test_p1_text_file_keeps_its_crlf_and_crc(captures, capfdbinary):
     assert b"ChecksumError" not in text.stderr
 
 
-def test_long_hex_argument_is_hex_not_a_file_name():
-    proc = run("decode", "--json", dlms_frame().hex())      # ~600 characters: "file name too long"
+def test_long_hex_argument_is_hex_not_a_file_name(capfdbinary):
+    proc = inproc(capfdbinary, "decode", "--json", dlms_frame().hex())   # ~600 characters: "file name too long"
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["meter_id"] == smc.decode(dlms_frame()).meter_id
 
@@ -142,6 +142,12 @@ def test_stream_option_mistakes(capfdbinary):
     check(2, ["--preset", "dsmr5", str(DLMS_HEX)], "--preset", "--port")
     check(2, ["--out", "session.xlsx", str(DLMS_HEX)], ".jsonl, .csv or .parquet")
     check(3, ["--port", "/dev/does-not-exist", "--no-reconnect"], "/dev/does-not-exist")
+    from live_helpers import Pty
+    pty = Pty()
+    try:
+        check(2, [pty.path], "serial device", "--port")
+    finally:
+        pty.close()
 
 
 def test_stream_profile_implies_its_format(capfdbinary):
@@ -231,10 +237,10 @@ def test_out_parquet_without_pyarrow_is_one_clear_line(tmp_path, capfdbinary, mo
     assert not target.exists() and proc.stdout == b""
 
 
-def test_progress_bar_only_on_a_terminal(tmp_path):
+def test_progress_bar_only_on_a_terminal(tmp_path, capfdbinary):
     capture = tmp_path / "cap.bin"
     capture.write_bytes(dlms_frame() * 50)
-    piped = run("stream", "-q", str(capture))
+    piped = inproc(capfdbinary, "stream", "-q", str(capture))
     assert piped.returncode == 0 and piped.stderr == b""      # stderr not a terminal: no bar
     master, slave = _pty.openpty()                   # stderr is a terminal
     try:
