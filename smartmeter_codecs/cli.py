@@ -383,7 +383,8 @@ def _formats_help() -> str:
 
 # Where each format keeps its profile table (the registry knows codecs, not their profiles).
 _PROFILE_TABLES = {"dlms": ("smartmeter_codecs.dlms.profiles", "PROFILES"),
-                   "p1": ("smartmeter_codecs.p1.mapping", "PROFILES")}
+                   "p1": ("smartmeter_codecs.p1.mapping", "PROFILES"),
+                   "sml": ("smartmeter_codecs.sml.mapping", "PROFILES")}
 
 
 def _profiles() -> dict[str, list[str]]:

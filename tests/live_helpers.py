@@ -50,6 +50,15 @@ def mbus_frame() -> bytes:
     raise LookupError("Finder frame missing from fixtures/mbus/corpus.json")
 
 
+def sml_dump() -> bytes:
+    """Five consecutive SML transport frames from an Iskra MT631 optical port
+    (devZer0/libsml-testing, fixtures/sml/more_real_frames.json)."""
+    for e in json.loads((FIXTURES / "sml" / "more_real_frames.json").read_text())["dumps"]:
+        if e["id"] == "libsml-testing-iskra-mt631-h01-with-pin":
+            return bytes.fromhex(e["data"])
+    raise LookupError("Iskra MT631 dump missing from fixtures/sml/more_real_frames.json")
+
+
 DONE = object()
 
 

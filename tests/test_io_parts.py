@@ -66,7 +66,7 @@ def test_every_preset_is_valid_and_documented():
     for p in smio.PRESETS.values():
         assert p.parity in "NEO" and p.bytesize in (7, 8) and p.stopbits in (1, 2) and p.baudrate > 0
         assert p.source and p.interval.total_seconds() > 0
-        assert p.format in names or p.format in ("sml", "osgp-mep")    # formats still being added
+        assert p.format in names or p.format == "osgp-mep"    # OSGP is being added (issue 14)
         row = re.search(rf"^\| `{re.escape(p.name)}` \| ([^|]+) \| `([^`]+)` \|", doc, re.M)
         assert row, f"preset {p.name} missing from docs/live.md"
         assert row.group(1).strip() == p.settings and row.group(2) == p.format, p.name

@@ -16,7 +16,7 @@ from smartmeter_codecs import io as smio
 from smartmeter_codecs.io import simulator as sim
 
 from live_helpers import (DONE, Collector, Pty, Server, dlms_frame, dlms_frame_aidon, free_port,
-                          mbus_frame, p1_telegram, point_link, wait_until)
+                          mbus_frame, p1_telegram, point_link, sml_dump, wait_until)
 
 FAST = smio.Backoff(initial=0.02, factor=2.0, maximum=0.1)
 
@@ -44,6 +44,25 @@ def test_serial_yields_each_reading_as_its_frame_completes(fmt, frame):
     finally:
         reader.close()
         assert col.get() is DONE    # close() ends the iteration although no byte comes
+        pty.close()
+
+
+def test_serial_sml_preset_reads_an_optical_head_dump():
+    """Five real SML frames (Iskra MT631) through a pty with the sml preset (9600 8N1)."""
+    pty = Pty()
+    reader = smio.read_serial(pty.path, preset="sml")
+    col = Collector(reader)
+    try:
+        wait_until(lambda: reader.connections == 1)
+        dump = sml_dump()
+        for i in range(0, len(dump), 64):         # a 9600-baud trickle, 64 bytes at a time
+            pty.write(dump[i:i + 64])
+        got = [col.get() for _ in range(5)]
+        expected = smc.decode_all(dump, format="sml")
+        assert [r.active_energy_import for r in got] == [r.active_energy_import for r in expected]
+        assert {r.format for r in got} == {"sml"}
+    finally:
+        reader.close()
         pty.close()
 
 
