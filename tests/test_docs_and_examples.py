@@ -18,6 +18,14 @@ def test_mkdocs_build_strict(tmp_path):
     proc = subprocess.run([mkdocs, "build", "--strict", "--site-dir", str(tmp_path / "site")],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # the API reference is generated from the docstrings: every public name has its entry
+    import importlib
+    page = (tmp_path / "site" / "reference" / "index.html").read_text()
+    for module in ("smartmeter_codecs", "smartmeter_codecs.io", "smartmeter_codecs.charging",
+                   "smartmeter_codecs.dataframe"):
+        for name in importlib.import_module(module).__all__:
+            if name != "__version__":
+                assert f'id="{module}.{name}"' in page, f"{module}.{name} missing from docs/reference.md"
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])

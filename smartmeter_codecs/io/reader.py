@@ -175,8 +175,13 @@ def read_serial(port: str, *, preset: str | None = None, baudrate: int | None = 
         port: the device (``"/dev/ttyUSB0"``, ``"COM3"``) or a pyserial URL.
         preset: a name from :data:`~smartmeter_codecs.io.PRESETS` (``"no-han"``, ``"dsmr5"``...):
             line settings and, unless ``format`` is given, the format.
-        baudrate, bytesize, parity, stopbits: override the preset (default 115200 8N1).
-        format, keys, profile: as for :func:`smartmeter_codecs.decode`.
+        baudrate: overrides the preset (without one: 115200).
+        bytesize: data bits, 7 or 8 (overrides the preset).
+        parity: ``"N"``, ``"E"`` or ``"O"`` (overrides the preset).
+        stopbits: 1 or 2 (overrides the preset).
+        format: a format name; ``None`` takes the preset's, else detects it from the stream.
+        keys: as for :func:`smartmeter_codecs.decode`.
+        profile: as for :func:`smartmeter_codecs.decode`.
         reconnect: back-off policy after the port fails (a USB adapter unplugged); ``None``
             raises the failure instead.
         idle_timeout: seconds without any byte after which the port is reopened.
@@ -207,10 +212,16 @@ def read_tcp(host: str, port: int | None = None, *, format: str | None = None, k
     Args:
         host: a host name or address, or ``"HOST:PORT"`` when ``port`` is omitted.
         port: the TCP port.
+        format: a format name; ``None`` detects it from the stream.
+        keys: as for :func:`smartmeter_codecs.decode`.
+        profile: as for :func:`smartmeter_codecs.decode`.
+        reconnect: back-off policy after the connection fails or closes; ``None`` ends the
+            iteration at end of stream and raises a failure.
         connect_timeout: seconds to wait for the connection.
         idle_timeout: seconds without any byte after which the connection is reopened (a bridge
             that hangs without closing); ``None`` waits for ever.
-        Others: as for :func:`read_serial`.
+        errors: ``"yield"`` broken frames as DecodeError items, or ``"log"`` them.
+        stop: an event that ends the iteration when set (also :meth:`MeterReader.close`).
 
     Raises:
         ValueError: a malformed address or an unknown format or profile.
