@@ -107,7 +107,9 @@ class Inspection:
         cells = []
         for i, b in enumerate(self.data):
             lab = owner[i]
-            style = f' style="background:{colour[lab]}"' if lab else ""
+            # pastel backgrounds need their own dark text: a dark notebook theme's light text
+            # on them is unreadable; uncoloured bytes keep the theme's colours
+            style = f' style="background:{colour[lab]};color:#1b1b1b"' if lab else ""
             title = f' title="{html.escape(lab)} (byte {i})"' if lab else f' title="byte {i}"'
             cells.append(f"<span{style}{title}>{b:02x}</span>")
             if i % 32 == 31:
