@@ -120,6 +120,9 @@ class _Parquet:
                 types[f.name] = pa.float64()
             else:
                 types[f.name] = pa.string()
+        # the meter's clock as sent: a frame without a UTC offset has no place on the UTC axis
+        # (putting its wall-clock time there would shift it by the zone), so it stays text here
+        types["timestamp_text"] = pa.string()
         types["registers"] = pa.string()
         self._schema = pa.schema([(n, t) for n, t in types.items()])
         self._rows: list[dict[str, Any]] = []
@@ -129,13 +132,17 @@ class _Parquet:
         row: dict[str, Any] = {}
         for n in FIELDS:
             v = getattr(reading, n)
-            if n == "interval" and v is not None:
+            if n == "timestamp" and v is not None:
+                row["timestamp_text"] = v.isoformat()
+                v = v if v.tzinfo is not None and v.utcoffset() is not None else None
+            elif n == "interval" and v is not None:
                 v = v.total_seconds()
             elif n in UNITS and v is not None:
                 v = float(v)
-            elif n not in ("timestamp", "authenticated") and v is not None:
+            elif n != "authenticated" and v is not None:
                 v = str(v)
             row[n] = v
+        row.setdefault("timestamp_text", None)
         row["registers"] = json.dumps([r.to_dict() for r in reading.registers], ensure_ascii=False)
         self._rows.append(row)
         if len(self._rows) >= self._BATCH:
