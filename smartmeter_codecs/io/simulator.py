@@ -68,37 +68,21 @@ def generated_frames(format: str, *, profile: str | None = None, keys: KeysArg =
     Raises:
         ValueError: the format is unknown or cannot encode such a Reading (at the first frame).
     """
-    fields: tuple[str, ...] | None = None    # all of them, until the format says otherwise
+    fields = _CARRIED.get(format)
     for n, reading in enumerate(generated_readings(meter_id=meter_id, start=start, step=step), start=1):
         options: dict[str, Any] = {}
         if format == "dlms" and keys is not None:
             options["invocation_counter"] = n   # a real meter counts up; replays are detectable
-        if fields is None:
-            try:
-                yield encode(reading, format=format, profile=profile, keys=keys, **options)
-                continue
-            except ValueError as err:
-                # some messages carry fewer quantities (Chain 2 CF1: time, power, energy): try
-                # the smaller sets once, keep the first that encodes
-                for subset in _SMALLER:
-                    try:
-                        frame = encode(_only(reading, subset), format=format, profile=profile, keys=keys,
-                                       **options)
-                    except ValueError:
-                        continue
-                    fields = subset
-                    break
-                else:
-                    raise err from None
-                yield frame
-                continue
-        yield encode(_only(reading, fields), format=format, profile=profile, keys=keys, **options)
+        if fields is not None:
+            reading = _only(reading, fields)
+        yield encode(reading, format=format, profile=profile, keys=keys, **options)
 
 
-_SMALLER: tuple[tuple[str, ...], ...] = (
-    ("meter_id", "timestamp", "active_power_import", "active_energy_import"),
-    ("timestamp", "active_power_import", "active_energy_import"),
-)
+# Formats whose messages carry fewer quantities than a HAN push: the fields a generated
+# Reading keeps for them (Chain 2 CF1, the gateway's periodic message: time, power, energy).
+_CARRIED: dict[str, tuple[str, ...]] = {
+    "chain2": ("timestamp", "active_power_import", "active_energy_import"),
+}
 
 
 def _only(reading: Reading, names: tuple[str, ...]) -> Reading:
