@@ -118,7 +118,7 @@ def _keys(ns: argparse.Namespace) -> Keys | None:
         msg = str(err)
         for name, f in flag.items():
             msg = msg.replace(name, f)
-        raise UsageError(f"{msg} (hex)") from None
+        raise UsageError(f"{msg}; give keys as hex") from None
 
 
 # --------------------------------------------------------------------------- output
@@ -593,21 +593,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except DecodeError as err:
-        print(f"{PROG}: error: {type(err).__name__}: {err}", file=sys.stderr)
+        print(f"error: {type(err).__name__}: {err}", file=sys.stderr)
         return EXIT_EMPTY
     except _LinkError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
+        print(f"error: {err}", file=sys.stderr)
         return EXIT_IO
     except (UsageError, MissingExtraError) as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
+        print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except ValueError as err:   # unknown format/profile/preset, malformed HOST:PORT, impossible settings
-        print(f"{PROG}: error: {_flagged(err, ns)}", file=sys.stderr)
+        print(f"error: {_flagged(err, ns)}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as err:   # ports and connections (pyserial's SerialException is an OSError)
         if isinstance(err, BrokenPipeError):
             return _quiet_pipe_exit()
-        print(f"{PROG}: error: {_os_message(err)}", file=sys.stderr)
+        print(f"error: {_os_message(err)}", file=sys.stderr)
         return EXIT_IO
 
 
