@@ -293,7 +293,7 @@ def test_presets_and_formats_listed(capfdbinary):
 def _consecutive(rows: list[dict], step: float) -> bool:
     import datetime as dt
     stamps = [dt.datetime.fromisoformat(r["timestamp"]) for r in rows]
-    return all((b - a).total_seconds() == step for a, b in zip(stamps, stamps[1:]))
+    return all((b - a).total_seconds() == step for a, b in zip(stamps, stamps[1:], strict=False))
 
 
 def test_simulate_to_pty_to_stream_port(tmp_path):
@@ -415,6 +415,6 @@ def test_simulate_generates_every_format(fmt, capfdbinary):
     else:
         readings = list(smc.StreamDecoder(format=fmt).feed(proc.stdout))
     import datetime as dt
-    expected = [r for r, _ in zip(generated_readings(step=dt.timedelta(seconds=60)), range(3))]
+    expected = [r for r, _ in zip(generated_readings(step=dt.timedelta(seconds=60)), range(3), strict=False)]
     assert [r.active_energy_import for r in readings] == [r.active_energy_import for r in expected]
     assert [r.active_power_import for r in readings] == [r.active_power_import for r in expected]

@@ -336,7 +336,7 @@ def test_simulator_sinks_reach_a_reader(tmp_path):
         stamps = [r.timestamp for r in got]
         assert stamps == sorted(stamps) and len(set(stamps)) == 4   # 4 consecutive, none repeated
         energies = [r.active_energy_import for r in got]
-        expected = [r.active_energy_import for r, _ in zip(sim.generated_readings(), range(4))]
+        expected = [r.active_energy_import for r, _ in zip(sim.generated_readings(), range(4), strict=False)]
         assert energies == expected
     finally:
         stop.set()
