@@ -239,6 +239,18 @@ def test_out_parquet_without_pyarrow_is_one_clear_line(tmp_path, capfdbinary, mo
     assert not target.exists() and proc.stdout == b""
 
 
+def test_serial_without_the_extra_is_one_clear_line(capfdbinary, monkeypatch):
+    """Deterministic whatever is installed: pyserial is made unimportable."""
+    import sys
+    monkeypatch.setitem(sys.modules, "serial", None)
+    proc = inproc(capfdbinary, "stream", "--port", "/dev/ttyUSB0", "--preset", "dsmr5")
+    one_line_error(proc, 2, "pyserial", "smartmeter-codecs[serial]")
+    from smartmeter_codecs import io as smio
+    with pytest.raises(smio.MissingExtraError, match="pyserial-asyncio-fast"):
+        monkeypatch.setitem(sys.modules, "serial_asyncio_fast", None)
+        smio.aread_serial("/dev/ttyUSB0")
+
+
 def test_progress_bar_only_on_a_terminal(tmp_path, capfdbinary):
     capture = tmp_path / "cap.bin"
     capture.write_bytes(dlms_frame() * 50)
