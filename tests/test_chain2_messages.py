@@ -339,7 +339,7 @@ def test_stream_reports_bad_payloads_and_stays_bounded():
     assert isinstance(items[0], smc.FramingError) and isinstance(items[1], smc.Reading)
     items = dec.feed(b'{"Chain2Data": {"Payload": "' + b"a" * 70000)
     assert any(isinstance(i, smc.FramingError) for i in items)
-    assert len(dec._splitter._buf) < 1024
+    assert dec._splitter.buffered < 1024
     assert isinstance(dec.feed(_messages()[0])[-1], smc.Reading)
 
 

@@ -149,7 +149,7 @@ def test_splitter_buffer_is_bounded():
     sp.feed(b"\x7e\xa7\xff" + bytes(100))
     for _ in range(200):
         sp.feed(bytes(range(256)) * 4)
-        assert len(sp._buf) <= MAX_FRAME + 1024
+        assert sp.buffered <= MAX_FRAME + 1024
 
 
 def test_hdlc_addresses_of_1_2_4_bytes_round_trip():

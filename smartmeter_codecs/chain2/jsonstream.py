@@ -11,96 +11,141 @@ from __future__ import annotations
 
 import re
 
+from .._receivebuffer import ReceiveBuffer
 from ..errors import DecodeError, FramingError
 
 __all__ = ["EnvelopeSplitter", "MAX_MESSAGE"]
 
 #: Largest envelope accepted (bytes). Real messages are < 1 KiB.
 MAX_MESSAGE = 64 * 1024
-_START = re.compile(rb'\{[ \t\r\n]*"Chain2(?:Data|Info|State)"')
+#: White space accepted between an envelope's ``{`` and its first key. Bounded so that a
+#: start split across chunks is recognised by looking back a fixed number of bytes.
+_MAX_START_SPACE = 64
+_START = re.compile(rb'\{[ \t\r\n]{0,%d}"Chain2(?:Data|Info|State)"' % _MAX_START_SPACE)
+_START_KEYS = (b'"Chain2Data"', b'"Chain2Info"', b'"Chain2State"')
+_START_MAX = 1 + _MAX_START_SPACE + max(len(k) for k in _START_KEYS)
 _TOKENS = re.compile(rb'["{}\\]')
-_IGNORABLE = re.compile(rb"[ \t\r\n\[\],]*")
-_KEEP_TAIL = 64  # bytes kept when no start is found: a start may be split across chunks
+_IGNORABLE = b" \t\r\n[],"   # separators of NDJSON lines and JSON arrays of envelopes
 
 
-def _match_braces(buf: bytes | bytearray, start: int) -> int | None:
-    """End index (exclusive) of the JSON object starting at ``start``; None if incomplete."""
-    depth = 0
-    in_string = False
-    pos = start
-    while True:
-        m = _TOKENS.search(buf, pos)
-        if m is None:
-            return None
-        ch = buf[m.start()]
-        pos = m.end()
-        if in_string:
-            if ch == 0x5C:      # backslash: skip the escaped byte
-                pos += 1
-            elif ch == 0x22:    # closing quote
-                in_string = False
-        elif ch == 0x22:
-            in_string = True
-        elif ch == 0x7B:
-            depth += 1
-        elif ch == 0x7D:
-            depth -= 1
-            if depth == 0:
-                return pos
+def _could_start(buf: bytes | bytearray, i: int) -> bool:
+    """True while ``buf[i:]`` (starting with ``{``) is still a prefix of an envelope start."""
+    rest = bytes(buf[i + 1:i + _START_MAX])
+    key = rest.lstrip(b" \t\r\n")
+    if len(rest) - len(key) > _MAX_START_SPACE:
+        return False
+    return any(k.startswith(key) for k in _START_KEYS)
 
 
 class EnvelopeSplitter:
-    """``feed(bytes) -> list[bytes | DecodeError]``: complete envelope texts and skip reports."""
+    """``feed(bytes) -> list[bytes | DecodeError]``: complete envelope texts and skip reports.
+
+    The brace matcher keeps its state (depth, inside a string, escape) between calls and
+    resumes where it stopped, so an envelope fed byte by byte costs time linear in its
+    length (issue 10: it used to re-match from the envelope start on every feed). Every
+    ``{`` is checked for the start of a new envelope, inside strings too: a message cut off
+    mid-string is reported and the next one decodes. The items do not depend on how the
+    stream is cut into chunks (a skip report counts the bytes that are not JSON separators).
+    """
 
     def __init__(self, max_message: int = MAX_MESSAGE) -> None:
-        self._buf = bytearray()
-        self._skipped = 0
-        self._offset = 0  # stream offset of self._buf[0]
+        self._rx = ReceiveBuffer(max_message + 2 * _START_MAX)
         self._max = max_message
+        self._skipped = 0
+        self._done = 0                  # stream offset: bytes before it are accounted for
+        self._start: int | None = None  # stream offset of the pending envelope's '{'
+        self._cursor = 0                # stream offset where matching resumes
+        self._depth = 0
+        self._in_string = False
 
-    def _skip(self, start: int, end: int) -> None:
-        chunk = self._buf[start:end]
-        if _IGNORABLE.fullmatch(chunk) is None:
-            self._skipped += end - start
+    @property
+    def buffered(self) -> int:
+        """Bytes held back for an envelope not complete yet."""
+        return len(self._rx)
+
+    def _account(self, stop: int) -> None:
+        """Bytes from the accounted point to ``stop`` lie between envelopes."""
+        if stop > self._done:
+            chunk = self._rx.slice(self._done, stop)
+            self._skipped += len(chunk.translate(None, _IGNORABLE))
+            self._done = stop
 
     def _flush_skipped(self, out: list[bytes | DecodeError], at: int) -> None:
         if self._skipped:
-            out.append(FramingError("chain2-json", self._offset + at,
+            out.append(FramingError("chain2-json", at,
                                     f"skipped {self._skipped} bytes that are not a Chain2Gate JSON message"))
             self._skipped = 0
 
+    def _open(self, at: int) -> None:
+        self._start, self._cursor, self._depth, self._in_string = at, at + 1, 1, False
+        self._done = at
+
     def feed(self, data: bytes) -> list[bytes | DecodeError]:
-        buf = self._buf
-        buf += data
+        rx = self._rx
+        rx.feed(data)
+        buf = rx.data
+        n = rx.end
         out: list[bytes | DecodeError] = []
-        pos = 0
         while True:
-            m = _START.search(buf, pos)
-            if m is None:
-                keep_from = max(pos, len(buf) - _KEEP_TAIL)
-                self._skip(pos, keep_from)
-                pos = keep_from
-                break
-            start = m.start()
-            self._skip(pos, start)
-            self._flush_skipped(out, start)
-            end = _match_braces(buf, start)
-            nxt = _START.search(buf, start + 1)
-            if nxt is not None and (end is None or end > nxt.start()):
-                out.append(FramingError("chain2-json", self._offset + start,
-                                        "JSON message cut off: the next message starts before it ends"))
-                pos = nxt.start()
+            start = self._start
+            if start is None:
+                m = _START.search(buf, rx.index(self._cursor))
+                if m is None:
+                    # a start may be split across chunks: look back one start's length next time
+                    self._cursor = max(self._cursor, n - _START_MAX)
+                    self._account(self._cursor)
+                    break
+                at = m.start() + rx.start
+                self._account(at)
+                self._flush_skipped(out, at)
+                self._open(at)
                 continue
-            if end is None:
-                if len(buf) - start > self._max:
-                    out.append(FramingError("chain2-json", self._offset + start,
-                                            f"JSON message longer than {self._max} bytes: dropped"))
-                    pos = start + 1
+            limit = start + self._max
+            done = False
+            while True:
+                m = _TOKENS.search(buf, rx.index(self._cursor), rx.index(min(n, limit)))
+                if m is None:
+                    break
+                i = m.start()
+                ch = buf[i]
+                at = i + rx.start
+                if ch == 0x7B:
+                    if _START.match(buf, i):
+                        out.append(FramingError("chain2-json", start, "JSON message cut off: the next "
+                                                                      "message starts before it ends"))
+                        self._open(at)
+                        start, limit = at, at + self._max
+                        continue
+                    if n - at < _START_MAX and _could_start(buf, i):
+                        break                       # wait: this may still be a new envelope
+                    self._cursor = at + 1
+                    if not self._in_string:
+                        self._depth += 1
                     continue
-                pos = start
-                break
-            out.append(bytes(buf[start:end]))
-            pos = end
-        del buf[:pos]
-        self._offset += pos
+                self._cursor = at + 1
+                if self._in_string:
+                    if ch == 0x5C:                  # backslash: skip the escaped byte
+                        self._cursor += 1
+                    elif ch == 0x22:
+                        self._in_string = False
+                elif ch == 0x22:
+                    self._in_string = True
+                elif ch == 0x7D:
+                    self._depth -= 1
+                    if self._depth == 0:
+                        out.append(rx.slice(start, at + 1))
+                        self._start, self._done = None, at + 1
+                        done = True
+                        break
+            if done:
+                continue
+            if m is None and n >= limit:            # no closing brace within the limit
+                out.append(FramingError("chain2-json", start, f"JSON message longer than {self._max} bytes: "
+                                                              "dropped"))
+                self._start, self._cursor, self._done = None, start + 1, start + 1
+                continue
+            if m is None:
+                self._cursor = max(self._cursor, n)     # no token up to n
+            break
+        rx.release(self._start if self._start is not None else min(self._done, self._cursor))
         return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from ..errors import DecodeError, DecryptionError, FramingError, IncompleteError, UnsupportedError
+from ..errors import ChecksumError, DecodeError, DecryptionError, FramingError, IncompleteError, UnsupportedError
 from .._registry import get_codec
 from ..inspection import Inspection
 from ..keys import KeysArg, authentication_required
@@ -57,22 +57,37 @@ class _Pipeline:
         self._segments: list[bytes] = []
         self._segment_bytes = 0
         self._segment_start: int | None = None
+        self._segment_frame = 0       # where the first frame of the pending segments started
         self._gbt = GbtAssembler()
         self._trace = trace
 
     # -- link layers ---------------------------------------------------------------------
-    def hdlc_frame(self, frame: HdlcFrame) -> list[Reading]:
+    def hdlc_frame(self, frame: HdlcFrame) -> list[Reading | DecodeError]:
+        """Readings completed by one frame; an IncompleteError item first when the frame shows
+        that a pending segmented message lost its last segment (the caller raises or yields it)."""
         if not frame.carries_data:
             return []
+        out: list[Reading | DecodeError] = []
+        if self._segments and frame.information[:3] in LLC_HEADERS:
+            # Every LLC PDU opens with the LLC header (IEC 62056-46 8.2) and only the first
+            # segment of a segmented PDU carries it; continuation segments are raw APDU bytes.
+            # A frame that opens with it while segments are pending starts a new message, so
+            # the pending one is an orphan: report it and decode the new frame on its own
+            # instead of appending it to the orphan (issue 10: the orphan swallowed it).
+            out.append(IncompleteError("hdlc", self._segment_frame, f"segmented message of {len(self._segments)} "
+                                       f"frame(s) lost its final segment: a new message starts at byte "
+                                       f"{frame.start}"))
+            self._reset_segments()
         if frame.segmented:
             if self._segment_start is None:
                 self._segment_start = frame.info_start
+                self._segment_frame = frame.start
             self._segments.append(frame.information)
             self._segment_bytes += len(frame.information)
             if self._segment_bytes > _MAX_SEGMENTS_BYTES:
                 self._reset_segments()
                 raise FramingError("hdlc", frame.start, f"segmented message exceeds {_MAX_SEGMENTS_BYTES} bytes")
-            return []
+            return out
         if self._segments:
             info = b"".join(self._segments) + frame.information
             base = self._segment_start
@@ -82,7 +97,13 @@ class _Pipeline:
             info = frame.information
             base = frame.info_start
             contiguous = True
-        return self.link_payload(info, base if base is not None else 0, contiguous)
+        if not out:
+            return list(self.link_payload(info, base if base is not None else 0, contiguous))
+        try:
+            out.extend(self.link_payload(info, base if base is not None else 0, contiguous))
+        except DecodeError as err:
+            out.append(err)
+        return out
 
     def _reset_segments(self) -> None:
         self._segments = []
@@ -255,55 +276,43 @@ def _layer_of(data: bytes) -> str:
 
 
 class DlmsStream:
-    """FrameStream for the ``dlms`` format: HDLC or M-Bus framing, picked by the first valid frame."""
+    """FrameStream for the ``dlms`` format: HDLC and DLMS-over-M-Bus framing.
+
+    Stream framing never locks in (issue 10): both splitters read every byte, whatever came
+    before, and their items are merged in the order in which the stream decided them (the
+    stream offset of the byte that completed each), so a meter or capture may switch between
+    framings, and the items do not depend on how the stream is cut into chunks. Only M-Bus
+    garbage reports are left out (every HDLC frame is M-Bus garbage; HDLC does not report
+    garbage either): errors that prove a frame was there (an HDLC header with a valid HCS, an
+    M-Bus checksum, a segment out of order, a security or APDU error) are all yielded.
+    """
 
     def __init__(self, keys: KeysArg, profile: Profile | None) -> None:
-        self._hdlc: HdlcSplitter | None = HdlcSplitter()
-        self._mbus: MbusApduAssembler | None = MbusApduAssembler()
+        self._hdlc = HdlcSplitter()
+        self._mbus = MbusApduAssembler()
         self._pipe = _Pipeline(keys, profile)
-        self._held: list[DecodeError] = []
 
     def feed(self, data: bytes) -> list[Reading | DecodeError]:
+        merged: list[tuple[int, int, int, Any]] = [
+            (ready, 0, k, item) for k, (ready, item) in enumerate(self._hdlc.feed_ready(data))]
+        merged += [(ready, 1, k, item) for k, (ready, item) in enumerate(self._mbus.feed_ready(data))]
+        merged.sort(key=lambda t: t[:3])
         out: list[Reading | DecodeError] = []
-        if self._hdlc is not None:
-            hdlc_items = self._hdlc.feed(data)
-            got_frame = any(not isinstance(i, DecodeError) for i in hdlc_items)
-            if got_frame and self._mbus is not None:
-                self._mbus = None        # locked to HDLC
-            if self._mbus is None:
-                out.extend(self._hdlc_items(hdlc_items))
-                return out
-            hdlc_out = self._hdlc_items(hdlc_items)
-        else:
-            hdlc_out = []
-        if self._mbus is not None:
-            mbus_items = self._mbus.feed(data)
-            got_apdu = any(not isinstance(i, DecodeError) for i in mbus_items)
-            if got_apdu:
-                self._hdlc = None        # locked to M-Bus
-                for item in mbus_items:
-                    if isinstance(item, DecodeError):
-                        out.append(item)
-                    else:
-                        apdu, offset = item
-                        out.extend(self._run(self._pipe.apdu, apdu, offset, False))
-                return out
-            if self._hdlc is None:
-                return list(mbus_items)  # type: ignore[arg-type]
-        # not locked yet: report HDLC framing errors (they need a type-3 header and valid HCS)
-        return hdlc_out
-
-    def _hdlc_items(self, items: list[HdlcFrame | DecodeError]) -> list[Reading | DecodeError]:
-        out: list[Reading | DecodeError] = []
-        for item in items:
+        for _, which, _, item in merged:
             if isinstance(item, DecodeError):
+                if which == 1 and item.layer == "mbus-link" and not isinstance(item, ChecksumError):
+                    log.debug("not M-Bus framing: %s", item)
+                    continue
                 out.append(item)
-                continue
-            out.extend(self._run(self._pipe.hdlc_frame, item))
+            elif which == 0:
+                out.extend(self._run(self._pipe.hdlc_frame, item))
+            else:
+                apdu, offset = item
+                out.extend(self._run(self._pipe.apdu, apdu, offset, False))
         return out
 
     @staticmethod
-    def _run(fn: Callable[..., list[Reading]], *args: Any) -> list[Reading | DecodeError]:
+    def _run(fn: Callable[..., list[Any]], *args: Any) -> list[Reading | DecodeError]:
         """Stream side: a broken message becomes an error item, never an exception."""
         try:
             return list(fn(*args))
@@ -346,7 +355,10 @@ class DlmsCodec:
                 for f in frames:
                     trace("hdlc", f, 0)
             for f in frames:
-                out.extend(pipe.hdlc_frame(f))
+                for item in pipe.hdlc_frame(f):
+                    if isinstance(item, DecodeError):
+                        raise item
+                    out.append(item)
             if pipe._segments:
                 raise IncompleteError("hdlc", len(data), "the last frame has the segmentation bit set: "
                                                          "the message's final segment is missing")

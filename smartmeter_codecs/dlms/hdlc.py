@@ -18,9 +18,11 @@ self-delimiting and the benchmark (docs/benchmarks.md) needs the hot path cheap.
 from __future__ import annotations
 
 import binascii
+import heapq
 import logging
 from typing import NamedTuple
 
+from .._receivebuffer import ReceiveBuffer
 from ..errors import ChecksumError, DecodeError, FramingError, IncompleteError
 
 __all__ = ["HdlcFrame", "crc16_x25", "parse_frame", "split_frames", "build_frame", "HdlcSplitter",
@@ -209,110 +211,126 @@ def build_frame(information: bytes, *, destination: int = 0x01, source: int = 0x
 class HdlcSplitter:
     """Sans-I/O stream splitter: feed chunks, get complete valid frames and errors for broken ones.
 
-    * Garbage between frames is skipped (logged at debug level).
-    * A candidate frame whose header checks out (type 3 and valid HCS) but whose FCS, closing
-      flag or length is wrong is reported as a DecodeError item, and scanning resumes right
-      after its opening flag, so a valid frame that follows is never lost.
-    * While a long candidate is still incomplete, a valid complete frame that starts later in
-      the buffer wins: the candidate is reported as cut short.
-    * The buffer never holds more than one maximal frame plus one chunk.
+    The rule (issue 10, "stream framing never locks in"): every 0x7E followed by a type-3
+    format field is a candidate frame, at every position, and candidates are decided in the
+    order in which they *end* (the length field says where). The first candidate that ends
+    and checks out (closing flag, HCS, FCS) is a frame; candidates that started before it and
+    end after it are reported as cut short (when their header and HCS were valid, i.e. a frame
+    really began there) and dropped; candidates inside it are part of its bytes. So:
+
+    * garbage between frames is skipped (logged at debug level);
+    * a complete candidate whose header checks out but whose FCS, closing flag or length is
+      wrong is a DecodeError item, and every candidate after its opening flag is still tried,
+      so a valid frame that follows is never lost;
+    * a long bogus candidate (``7E A7 FF`` in line noise) never delays or hides a shorter
+      valid frame inside its announced length;
+    * the items do not depend on how the stream is cut into chunks: a candidate is decided by
+      its own bytes, at its last byte;
+    * each byte is scanned once and each candidate parsed once (linear time), and the buffer
+      never holds more than one maximal frame (:data:`MAX_FRAME`) beyond the chunk fed.
     """
 
     def __init__(self) -> None:
-        self._buf = bytearray()
-        self._base = 0  # stream offset of _buf[0], for error offsets
+        self._rx = ReceiveBuffer(MAX_FRAME)
+        self._pos = 0       # stream offset: no frame starts before it (after the last frame)
+        self._scan = 0      # stream offset: flags before it are registered as candidates
+        self._pending: list[tuple[int, int]] = []   # heap of (end, start) of undecided candidates
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held back for candidates not decided yet (at most :data:`MAX_FRAME`)."""
+        return len(self._rx)
 
     def feed(self, chunk: bytes) -> list[HdlcFrame | DecodeError]:
-        self._buf += chunk
-        out: list[HdlcFrame | DecodeError] = []
-        buf = self._buf
-        pos = 0
-        n = len(buf)
+        """Add bytes; return the frames and errors they completed (offsets in stream bytes)."""
+        return [item for _, item in self.feed_ready(chunk)]
+
+    def feed_ready(self, chunk: bytes) -> list[tuple[int, HdlcFrame | DecodeError]]:
+        """As :meth:`feed`, each item with the stream offset at which it was decided (the end
+        of the candidate), so streams that run several splitters can merge them in order."""
+        rx = self._rx
+        rx.feed(chunk)
+        n = rx.end
+        out: list[tuple[int, HdlcFrame | DecodeError]] = []
+        pending = self._pending
         while True:
-            i = buf.find(FLAG, pos)
-            if i < 0:
-                pos = n
-                break
-            if n - i < 3:
-                pos = i
-                break
-            b1 = buf[i + 1]
-            if b1 & 0xF0 != 0xA0:
-                pos = i + 1      # flag fill or garbage
-                continue
-            length = ((b1 & 0x07) << 8) | buf[i + 2]
-            end = i + length + 2
-            if length < 7:
-                pos = i + 1
-                continue
-            if end > n:
-                later = self._valid_frame_after(buf, i + 1, n)
-                if later is None:
-                    pos = i
+            # Register every candidate that could end before the next one to decide.
+            limit = pending[0][0] if pending else n
+            while self._scan + 3 <= n and self._scan < limit:
+                j = rx.find(FLAG, self._scan, min(limit, n))
+                if j < 0:
+                    self._scan = min(limit, n)
                     break
-                if self._header_ok(buf, i, n):
-                    out.append(IncompleteError(LAYER, self._base + i,
-                                               f"frame announcing {length} bytes was cut short by a "
-                                               f"new frame at stream offset {self._base + later}"))
-                pos = later
-                continue
-            try:
-                frame = parse_frame(bytes(buf[i:end]), 0)
-            except DecodeError as err:
-                if self._header_ok(buf, i, n) or (isinstance(err, ChecksumError) and buf[end - 1] == FLAG):
-                    out.append(err.shifted(self._base + i))     # offsets in stream bytes
-                else:
-                    log.debug("skipping garbage at stream offset %d", self._base + i)
-                pos = i + 1
-                continue
-            out.append(_rebase(frame, self._base + i))
-            pos = end - 1        # the closing flag may open the next frame
-        # keep the unconsumed tail; bound it (a candidate can need at most MAX_FRAME bytes)
-        keep_from = pos
-        if n - keep_from > MAX_FRAME:
-            keep_from = n - MAX_FRAME
-        del buf[:keep_from]
-        self._base += keep_from
+                if j + 3 > n:
+                    self._scan = j          # the format field is not here yet
+                    break
+                self._scan = j + 1
+                b1 = rx.at(j + 1)
+                length = ((b1 & 0x07) << 8) | rx.at(j + 2)
+                if b1 & 0xF0 == 0xA0 and length >= 7:
+                    heapq.heappush(pending, (j + length + 2, j))
+                    limit = pending[0][0]
+            if not pending or pending[0][0] > n:
+                break
+            end, i = heapq.heappop(pending)
+            self._decide(i, end, out)
+        # Bytes before the next possible frame start are done with; every undecided candidate
+        # starts after n - MAX_FRAME (its end is past n), so this bound never drops one.
+        rx.release(max(self._pos, n - MAX_FRAME) if pending else self._scan)
         return out
+
+    def _decide(self, i: int, end: int, out: list[tuple[int, HdlcFrame | DecodeError]]) -> None:
+        rx = self._rx
+        data = rx.data
+        k = rx.index(i)
+        try:
+            frame = parse_frame(data, k)
+        except DecodeError as err:
+            if self._header_ok(data, k, len(data)) or (isinstance(err, ChecksumError)
+                                                       and data[rx.index(end) - 1] == FLAG):
+                out.append((end, err.shifted(rx.start)))         # offsets in stream bytes
+            else:
+                log.debug("skipping garbage at stream offset %d", i)
+            return
+        # A frame. Candidates that began before it are cut short by it; those inside it are
+        # its own bytes; its closing flag may open the next frame.
+        cut: list[int] = []
+        keep: list[tuple[int, int]] = []
+        for cand in self._pending:
+            if cand[1] >= end - 1:
+                keep.append(cand)
+            elif cand[1] < i:
+                cut.append(cand[1])
+        heapq.heapify(keep)
+        self._pending[:] = keep     # in place: feed_ready holds the list
+        for c in sorted(cut):
+            if self._header_ok(data, rx.index(c), len(data)):
+                out.append((end, IncompleteError(LAYER, c, f"frame announcing "
+                                                  f"{((data[rx.index(c) + 1] & 7) << 8) | data[rx.index(c) + 2]} "
+                                                  f"bytes was cut short by a new frame at stream offset {i}")))
+        self._pos = end - 1
+        self._scan = max(self._scan, self._pos)
+        out.append((end, _rebase(frame, rx.start)))
 
     @staticmethod
     def _header_ok(buf: bytearray, i: int, n: int) -> bool:
         """Type-3 format field, parseable addresses and a matching HCS: this really was a frame."""
-        try:
-            pos = i + 3
-            for _ in range(2):
-                size = 0
-                while True:
-                    if pos + size >= n or size >= 4:
-                        return False
-                    b = buf[pos + size]
-                    size += 1
-                    if b & 1:
-                        break
-                pos += size
-            pos += 1  # control
-            if pos + 2 > n:
-                return False
-            hcs = buf[pos] | (buf[pos + 1] << 8)
-            return hcs == crc16_x25(bytes(buf[i + 1:pos]))
-        except IndexError:
+        pos = i + 3
+        for _ in range(2):
+            size = 0
+            while True:
+                if pos + size >= n or size >= 4:
+                    return False
+                b = buf[pos + size]
+                size += 1
+                if b & 1:
+                    break
+            pos += size
+        pos += 1  # control
+        if pos + 2 > n:
             return False
-
-    @staticmethod
-    def _valid_frame_after(buf: bytearray, start: int, n: int) -> int | None:
-        j = buf.find(FLAG, start)
-        while j >= 0 and n - j >= 9:
-            b1 = buf[j + 1]
-            if b1 & 0xF0 == 0xA0:
-                end = j + (((b1 & 0x07) << 8) | buf[j + 2]) + 2
-                if end <= n and buf[end - 1] == FLAG:
-                    try:
-                        parse_frame(bytes(buf[j:end]), 0)
-                        return j
-                    except DecodeError:
-                        pass
-            j = buf.find(FLAG, j + 1)
-        return None
+        hcs = buf[pos] | (buf[pos + 1] << 8)
+        return hcs == crc16_x25(buf, i + 1, pos)
 
 
 def _rebase(frame: HdlcFrame, base: int) -> HdlcFrame:

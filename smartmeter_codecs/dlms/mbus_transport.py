@@ -251,30 +251,40 @@ class MbusApduAssembler:
 
     def feed(self, chunk: bytes) -> list[tuple[bytes, int] | DecodeError]:
         """Add bytes; return the APDUs and errors they completed."""
-        out: list[tuple[bytes, int] | DecodeError] = []
-        for item in self._splitter.feed(bytes(chunk)):
+        return [item for _, item in self.feed_ready(chunk)]
+
+    def feed_ready(self, chunk: bytes) -> list[tuple[int, tuple[bytes, int] | DecodeError]]:
+        """As :meth:`feed`, each item with the stream offset by which it was decided.
+
+        Single-character (E5) and short frames are link-layer control, not segments: they are
+        skipped silently (an E5 byte in other traffic is a valid M-Bus frame on its own).
+        """
+        out: list[tuple[int, tuple[bytes, int] | DecodeError]] = []
+        for ready, item in self._splitter.feed_ready(bytes(chunk)):
             if isinstance(item, DecodeError):
-                out.append(item)
+                out.append((ready, item))
+                continue
+            if item.kind in ("ack", "short"):
                 continue
             try:
                 seg = segment_from_frame(item)
             except DecodeError as err:
-                out.append(err)
+                out.append((ready, err))
                 continue
             try:
                 done = self._state.add(seg)
             except IncompleteError as err:
-                out.append(err)
+                out.append((ready, err))
                 if seg.sequence != 0:
                     continue
                 try:
                     done = self._state.add(seg)  # a first segment starts a new APDU
                 except DecodeError as err2:  # only MAX_APDU_SIZE, unreachable for one segment
-                    out.append(err2)
+                    out.append((ready, err2))
                     continue
             except DecodeError as err:
-                out.append(err)
+                out.append((ready, err))
                 continue
             if done is not None:
-                out.append(done)
+                out.append((ready, done))
         return out

@@ -27,8 +27,10 @@ Ordinary frames therefore always decode exactly as EN 13757-2 says, flag or not.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
+from .._receivebuffer import ReceiveBuffer
 from ..errors import ChecksumError, DecodeError, FramingError, IncompleteError
 
 __all__ = [
@@ -230,83 +232,125 @@ class LinkFrameSplitter:
 
     ``feed(chunk)`` returns, in order, every complete :class:`LinkFrame` and a
     :class:`DecodeError` for each problem: a run of bytes that start no frame (one
-    ``FramingError`` per run, reported when the run ends or every 256 bytes), or a structurally complete long frame whose checksum
-    is wrong (``ChecksumError``). After a bad candidate the search restarts one byte later,
-    so a valid frame hidden behind garbage is never lost; after a checksum error the whole
-    frame (start, lengths and stop byte were right) is skipped. Error offsets count bytes
-    since the splitter was created.
+    ``FramingError`` per run, reported when the run ends or every 256 bytes), or a
+    structurally complete long frame whose checksum is wrong (``ChecksumError``).
+
+    Every position that holds a start byte (E5, 10, 68) is tried, in stream order. After a bad
+    candidate - a wrong header, stop byte *or checksum* - the search goes on at the next byte,
+    never at the end the broken frame claimed: a cut-off frame followed by a valid one can
+    pass the start, length and stop-byte checks (its claimed stop byte lands on a 0x16 inside
+    the valid frame) and only fail the checksum, and skipping L+6 bytes would hide the valid
+    frame (issue 10). The bytes inside a frame that failed its checksum are not reported again
+    as garbage. Error offsets count bytes since the splitter was created; the items do not
+    depend on how the stream is cut into chunks, and each byte is examined a bounded number
+    of times (a candidate is parsed once, when all the bytes it needs are there).
     """
 
     def __init__(self, *, allow_16bit_length: bool = False) -> None:
         self._allow16 = allow_16bit_length
-        self._buf = bytearray()
-        self._base = 0  # stream offset of _buf[0]
+        self._rx = ReceiveBuffer(MAX_16BIT_LENGTH + 6)
+        self._pos = 0           # stream offset of the next byte to examine
+        self._ready = 0         # stream offset by which the last item was decided
+        self._quiet_until = 0   # bytes before this belong to a frame that failed its checksum
         self._garbage_start: int | None = None  # stream offset of the current garbage run
         self._garbage_len = 0
 
     @property
     def buffered(self) -> int:
         """Bytes held back waiting for the rest of a frame (never more than one frame)."""
-        return len(self._buf)
+        return len(self._rx)
 
     def feed(self, chunk: bytes) -> list[LinkFrame | DecodeError]:
         """Add bytes; return the frames and errors they completed."""
-        self._buf += chunk
-        out: list[LinkFrame | DecodeError] = []
-        buf = bytes(self._buf)
-        pos = 0
-        while pos < len(buf):
-            b = buf[pos]
-            if b not in (ACK, SHORT_START, LONG_START):
-                self._skip(out, pos)
-                pos += 1
+        return [item for _, item in self.feed_ready(chunk)]
+
+    def feed_ready(self, chunk: bytes) -> list[tuple[int, LinkFrame | DecodeError]]:
+        """As :meth:`feed`, each item with the stream offset by which it was decided, so a
+        stream that runs several splitters on the same bytes can merge them in order."""
+        rx = self._rx
+        rx.feed(chunk)
+        n = rx.end
+        out: list[tuple[int, LinkFrame | DecodeError]] = []
+        while self._pos < n:
+            pos = self._pos
+            m = _START_BYTES.search(rx.data, rx.index(pos))
+            nxt = n if m is None else m.start() + rx.start
+            if nxt > pos:                               # a run of bytes that start nothing
+                self._skip_run(out, pos, nxt)
+                self._pos = nxt
                 continue
+            need = self._needed(pos, n)
+            if need is None or pos + need > n:
+                break                                   # wait for the bytes that decide it
+            self._ready = max(self._ready, pos + need)
             try:
-                frame = parse_frame(buf, pos, allow_16bit_length=self._allow16)
-            except IncompleteError:
-                break  # wait for more bytes
+                frame = parse_frame(rx.slice(pos, pos + need), 0, allow_16bit_length=self._allow16)
             except ChecksumError as err:
                 self._flush_garbage(out)
-                out.append(ChecksumError(LAYER, self._base + (err.offset or 0), err.message,
-                                         expected=err.expected, actual=err.actual))
-                pos = self._frame_end_hint(buf, pos)
+                out.append((self._ready, ChecksumError(LAYER, pos + (err.offset or 0), err.message,
+                                                       expected=err.expected, actual=err.actual)))
+                self._quiet_until = max(self._quiet_until, pos + need)
+                self._pos = pos + 1
                 continue
-            except FramingError:
-                self._skip(out, pos)
-                pos += 1
+            except DecodeError:
+                self._skip_run(out, pos, pos + 1)
+                self._pos = pos + 1
                 continue
             self._flush_garbage(out)
-            out.append(_shift(frame, self._base))
-            pos = frame.end
-        # Keep only the unfinished tail (at most one frame: parse_frame never waits for more).
-        del self._buf[:pos]
-        self._base += pos
+            out.append((self._ready, _shift(frame, pos)))
+            self._pos = frame.end + pos
+        rx.release(self._pos)
         return out
 
-    def _skip(self, out: list[LinkFrame | DecodeError], pos: int) -> None:
-        """Count one garbage byte; a run is reported when it ends or reaches 256 bytes."""
-        if self._garbage_start is None:
-            self._garbage_start = self._base + pos
-        self._garbage_len += 1
-        if self._garbage_len >= _GARBAGE_REPORT:
-            self._flush_garbage(out)
+    def _needed(self, pos: int, n: int) -> int | None:
+        """Bytes from ``pos`` that decide the candidate there (as :func:`parse_frame` reads
+        them), or None while even that is unknown (the 68 L L 68 header is incomplete)."""
+        rx = self._rx
+        first = rx.at(pos)
+        if first == ACK:
+            return 1
+        if first == SHORT_START:
+            return 5
+        if n - pos < 4:
+            return None
+        l1, l2, start2 = rx.at(pos + 1), rx.at(pos + 2), rx.at(pos + 3)
+        if start2 != LONG_START:
+            return 4
+        wide = _sixteen_bit_candidate(l1, l2) if self._allow16 else None
+        if l1 == l2 and l1 >= 3:
+            std = l1 + 6
+            if wide is None or n - pos < std:
+                return std
+            body_end = pos + 4 + l1
+            if rx.at(body_end + 1) == STOP and checksum(rx.slice(pos + 4, body_end)) == rx.at(body_end):
+                return std                              # the standard reading is valid
+            return max(std, wide + 6)
+        return wide + 6 if wide is not None else 4
 
-    def _flush_garbage(self, out: list[LinkFrame | DecodeError]) -> None:
+    def _skip_run(self, out: list[tuple[int, LinkFrame | DecodeError]], begin: int, stop: int) -> None:
+        """Count bytes ``begin..stop`` that start no frame; a run is reported when it ends or
+        reaches 256 bytes. Bytes of a frame that failed its checksum are not counted."""
+        begin = max(begin, min(self._quiet_until, stop))
+        while begin < stop:
+            if self._garbage_start is None:
+                self._garbage_start = begin
+            take = min(stop - begin, _GARBAGE_REPORT - self._garbage_len)
+            self._garbage_len += take
+            begin += take
+            if self._garbage_len >= _GARBAGE_REPORT:
+                self._ready = max(self._ready, begin)
+                self._flush_garbage(out)
+
+    def _flush_garbage(self, out: list[tuple[int, LinkFrame | DecodeError]]) -> None:
         if self._garbage_start is not None:
-            out.append(FramingError(
+            out.append((self._ready, FramingError(
                 LAYER, self._garbage_start,
                 f"skipped {self._garbage_len} byte(s) that start no valid M-Bus frame "
-                "(expected E5, 10 or 68 with a consistent header)"))
+                "(expected E5, 10 or 68 with a consistent header)")))
             self._garbage_start, self._garbage_len = None, 0
 
-    @staticmethod
-    def _frame_end_hint(buf: bytes, pos: int) -> int:
-        """Where to resume after a checksum error at ``pos``: after the broken frame."""
-        if buf[pos] == SHORT_START:
-            return pos + 5
-        if buf[pos] == LONG_START and buf[pos + 1] == buf[pos + 2] and buf[pos + 1] >= 3:
-            return min(len(buf), pos + buf[pos + 1] + 6)
-        return pos + 1
+
+_START_BYTES = re.compile(rb"[\x10\x68\xe5]")   # E5, 10, 68: the EN 13757-2 start characters
 
 
 def _shift(frame: LinkFrame, base: int) -> LinkFrame:

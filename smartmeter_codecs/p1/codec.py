@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from .._receivebuffer import ReceiveBuffer
 from .._registry import get_codec
 from ..errors import DecodeError, FramingError, IncompleteError
 from ..inspection import Field, Inspection
@@ -14,7 +15,7 @@ from ..keys import KeysArg
 from ..model import Reading
 from ..obis import ObisCode
 from .mapping import FORMAT, line_register, to_reading, zone_for
-from .telegram import HEADER_START, LAYER, Telegram, build_telegram, find_end, parse_telegram
+from .telegram import HEADER_START, LAYER, Telegram, build_telegram, parse_telegram
 
 __all__ = [
     "CODEC",
@@ -178,69 +179,85 @@ def _show(v: Any) -> str:
 class P1Stream:
     """Split a P1 byte stream into telegrams: ``/XXXZ`` ... ``!`` [CRC] line end.
 
-    Garbage before a header is dropped; a header seen before the previous telegram's ``!``
-    reports the truncated one (IncompleteError) and restarts there; a wrong CRC is reported
-    (ChecksumError) and the next telegram still decodes. The buffer never exceeds
-    :data:`MAX_TELEGRAM` bytes between calls. Error offsets count bytes since the stream start.
+    Garbage before a header is dropped. A new header start (``/`` + three letters + one
+    printable character) ends a pending telegram *wherever it appears*, not only at a line
+    start: a telegram cut off mid-line, or ``/XXX5`` in line noise, is reported
+    (IncompleteError) and the telegram that starts there still decodes (issue 10: a cut-off
+    start used to run on to the next telegram's ``!`` and drop both). A wrong CRC is reported
+    (ChecksumError) and the next telegram still decodes. A telegram must fit in
+    :data:`MAX_TELEGRAM` bytes; the buffer never holds more between calls. The scan resumes
+    where it stopped, so feeding byte by byte costs linear time; the items do not depend on
+    how the stream is cut into chunks. Error offsets count bytes since the stream start.
     """
 
     def __init__(self, *, profile: str | None = None) -> None:
         self._profile = profile
-        self._buf = b""
-        self._base = 0          # stream offset of self._buf[0]
+        self._rx = ReceiveBuffer(MAX_TELEGRAM)
+        self._start: int | None = None  # stream offset of the pending telegram's '/'
+        self._scan = 0                  # stream offset where the next search resumes
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held back for a telegram not complete yet (at most :data:`MAX_TELEGRAM`)."""
+        return len(self._rx)
 
     def feed(self, data: bytes) -> list[Reading | DecodeError]:
+        rx = self._rx
+        rx.feed(data)
+        buf = rx.data
+        n = rx.end
         out: list[Reading | DecodeError] = []
-        buf = self._buf + bytes(data)
-        pos = 0
         while True:
-            m = HEADER_START.search(buf, pos)
+            start = self._start
+            if start is None:
+                m = HEADER_START.search(buf, rx.index(self._scan))
+                if m is None:
+                    self._scan = max(self._scan, n - 4)     # a header may be split across chunks
+                    break
+                self._start = start = m.start() + rx.start
+                self._scan = start + 1
+            # the '!' must leave room for a 4-digit CRC and CR LF within MAX_TELEGRAM
+            limit = start + MAX_TELEGRAM - 6
+            m = _END_OR_HEADER.search(buf, rx.index(self._scan), rx.index(min(n, limit + 1)))
             if m is None:
-                # keep a possible split header start ("/IS") for the next chunk
-                keep = max(pos, len(buf) - 4)
-                slash = buf.rfind(b"/", keep)
-                pos = slash if slash >= 0 else len(buf)
-                break
-            start = m.start()
-            bang, next_header = find_end(buf, start)
-            if next_header is not None:
-                out.append(IncompleteError(LAYER, self._base + next_header,
-                                           f"telegram at stream byte {self._base + start} has no '!' line: "
-                                           "a new header starts here (truncated telegram)"))
-                pos = next_header
-                continue
-            if bang < 0:
-                if len(buf) - start > MAX_TELEGRAM:
-                    out.append(FramingError(LAYER, self._base + start,
-                                            f"no '!' within {MAX_TELEGRAM} bytes of a telegram start: dropped"))
-                    pos = start + 1
+                if n > limit:
+                    out.append(FramingError(LAYER, start, f"no '!' within {MAX_TELEGRAM} bytes of a telegram "
+                                                          "start: dropped"))
+                    self._start, self._scan = None, start + 1
                     continue
-                pos = start
+                self._scan = max(self._scan, min(n, limit + 1) - 4)  # a marker may be split
                 break
+            at = m.start() + rx.start
+            if buf[m.start()] == 0x2F:                      # a new header: the pending one is cut off
+                out.append(IncompleteError(LAYER, at, f"telegram at stream byte {start} has no '!' line: "
+                                                      "a new header starts here (truncated telegram)"))
+                self._start, self._scan = at, at + 1
+                continue
+            bang = at + 1
             # the CRC is complete after 4 hex digits, or at the first other byte (1-3 digits:
             # unpadded CRC; none: DSMR 2.2/3.0); the line end after it is taken when present
             end = bang + 1
-            while end < len(buf) and end - bang <= 4 and buf[end] in _HEX:
+            while end < n and end - bang <= 4 and buf[rx.index(end)] in _HEX:
                 end += 1
-            if end == len(buf) and end - bang <= 4:
-                pos = start
+            if end == n and end - bang <= 4:
+                self._scan = at                             # wait for the rest of the CRC
                 break
-            if buf.startswith(b"\r\n", end):
+            if end + 1 < n and buf[rx.index(end)] == 0x0D and buf[rx.index(end) + 1] == 0x0A:
                 end += 2
-            elif buf.startswith(b"\n", end):
+            elif end < n and buf[rx.index(end)] == 0x0A:
                 end += 1
             try:
-                t = parse_telegram(buf[:end], start)
+                t = parse_telegram(rx.slice(start, end), 0)
                 out.append(to_reading(t, profile=self._profile))
             except DecodeError as err:
-                out.append(err.shifted(self._base))
-            pos = end
-        self._buf = buf[pos:]
-        self._base += pos
-        if len(self._buf) > MAX_TELEGRAM:       # cannot happen (checked above); keep the promise
-            self._base += len(self._buf) - MAX_TELEGRAM
-            self._buf = self._buf[-MAX_TELEGRAM:]
+                out.append(err.shifted(start))
+            self._start, self._scan = None, end
+        rx.release(self._start if self._start is not None else self._scan)
         return out
+
+
+# the end of a telegram ("!" at a line start) or the start of a new one, whichever comes first
+_END_OR_HEADER = re.compile(rb"\n!|" + HEADER_START.pattern)
 
 
 # --- encoding ---------------------------------------------------------------------------
