@@ -1,10 +1,18 @@
 """StreamDecoder: bytes in arbitrary chunks in, Readings and DecodeErrors out (sans-I/O).
 
 With a format given, the format's own FrameStream does the work. With ``format=None`` every
-stream-capable format listens until one of them decodes a Reading; from then on the stream is
-locked to that format. Before the lock, errors that prove a frame was there (checksum errors)
-are reported at once and other errors are held back and reported only if that format wins,
-so foreign bytes never produce a flood of errors from the formats that do not apply.
+stream-capable format listens until one of them decodes a Reading; from then on the stream
+belongs to that format. Locking to a *format* never locks a *framing*: the ``dlms`` stream
+keeps trying HDLC and M-Bus framing on every byte, so a later frame in the other framing the
+format supports is still decoded.
+
+Before the lock, errors that prove a frame of that format was there are reported at once,
+together with that format's errors held so far (in stream order): a checksum error (the
+frame's start, length and end were right), a missing key or a failed decryption (the frame
+passed its link checksum). Other errors are held back and reported when that format wins,
+so foreign bytes do not flood the caller with errors from formats that do not apply. At most ``_HELD_ERRORS`` are held per format; nothing is dropped
+silently: errors of the winning format that did not fit are counted in a warning, those of
+the other formats are logged at debug level when the stream locks.
 """
 from __future__ import annotations
 
@@ -13,7 +21,7 @@ from typing import Iterator
 
 from ._registry import FrameStream, available_codecs, get_codec
 from .api import Data, text_encoding, to_bytes
-from .errors import ChecksumError, DecodeError
+from .errors import ChecksumError, DecodeError, DecryptionError, KeyRequiredError
 from .keys import KeysArg, check_authenticated
 from .model import Reading
 from .plausibility import screen
@@ -23,6 +31,8 @@ __all__ = ["StreamDecoder"]
 log = logging.getLogger("smartmeter_codecs.stream")
 
 _HELD_ERRORS = 8
+# errors that prove a frame of the format was there: reported before the format is known
+_STRONG = (ChecksumError, KeyRequiredError, DecryptionError)
 
 
 class StreamDecoder:
@@ -46,6 +56,7 @@ class StreamDecoder:
         self._locked: FrameStream | None = None
         self._encoding = "utf-8"     # how str chunks become bytes (latin-1 for P1: api.text_encoding)
         self._candidates: list[tuple[str, FrameStream, list[DecodeError]]] = []
+        self._dropped: dict[str, int] = {}   # held errors that did not fit, per format
         if format is not None:
             try:
                 codec = get_codec(format)
@@ -78,21 +89,36 @@ class StreamDecoder:
     def _feed(self, data: bytes) -> list[Reading | DecodeError]:
         if self._locked is not None:
             return self._locked.feed(data)
+        out: list[Reading | DecodeError] = []
         for name, stream, held in self._candidates:
             items = stream.feed(data)
             if any(isinstance(i, Reading) for i in items):
-                log.debug("stream locked to format %s", name)
-                self.format = name
-                self._locked = stream
-                self._candidates = []
-                return [*held, *items]
+                self._lock(name, stream)
+                return [*out, *held, *items]
             for i in items:
-                if isinstance(i, DecodeError):
+                if isinstance(i, _STRONG):
+                    # proof that this format is on the line: its held errors come out with it,
+                    # in stream order
+                    out.extend(held)
+                    held.clear()
+                    out.append(i)
+                elif isinstance(i, DecodeError):
                     held.append(i)
-            del held[:-_HELD_ERRORS]
-        out: list[Reading | DecodeError] = []
-        for _name, _stream, held in self._candidates:
-            strong = [e for e in held if isinstance(e, ChecksumError)]
-            out.extend(strong)
-            held[:] = [e for e in held if not isinstance(e, ChecksumError)]
+            if len(held) > _HELD_ERRORS:
+                self._dropped[name] = self._dropped.get(name, 0) + len(held) - _HELD_ERRORS
+                del held[:-_HELD_ERRORS]
         return out
+
+    def _lock(self, name: str, stream: FrameStream) -> None:
+        log.debug("stream locked to format %s", name)
+        dropped = self._dropped.get(name, 0)
+        if dropped:
+            log.warning("format %s detected; %d of its earlier errors were not kept (only the last %d "
+                        "are reported)", name, dropped, _HELD_ERRORS)
+        for other, _, held in self._candidates:
+            if other != name and (held or self._dropped.get(other)):
+                log.debug("format %s: %d held error(s) discarded (the stream is %s)", other,
+                          len(held) + self._dropped.get(other, 0), name)
+        self.format = name
+        self._locked = stream
+        self._candidates = []

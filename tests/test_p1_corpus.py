@@ -26,6 +26,10 @@ DISAGREE = {d["id"] for d in FIX["disagreements"]}
 _OBIS = re.compile(r"(\d+)-(\d+):(\d+)[.:](\d+)[.:](\d+)")
 
 
+def _no_trailer(quality):
+    return re.sub(r"(; )?trailing bytes: \d+ after offset \d+", "", quality or "") or None
+
+
 def _text(e):
     return e["data"] if e["encoding"] == "text" else e["plaintext"]
 
@@ -108,7 +112,13 @@ def test_valid_entry_every_object_matches(eid):
         assert len(readings) == 1
         reading = readings[0]
         assert reading.format == "p1"
-        assert reading == screen(decode_telegram(e["data"]))   # the public API adds the plausibility screen
+        # the public API adds the plausibility screen, and names bytes after the '!' line
+        # (EasyMeter COM-1 0xFF runs) in quality (issue 9 item 3)
+        # (the byte count differs while str input is read as UTF-8 by the public API, issue 9 item 5)
+        expected = screen(decode_telegram(e["data"]))
+        assert ("trailing bytes" in (reading.quality or "")) == ("trailing bytes" in (expected.quality or ""))
+        assert reading.replace(quality=_no_trailer(reading.quality)) == expected.replace(
+            quality=_no_trailer(expected.quality))
     else:
         reading = decode_telegram(e["plaintext"])
     objs = e["expected"]["objects"]

@@ -42,9 +42,13 @@ def test_unpadded_and_lowercase_crc_and_no_crc():
 
 
 def test_missing_slash():
-    with pytest.raises(smc.FramingError) as info:
-        decode_telegram(b"xx" + V5)
-    assert (info.value.layer, info.value.offset) == ("p1", 0)
+    # leading bytes before a telegram that parses completely (CRC checked) are noted, not
+    # fatal (issue 9 item 3); without any telegram header the first byte is the error
+    r = decode_telegram(b"xx" + V5)
+    assert r.quality == "leading bytes: 2 before offset 2"
+    assert r == decode_telegram(V5).replace(quality=r.quality)
+    with pytest.raises(smc.ChecksumError):             # a corrupt telegram after them still fails
+        decode_telegram(b"xx" + V5.replace(b"1-0:1.8.1(", b"1-0:1.8.1(1"))
     with pytest.raises(smc.FramingError) as info:
         smc.decode_all(b"\r\n  1-0:1.8.0(1*kWh)\r\n!\r\n", format="p1")
     assert info.value.offset == 4

@@ -24,6 +24,8 @@ from .gbt import GbtAssembler, parse_block
 from .hdlc import FLAG, HdlcFrame, HdlcSplitter, split_frames
 from .interpret import interpret_body, registers_to_fields
 from .mbus_transport import MbusApduAssembler, apdus_from_mbus, is_dlms_mbus
+from ..mbus.link import LinkFrame, LinkFrameSplitter
+from .._extra_bytes import note_extra_bytes
 from .profiles import Profile, get_profile
 
 __all__ = ["DlmsCodec", "CODEC", "LLC_HEADERS"]
@@ -275,6 +277,48 @@ def _layer_of(data: bytes) -> str:
                            {"first_byte": b0})
 
 
+def _hdlc_frames(data: bytes) -> list[HdlcFrame] | None:
+    """The HDLC frames of a complete message with noise before the first frame or after the
+    last one (issue 9 item 3), or None when the input is not that (the strict split decides:
+    a truncated or corrupt frame on its own, garbage between frames).
+
+    The stream splitter finds the frames; any error it reports (a complete frame with a
+    valid header but a bad FCS...) is a corrupt frame, not noise. Frames must follow each
+    other with nothing but flags between them.
+    """
+    items = HdlcSplitter().feed(data)
+    if not items or any(isinstance(i, DecodeError) for i in items):
+        return None
+    frames: list[HdlcFrame] = items  # type: ignore[assignment]
+    for a, b in zip(frames, frames[1:]):
+        if data[a.end:b.start].strip(b"\x7e"):
+            return None
+    return frames
+
+
+def _mbus_span(data: bytes) -> tuple[int, int] | None:
+    """``(start, end)`` of the run of M-Bus frames (DLMS transport, 16-bit length quirk
+    allowed) in a message with noise before or after it, or None (the strict split decides).
+
+    The run goes from the first long frame to the last; frames inside it must follow each
+    other exactly. A checksum error anywhere is a corrupt frame, not noise.
+    """
+    return _link_span(LinkFrameSplitter(allow_16bit_length=True).feed(data))
+
+
+def _link_span(items: list[LinkFrame | DecodeError]) -> tuple[int, int] | None:
+    if any(isinstance(i, ChecksumError) for i in items):
+        return None
+    frames = [i for i in items if isinstance(i, LinkFrame)]
+    longs = [k for k, f in enumerate(frames) if f.kind in ("long", "control")]
+    if not longs:
+        return None
+    run = frames[longs[0]:longs[-1] + 1]
+    if any(b.start != a.end for a, b in zip(run, run[1:])):
+        return None
+    return run[0].start, run[-1].end
+
+
 class DlmsStream:
     """FrameStream for the ``dlms`` format: HDLC and DLMS-over-M-Bus framing.
 
@@ -346,11 +390,23 @@ class DlmsCodec:
 
     def _decode(self, data: bytes, keys: KeysArg, profile: Profile | None,
                 trace: Callable[..., None] | None) -> list[Reading]:
-        layer = _layer_of(data)
+        try:
+            layer = _layer_of(data)
+        except UnsupportedError:
+            # leading bytes before a checksum-valid frame (issue 9 item 3): unambiguous only
+            # when a whole HDLC frame (HCS + FCS) or DLMS M-Bus frame (checksum) follows
+            if data and _hdlc_frames(data) is not None:
+                layer = "hdlc"
+            elif data and _mbus_span(data) is not None:
+                layer = "mbus"
+            else:
+                raise
         pipe = _Pipeline(keys, profile, trace)
         out: list[Reading] = []
+        first, last_end = 0, len(data)
         if layer == "hdlc":
-            frames = split_frames(data)
+            frames = _hdlc_frames(data) or split_frames(data)   # the strict split says what is wrong
+            first, last_end = frames[0].start, frames[-1].end
             if trace:
                 for f in frames:
                     trace("hdlc", f, 0)
@@ -360,21 +416,25 @@ class DlmsCodec:
                         raise item
                     out.append(item)
             if pipe._segments:
-                raise IncompleteError("hdlc", len(data), "the last frame has the segmentation bit set: "
-                                                         "the message's final segment is missing")
+                raise IncompleteError("hdlc", last_end, "the last frame has the segmentation bit set: "
+                                                        "the message's final segment is missing")
         elif layer == "mbus":
-            for apdu, offset in apdus_from_mbus(data):
+            first, last_end = _mbus_span(data) or (0, len(data))
+            for apdu, offset in apdus_from_mbus(data[first:last_end]):
                 if trace:
-                    trace("mbus", (apdu, offset), offset)
-                out.extend(pipe.apdu(apdu, offset, False))
+                    trace("mbus", (apdu, offset + first), offset + first)
+                out.extend(pipe.apdu(apdu, offset + first, False))
         elif layer == "llc":
             out.extend(pipe.link_payload(data, 0))
         else:
             out.extend(pipe.apdu(data, 0))
         if pipe._gbt.open:
-            raise IncompleteError("gbt", len(data), "input ended inside a general-block-transfer message "
-                                                    "(last block missing)")
-        return out
+            raise IncompleteError("gbt", last_end, "input ended inside a general-block-transfer message "
+                                                   "(last block missing)")
+        fill = b"\x7e" if layer == "hdlc" else b""      # extra HDLC flags are fill, not noise
+        lead = first if data[:first].strip(fill) else 0
+        tail = len(data) - last_end if data[last_end:].strip(fill) else 0
+        return note_extra_bytes(out, self.name, leading=lead, first=first, trailing=tail, last_end=last_end)
 
     def inspect(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> Inspection:
         from .inspect import build_inspection

@@ -8,7 +8,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from ..errors import DecodeError, UnsupportedError
+from .._extra_bytes import note_extra_bytes
+from ..errors import ChecksumError, DecodeError, UnsupportedError
 from ..inspection import Inspection
 from ..keys import KeysArg
 from ..model import Reading
@@ -94,6 +95,29 @@ def _check_direction(frame: _link.LinkFrame) -> None:
                                "meter, not a meter response (EN 13757-2 5.5)", {"c": frame.c, "ci": frame.ci})
 
 
+def _frame_span(data: bytes) -> tuple[int, int]:
+    """Where the frames of a message are, allowing noise before the first long frame and after
+    the last one (issue 9 item 3): a checksum-valid frame followed by line noise decodes, and
+    the noise is noted in ``quality``. The whole input when that is not the case (a corrupt
+    or truncated frame, garbage between frames): the strict split then says what is wrong."""
+    items = _link.LinkFrameSplitter().feed(data)
+    if any(isinstance(i, ChecksumError) for i in items):
+        return 0, len(data)
+    frames = [i for i in items if isinstance(i, _link.LinkFrame)]
+    longs = [k for k, f in enumerate(frames) if f.kind in ("long", "control")]
+    if not longs:
+        return 0, len(data)
+    lo, hi = longs[0], longs[-1]
+    if any(frames[k + 1].start != frames[k].end for k in range(lo, hi)):
+        return 0, len(data)
+    # ACK and short frames right before or after the long frames belong to the exchange
+    while lo > 0 and frames[lo - 1].end == frames[lo].start:
+        lo -= 1
+    while hi + 1 < len(frames) and frames[hi + 1].start == frames[hi].end:
+        hi += 1
+    return frames[lo].start, frames[hi].end
+
+
 class MBusCodec:
     """Wired M-Bus (EN 13757-2 link layer, EN 13757-3 application layer)."""
 
@@ -126,7 +150,11 @@ class MBusCodec:
         ApplicationError (CI 0x70), UnsupportedError (e.g. DLMS transport CI), FramingError
         from the records layer.
         """
-        frames = _link.split_frames(bytes(data))
+        data = bytes(data)
+        first, last_end = _frame_span(data)
+        frames = _link.split_frames(data[first:last_end])
+        if first:
+            frames = [_link._shift(f, first) for f in frames]
         joiner = _Joiner(self.name)
         out: list[Reading] = []
         formats = FormatStore()      # compact frames (CI 79/7B) use formats of this input's full frames
@@ -142,7 +170,8 @@ class MBusCodec:
         for frame, tg in zip(wanted, tgs):
             out += joiner.add(tg, frame.a)
         out += joiner.flush()
-        return out
+        return note_extra_bytes(out, self.name, leading=first, first=first, trailing=len(data) - last_end,
+                                last_end=last_end)
 
     def inspect(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> Inspection:
         """Layer tree: link frame fields, data header, each record's DIF/DIFE/VIF/VIFE/data."""

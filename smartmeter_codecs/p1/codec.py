@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from .._extra_bytes import note_extra_bytes
 from .._receivebuffer import ReceiveBuffer
 from .._registry import get_codec
 from ..errors import DecodeError, FramingError, IncompleteError
@@ -48,35 +49,69 @@ def _skip_ws(data: bytes, pos: int) -> int:
 def parse_telegrams(data: bytes, *, check_crc: bool = True, require_end: bool = True) -> list[Telegram]:
     """Every telegram in ``data`` (one or several concatenated).
 
-    Leading white space is skipped; the input must then start with ``/``. Bytes after the last
-    telegram's ``!`` line that hold no further header are a trailer and ignored (gateways append
-    bytes, e.g. EasyMeter COM-1 0xFF runs; :meth:`P1Codec.inspect` shows them).
+    Leading white space is skipped; the input must then start with ``/`` (or hold leading
+    bytes before a telegram that parses completely, see :func:`_parse_telegrams`). Bytes after
+    the last telegram's ``!`` line that hold no further header are a trailer and ignored
+    (gateways append bytes, e.g. EasyMeter COM-1 0xFF runs; :meth:`P1Codec.inspect` shows them).
+    """
+    return _parse_telegrams(data, check_crc=check_crc, require_end=require_end)[0]
+
+
+def _parse_telegrams(data: bytes, *, check_crc: bool = True,
+                     require_end: bool = True) -> tuple[list[Telegram], int, int]:
+    """``(telegrams, first, trailer)``: the telegrams, where the first starts and where the
+    trailer after the last one starts (``len(data)`` without one; trailing white space is not
+    a trailer).
+
+    Leading bytes before the first ``/`` (issue 9 item 3) are accepted only when a telegram
+    starting at a later header parses completely (its CRC checked when it has one); otherwise
+    the error of the telegram at the first header (or of the first byte, without a header)
+    is raised, so a corrupt or truncated telegram on its own still says what is wrong.
     """
     out: list[Telegram] = []
     pos = _skip_ws(data, 0)
     if pos >= len(data):
         raise IncompleteError(LAYER, len(data), "empty input: expected a P1 telegram starting with '/'")
     text = data.decode("latin-1")
+    first = pos
+    if data[pos] != 0x2F:
+        first_error: DecodeError | None = None
+        for m in HEADER_START.finditer(data, pos):
+            try:
+                out.append(parse_telegram(data, m.start(), check_crc=check_crc, require_end=require_end,
+                                          text=text))
+                first = m.start()
+                break
+            except DecodeError as err:
+                first_error = first_error or err
+        if not out:
+            if first_error is not None:
+                raise first_error
+            parse_telegram(data, pos, check_crc=check_crc, require_end=require_end, text=text)  # raises
+        pos = _skip_ws(data, out[-1].end)
     while True:
+        if pos >= len(data):
+            return out, first, len(data)
+        if out and data[pos] != 0x2F:
+            nxt = HEADER_START.search(data, pos)
+            if nxt is None:
+                return out, first, pos
+            raise FramingError(LAYER, pos, f"expected '/' (next telegram) or the end of the input, found "
+                               f"{data[pos:pos + 12]!r}")
         t = parse_telegram(data, pos, check_crc=check_crc, require_end=require_end, text=text)
         out.append(t)
         pos = _skip_ws(data, t.end)
-        if pos >= len(data):
-            return out
-        if data[pos] != 0x2F:
-            nxt = HEADER_START.search(data, pos)
-            if nxt is None:
-                log.debug("ignoring %d trailing bytes after the telegram", len(data) - pos)
-                return out
-            raise FramingError(LAYER, pos, f"expected '/' (next telegram) or the end of the input, found "
-                               f"{data[pos:pos + 12]!r}")
 
 
 def decode_telegrams(data: bytes, *, profile: str | None = None, check_crc: bool = True,
                      require_end: bool = True) -> list[Reading]:
-    """A Reading per telegram in ``data`` (see :func:`parse_telegrams`)."""
-    return [to_reading(t, profile=profile)
-            for t in parse_telegrams(data, check_crc=check_crc, require_end=require_end)]
+    """A Reading per telegram in ``data`` (see :func:`parse_telegrams`); bytes before the first
+    telegram or after the last are named in ``quality`` (and logged as a warning)."""
+    telegrams, first, trailer = _parse_telegrams(data, check_crc=check_crc, require_end=require_end)
+    readings = [to_reading(t, profile=profile) for t in telegrams]
+    lead = first if data[:first].strip(_WS) else 0
+    return note_extra_bytes(readings, FORMAT, leading=lead, first=first, trailing=len(data) - trailer,
+                            last_end=trailer)
 
 
 class P1Codec:

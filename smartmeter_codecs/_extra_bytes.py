@@ -1,0 +1,36 @@
+"""Bytes around the frames of a message given to ``decode``/``decode_all`` (issue 9 item 3).
+
+A complete, checksum-valid frame followed by a few bytes of line noise (a real Swiss
+Kamstrup capture ends ``7E 29 12 13 14``) is a valid message: the frame decodes, and the
+extra bytes are said in the Reading's ``quality`` and in a logging warning instead of failing
+the whole input. Leading bytes are accepted the same way when a checksum-protected frame
+follows them. A framed codec decides what counts as extra (it must never hide a corrupt
+frame: a complete frame with a bad checksum still raises); this module only words the note.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from .model import Reading
+
+__all__ = ["note_extra_bytes"]
+
+log = logging.getLogger("smartmeter_codecs")
+
+
+def note_extra_bytes(readings: Sequence[Reading], fmt: str, *, leading: int = 0, first: int = 0,
+                     trailing: int = 0, last_end: int = 0) -> list[Reading]:
+    """``readings`` with ``leading bytes: N before offset F`` and/or ``trailing bytes: N after
+    offset E`` appended to ``quality`` (every Reading of the input carries it, so ``decode``,
+    which returns the last one, shows it too), and one warning logged."""
+    notes = []
+    if leading:
+        notes.append(f"leading bytes: {leading} before offset {first}")
+    if trailing:
+        notes.append(f"trailing bytes: {trailing} after offset {last_end}")
+    if not notes:
+        return list(readings)
+    text = "; ".join(notes)
+    log.warning("%s input: %s ignored (not part of any frame)", fmt, text)
+    return [r.replace(quality=f"{r.quality}; {text}" if r.quality else text) for r in readings]
