@@ -90,20 +90,27 @@ class StreamDecoder:
         if self._locked is not None:
             return self._locked.feed(data)
         out: list[Reading | DecodeError] = []
+        # checksum/key/decryption errors already out in this call: ``mbus`` and ``dlms`` share
+        # the M-Bus link layer, so both report a broken M-Bus frame; one report is enough
+        seen: set[tuple[object, ...]] = set()
         for name, stream, held in self._candidates:
             items = stream.feed(data)
             if any(isinstance(i, Reading) for i in items):
                 self._lock(name, stream)
-                return [*out, *held, *items]
+                return [*out, *held, *(i for i in items if _key(i) not in seen)]
+            mine: set[tuple[object, ...]] = set()
             for i in items:
                 if isinstance(i, _STRONG):
                     # proof that this format is on the line: its held errors come out with it,
                     # in stream order
                     out.extend(held)
                     held.clear()
-                    out.append(i)
+                    if _key(i) not in seen:
+                        out.append(i)
+                    mine.add(_key(i))
                 elif isinstance(i, DecodeError):
                     held.append(i)
+            seen |= mine
             if len(held) > _HELD_ERRORS:
                 self._dropped[name] = self._dropped.get(name, 0) + len(held) - _HELD_ERRORS
                 del held[:-_HELD_ERRORS]
@@ -122,3 +129,9 @@ class StreamDecoder:
         self.format = name
         self._locked = stream
         self._candidates = []
+
+
+def _key(item: Reading | DecodeError) -> tuple[object, ...]:
+    if isinstance(item, _STRONG):
+        return (type(item), item.layer, item.offset, item.message)
+    return (id(item),)

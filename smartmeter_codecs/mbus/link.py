@@ -26,6 +26,7 @@ Ordinary frames therefore always decode exactly as EN 13757-2 says, flag or not.
 """
 from __future__ import annotations
 
+import heapq
 import logging
 import re
 from dataclasses import dataclass
@@ -59,7 +60,6 @@ STOP = 0x16
 #: Largest C..data byte count accepted by the 16-bit length reading (0x03FF = 1023).
 MAX_16BIT_LENGTH = 0x03FF
 
-_GARBAGE_REPORT = 256  # report a garbage run at the latest after this many bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,33 +231,38 @@ class LinkFrameSplitter:
     """Cut a continuous byte stream into M-Bus frames (sans-I/O, bounded buffer).
 
     ``feed(chunk)`` returns, in order, every complete :class:`LinkFrame` and a
-    :class:`DecodeError` for each problem: a run of bytes that start no frame (one
-    ``FramingError`` per run, reported when the run ends or every 256 bytes), or a
-    structurally complete long frame whose checksum is wrong (``ChecksumError``).
+    :class:`DecodeError` for each problem: a run of bytes that is part of no frame (one
+    ``FramingError`` per run, reported before the next frame or error), or a structurally
+    complete frame whose checksum is wrong (``ChecksumError``).
 
-    Every position that holds a start byte (E5, 10, 68) is tried, in stream order. After a bad
-    candidate - a wrong header, stop byte *or checksum* - the search goes on at the next byte,
-    never at the end the broken frame claimed: a cut-off frame followed by a valid one can
-    pass the start, length and stop-byte checks (its claimed stop byte lands on a 0x16 inside
-    the valid frame) and only fail the checksum, and skipping L+6 bytes would hide the valid
-    frame (issue 10). The bytes inside a frame that failed its checksum are not reported again
-    as garbage. Error offsets count bytes since the splitter was created; the items do not
-    depend on how the stream is cut into chunks, and each byte is examined a bounded number
-    of times (a candidate is parsed once, when all the bytes it needs are there).
+    The rule (issue 10, "stream framing never locks in"): every start byte (E5, 10, 68 with a
+    ``68 L L 68`` header) is a candidate, at every position, and candidates are decided in the
+    order in which they *end*. The first long frame that ends and checks out (stop byte and
+    checksum) wins; candidates that began before it are cut short and dropped, so neither a
+    cut-off frame whose claimed stop byte lands on a 0x16 of the next frame (it fails its
+    checksum and the search goes on inside it, never L+6 bytes later) nor a long bogus header
+    (``68 FF FF 68`` in line noise) can hide or delay a valid frame. A single-character or
+    short frame (E5, ``10 C A CS 16``) is only a frame when no undecided long candidate began
+    before it: such bytes are common inside long frames. The items do not depend on how the
+    stream is cut into chunks (a candidate is decided by its own bytes, at its last byte);
+    each byte is scanned once and each candidate parsed once. Error offsets count bytes since
+    the splitter was created.
     """
+
+    _STD, _WIDE, _WEAK = 0, 1, 2     # candidate kinds: 8-bit length, 16-bit length, E5/short
 
     def __init__(self, *, allow_16bit_length: bool = False) -> None:
         self._allow16 = allow_16bit_length
-        self._rx = ReceiveBuffer(MAX_16BIT_LENGTH + 6)
-        self._pos = 0           # stream offset of the next byte to examine
-        self._ready = 0         # stream offset by which the last item was decided
-        self._quiet_until = 0   # bytes before this belong to a frame that failed its checksum
-        self._garbage_start: int | None = None  # stream offset of the current garbage run
-        self._garbage_len = 0
+        self._rx = ReceiveBuffer(_MAX_CANDIDATE)
+        self._scan = 0          # stream offset: start bytes before it are registered
+        self._pending: list[tuple[int, int, int]] = []   # heap of (end, start, kind), undecided
+        self._deferred: list[tuple[int, int, LinkFrame | DecodeError]] = []  # E5/short items held
+        self._covered = 0       # stream offset: bytes before it are in an item or reported
+        self._unsure: list[int] = []    # 68s in the last 3 bytes: header not complete yet
 
     @property
     def buffered(self) -> int:
-        """Bytes held back waiting for the rest of a frame (never more than one frame)."""
+        """Bytes held back for undecided candidates (never more than one maximal frame)."""
         return len(self._rx)
 
     def feed(self, chunk: bytes) -> list[LinkFrame | DecodeError]:
@@ -265,92 +270,125 @@ class LinkFrameSplitter:
         return [item for _, item in self.feed_ready(chunk)]
 
     def feed_ready(self, chunk: bytes) -> list[tuple[int, LinkFrame | DecodeError]]:
-        """As :meth:`feed`, each item with the stream offset by which it was decided, so a
+        """As :meth:`feed`, each item with the stream offset at which it was decided, so a
         stream that runs several splitters on the same bytes can merge them in order."""
         rx = self._rx
         rx.feed(chunk)
         n = rx.end
         out: list[tuple[int, LinkFrame | DecodeError]] = []
-        while self._pos < n:
-            pos = self._pos
-            m = _START_BYTES.search(rx.data, rx.index(pos))
-            nxt = n if m is None else m.start() + rx.start
-            if nxt > pos:                               # a run of bytes that start nothing
-                self._skip_run(out, pos, nxt)
-                self._pos = nxt
-                continue
-            need = self._needed(pos, n)
-            if need is None or pos + need > n:
-                break                                   # wait for the bytes that decide it
-            self._ready = max(self._ready, pos + need)
-            try:
-                frame = parse_frame(rx.slice(pos, pos + need), 0, allow_16bit_length=self._allow16)
-            except ChecksumError as err:
-                self._flush_garbage(out)
-                out.append((self._ready, ChecksumError(LAYER, pos + (err.offset or 0), err.message,
-                                                       expected=err.expected, actual=err.actual)))
-                self._quiet_until = max(self._quiet_until, pos + need)
-                self._pos = pos + 1
-                continue
-            except DecodeError:
-                self._skip_run(out, pos, pos + 1)
-                self._pos = pos + 1
-                continue
-            self._flush_garbage(out)
-            out.append((self._ready, _shift(frame, pos)))
-            self._pos = frame.end + pos
-        rx.release(self._pos)
+        pending = self._pending
+        while True:
+            self._register(n)
+            # decide the candidate that ends first, once every candidate that could end
+            # before it is registered: all start bytes before the scan point are, and a 68
+            # whose header is not complete yet cannot end before 9 bytes after it (L >= 3)
+            horizon = min([self._scan, *(j + 9 for j in self._unsure)])
+            if not pending or pending[0][0] > horizon:
+                break
+            end, start, kind = heapq.heappop(pending)
+            self._decide(start, end, kind, out)
+        # every undecided candidate starts after n - _MAX_CANDIDATE (its end is past n)
+        rx.release(min([self._scan, *self._unsure, *([n - _MAX_CANDIDATE] if pending else [])]))
         return out
 
-    def _needed(self, pos: int, n: int) -> int | None:
-        """Bytes from ``pos`` that decide the candidate there (as :func:`parse_frame` reads
-        them), or None while even that is unknown (the 68 L L 68 header is incomplete)."""
+    def _register(self, n: int) -> None:
         rx = self._rx
-        first = rx.at(pos)
-        if first == ACK:
-            return 1
-        if first == SHORT_START:
-            return 5
-        if n - pos < 4:
-            return None
-        l1, l2, start2 = rx.at(pos + 1), rx.at(pos + 2), rx.at(pos + 3)
-        if start2 != LONG_START:
-            return 4
-        wide = _sixteen_bit_candidate(l1, l2) if self._allow16 else None
+        pending = self._pending
+        if self._unsure:
+            unsure, self._unsure = self._unsure, []
+            for j in unsure:
+                self._register_long(j, n)
+        while self._scan < n:
+            limit = pending[0][0] if pending else n
+            if self._scan >= limit:
+                return
+            m = _START_BYTES.search(rx.data, rx.index(self._scan), rx.index(min(limit, n)))
+            if m is None:
+                self._scan = min(limit, n)
+                continue
+            j = m.start() + rx.start
+            b = rx.data[m.start()]
+            if b == ACK:
+                heapq.heappush(pending, (j + 1, j, self._WEAK))
+            elif b == SHORT_START:
+                heapq.heappush(pending, (j + 5, j, self._WEAK))
+            else:
+                self._register_long(j, n)
+            self._scan = j + 1
+
+    def _register_long(self, j: int, n: int) -> None:
+        """A 68 at stream offset ``j``: its 8-bit and 16-bit readings become candidates."""
+        rx = self._rx
+        if n - j < 4:
+            self._unsure.append(j)          # the 68 L L 68 header is not here yet
+            return
+        l1, l2 = rx.at(j + 1), rx.at(j + 2)
+        if rx.at(j + 3) != LONG_START:
+            return
         if l1 == l2 and l1 >= 3:
-            std = l1 + 6
-            if wide is None or n - pos < std:
-                return std
-            body_end = pos + 4 + l1
-            if rx.at(body_end + 1) == STOP and checksum(rx.slice(pos + 4, body_end)) == rx.at(body_end):
-                return std                              # the standard reading is valid
-            return max(std, wide + 6)
-        return wide + 6 if wide is not None else 4
+            heapq.heappush(self._pending, (j + l1 + 6, j, self._STD))
+        wide = _sixteen_bit_candidate(l1, l2) if self._allow16 else None
+        if wide is not None:
+            heapq.heappush(self._pending, (j + wide + 6, j, self._WIDE))
 
-    def _skip_run(self, out: list[tuple[int, LinkFrame | DecodeError]], begin: int, stop: int) -> None:
-        """Count bytes ``begin..stop`` that start no frame; a run is reported when it ends or
-        reaches 256 bytes. Bytes of a frame that failed its checksum are not counted."""
-        begin = max(begin, min(self._quiet_until, stop))
-        while begin < stop:
-            if self._garbage_start is None:
-                self._garbage_start = begin
-            take = min(stop - begin, _GARBAGE_REPORT - self._garbage_len)
-            self._garbage_len += take
-            begin += take
-            if self._garbage_len >= _GARBAGE_REPORT:
-                self._ready = max(self._ready, begin)
-                self._flush_garbage(out)
+    def _decide(self, start: int, end: int, kind: int, out: list[tuple[int, LinkFrame | DecodeError]]) -> None:
+        rx = self._rx
+        if kind == self._STD and self._allow16 and _sixteen_bit_candidate(rx.at(start + 1), rx.at(start + 2)):
+            body_end = start + 4 + rx.at(start + 1)
+            if not (rx.at(body_end + 1) == STOP and checksum(rx.slice(start + 4, body_end)) == rx.at(body_end)):
+                return          # not valid as 8-bit: the 16-bit reading, decided later, says why
+        try:
+            frame = parse_frame(rx.slice(start, end), 0, allow_16bit_length=self._allow16)
+        except ChecksumError as err:
+            item: LinkFrame | DecodeError = ChecksumError(LAYER, start + (err.offset or 0), err.message,
+                                                          expected=err.expected, actual=err.actual)
+        except DecodeError:
+            self._flush_deferred(end, out)      # garbage: may unblock held E5/short frames
+            return
+        else:
+            item = _shift(frame, start)
+        if kind == self._WEAK and (any(k != self._WEAK and s < start for _, s, k in self._pending)
+                                   or any(j < start for j in self._unsure)):
+            self._deferred.append((start, end, item))   # maybe inside a long frame: wait
+            return
+        if isinstance(item, LinkFrame) and kind != self._WEAK:
+            # a frame: what began before it is cut short, what lies inside it is its own
+            self._pending[:] = [c for c in self._pending if c[1] >= item.end]
+            heapq.heapify(self._pending)
+            self._unsure = [j for j in self._unsure if j >= item.end]
+            before = [d for d in self._deferred if d[0] < start]
+            self._deferred = [d for d in self._deferred if d[0] >= item.end]
+            self._emit([*before, (start, end, item)], end, out)
+            return
+        self._emit([(start, end, item)], end, out)
+        self._flush_deferred(end, out)
 
-    def _flush_garbage(self, out: list[tuple[int, LinkFrame | DecodeError]]) -> None:
-        if self._garbage_start is not None:
-            out.append((self._ready, FramingError(
-                LAYER, self._garbage_start,
-                f"skipped {self._garbage_len} byte(s) that start no valid M-Bus frame "
-                "(expected E5, 10 or 68 with a consistent header)")))
-            self._garbage_start, self._garbage_len = None, 0
+    def _flush_deferred(self, ready: int, out: list[tuple[int, LinkFrame | DecodeError]]) -> None:
+        """Emit the held E5/short items that no undecided long candidate can contain any more."""
+        if not self._deferred:
+            return
+        first_long = min([*(s for _, s, k in self._pending if k != self._WEAK), *self._unsure], default=None)
+        free = [d for d in self._deferred if first_long is None or d[0] < first_long]
+        if free:
+            self._deferred = [d for d in self._deferred if d not in free]
+            self._emit(free, ready, out)
+
+    def _emit(self, items: list[tuple[int, int, LinkFrame | DecodeError]], ready: int,
+              out: list[tuple[int, LinkFrame | DecodeError]]) -> None:
+        """Emit items in stream order, each after a report of the bytes before it that no item
+        covers (garbage)."""
+        for start, end, item in sorted(items, key=lambda d: d[0]):
+            if start > self._covered:
+                out.append((ready, FramingError(
+                    LAYER, self._covered,
+                    f"skipped {start - self._covered} byte(s) that start no valid M-Bus frame "
+                    "(expected E5, 10 or 68 with a consistent header)")))
+            self._covered = max(self._covered, end)
+            out.append((ready, item))
 
 
 _START_BYTES = re.compile(rb"[\x10\x68\xe5]")   # E5, 10, 68: the EN 13757-2 start characters
+_MAX_CANDIDATE = MAX_16BIT_LENGTH + 6               # the most bytes one candidate can need
 
 
 def _shift(frame: LinkFrame, base: int) -> LinkFrame:
