@@ -54,6 +54,13 @@ class ReceiveBuffer:
         """Append received bytes."""
         self.data += chunk
 
+    def skip(self, count: int) -> None:
+        """Let ``count`` received bytes pass without keeping them (only when the buffer is
+        empty: a splitter that sees nothing to wait for in a chunk need not copy it)."""
+        if self.data:
+            raise ValueError("skip() needs an empty buffer; release() the bytes first")
+        self.start += count
+
     def index(self, offset: int) -> int:
         """Index into ``data`` of a stream offset."""
         return offset - self.start

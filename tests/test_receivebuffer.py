@@ -48,6 +48,15 @@ def test_limit_forces_the_oldest_bytes_out_and_says_so():
     assert bytes(rx.data) == b"6789" and rx.start == 6
 
 
+def test_skip_lets_bytes_pass_only_from_an_empty_buffer():
+    rx = ReceiveBuffer(10)
+    rx.skip(5)
+    rx.feed(b"ab")
+    assert (rx.start, rx.end, rx.at(5)) == (5, 7, ord("a"))
+    with pytest.raises(ValueError):
+        rx.skip(1)
+
+
 def test_limit_must_be_positive():
     with pytest.raises(ValueError):
         ReceiveBuffer(0)

@@ -337,9 +337,12 @@ class DlmsStream:
         self._pipe = _Pipeline(keys, profile)
 
     def feed(self, data: bytes) -> list[Reading | DecodeError]:
-        merged: list[tuple[int, int, int, Any]] = [
-            (ready, 0, k, item) for k, (ready, item) in enumerate(self._hdlc.feed_ready(data))]
-        merged += [(ready, 1, k, item) for k, (ready, item) in enumerate(self._mbus.feed_ready(data))]
+        hdlc = self._hdlc.feed_ready(data)
+        mbus = self._mbus.feed_ready(data)
+        if not hdlc and not mbus:
+            return []
+        merged: list[tuple[int, int, int, Any]] = [(ready, 0, k, item) for k, (ready, item) in enumerate(hdlc)]
+        merged += [(ready, 1, k, item) for k, (ready, item) in enumerate(mbus)]
         merged.sort(key=lambda t: t[:3])
         out: list[Reading | DecodeError] = []
         for _, which, _, item in merged:

@@ -249,34 +249,45 @@ class HdlcSplitter:
         """As :meth:`feed`, each item with the stream offset at which it was decided (the end
         of the candidate), so streams that run several splitters can merge them in order."""
         rx = self._rx
-        rx.feed(chunk)
-        n = rx.end
+        data = rx.data
+        data += chunk
+        base = rx.start             # constant during this call: bytes are released at the end
+        n = base + len(data)
         out: list[tuple[int, HdlcFrame | DecodeError]] = []
         pending = self._pending
+        scan = self._scan
         while True:
             # Register every candidate that could end before the next one to decide.
             limit = pending[0][0] if pending else n
-            while self._scan + 3 <= n and self._scan < limit:
-                j = rx.find(FLAG, self._scan, min(limit, n))
-                if j < 0:
-                    self._scan = min(limit, n)
+            stop = limit if limit < n else n
+            while scan + 3 <= n and scan < limit:
+                k = data.find(FLAG, scan - base, stop - base)
+                if k < 0:
+                    scan = stop
                     break
+                j = k + base
                 if j + 3 > n:
-                    self._scan = j          # the format field is not here yet
+                    scan = j                # the format field is not here yet
                     break
-                self._scan = j + 1
-                b1 = rx.at(j + 1)
-                length = ((b1 & 0x07) << 8) | rx.at(j + 2)
-                if b1 & 0xF0 == 0xA0 and length >= 7:
-                    heapq.heappush(pending, (j + length + 2, j))
-                    limit = pending[0][0]
+                scan = j + 1
+                b1 = data[k + 1]
+                if b1 & 0xF0 == 0xA0:
+                    length = ((b1 & 0x07) << 8) | data[k + 2]
+                    if length >= 7:
+                        heapq.heappush(pending, (j + length + 2, j))
+                        limit = pending[0][0]
+                        stop = limit if limit < n else n
+            self._scan = scan
             if not pending or pending[0][0] > n:
                 break
             end, i = heapq.heappop(pending)
             self._decide(i, end, out)
+            scan = self._scan
         # Bytes before the next possible frame start are done with; every undecided candidate
         # starts after n - MAX_FRAME (its end is past n), so this bound never drops one.
-        rx.release(max(self._pos, n - MAX_FRAME) if pending else self._scan)
+        keep = (self._pos if self._pos > n - MAX_FRAME else n - MAX_FRAME) if pending else scan
+        if keep > base:
+            rx.release(keep)
         return out
 
     def _decide(self, i: int, end: int, out: list[tuple[int, HdlcFrame | DecodeError]]) -> None:

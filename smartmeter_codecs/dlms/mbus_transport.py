@@ -246,7 +246,9 @@ class MbusApduAssembler:
     """
 
     def __init__(self) -> None:
-        self._splitter = LinkFrameSplitter(allow_16bit_length=True)
+        # DLMS segments travel in long frames only; E5/short frames and skipped bytes are not
+        # this layer's business (and in the dlms stream every HDLC frame is M-Bus garbage)
+        self._splitter = LinkFrameSplitter(allow_16bit_length=True, control_frames=False, report_garbage=False)
         self._state = _Reassembly()
 
     def feed(self, chunk: bytes) -> list[tuple[bytes, int] | DecodeError]:
@@ -259,8 +261,11 @@ class MbusApduAssembler:
         Single-character (E5) and short frames are link-layer control, not segments: they are
         skipped silently (an E5 byte in other traffic is a valid M-Bus frame on its own).
         """
+        items = self._splitter.feed_ready(chunk)
+        if not items:
+            return []
         out: list[tuple[int, tuple[bytes, int] | DecodeError]] = []
-        for ready, item in self._splitter.feed_ready(bytes(chunk)):
+        for ready, item in items:
             if isinstance(item, DecodeError):
                 out.append((ready, item))
                 continue

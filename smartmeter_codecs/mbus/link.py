@@ -251,8 +251,15 @@ class LinkFrameSplitter:
 
     _STD, _WIDE, _WEAK = 0, 1, 2     # candidate kinds: 8-bit length, 16-bit length, E5/short
 
-    def __init__(self, *, allow_16bit_length: bool = False) -> None:
+    def __init__(self, *, allow_16bit_length: bool = False, control_frames: bool = True,
+                 report_garbage: bool = True) -> None:
+        """``control_frames=False`` looks for long frames only (E5 and short frames are not
+        candidates: a transport that only uses long frames, like DLMS over M-Bus, skips them
+        anyway); ``report_garbage=False`` leaves out the skipped-bytes reports (a stream that
+        runs several framings on the same bytes, where every other frame is M-Bus garbage)."""
         self._allow16 = allow_16bit_length
+        self._starts = _START_BYTES if control_frames else _LONG_START
+        self._report_garbage = report_garbage
         self._rx = ReceiveBuffer(_MAX_CANDIDATE)
         self._scan = 0          # stream offset: start bytes before it are registered
         self._pending: list[tuple[int, int, int]] = []   # heap of (end, start, kind), undecided
@@ -273,22 +280,35 @@ class LinkFrameSplitter:
         """As :meth:`feed`, each item with the stream offset at which it was decided, so a
         stream that runs several splitters on the same bytes can merge them in order."""
         rx = self._rx
-        rx.feed(chunk)
-        n = rx.end
-        out: list[tuple[int, LinkFrame | DecodeError]] = []
+        data = rx.data
         pending = self._pending
+        if not data and not pending and not self._unsure and self._starts.search(chunk) is None:
+            # nothing is pending and nothing here can start a frame (the common case for other
+            # traffic, e.g. HDLC in the dlms stream): the bytes pass without being kept
+            rx.skip(len(chunk))
+            self._scan = rx.start
+            return []
+        data += chunk
+        n = rx.start + len(data)
+        out: list[tuple[int, LinkFrame | DecodeError]] = []
         while True:
             self._register(n)
             # decide the candidate that ends first, once every candidate that could end
             # before it is registered: all start bytes before the scan point are, and a 68
             # whose header is not complete yet cannot end before 9 bytes after it (L >= 3)
-            horizon = min([self._scan, *(j + 9 for j in self._unsure)])
+            horizon = min(self._scan, *(j + 9 for j in self._unsure)) if self._unsure else self._scan
             if not pending or pending[0][0] > horizon:
                 break
             end, start, kind = heapq.heappop(pending)
             self._decide(start, end, kind, out)
         # every undecided candidate starts after n - _MAX_CANDIDATE (its end is past n)
-        rx.release(min([self._scan, *self._unsure, *([n - _MAX_CANDIDATE] if pending else [])]))
+        keep = self._scan
+        if self._unsure:
+            keep = min(keep, *self._unsure)
+        if pending:
+            keep = min(keep, n - _MAX_CANDIDATE)
+        if keep > rx.start:
+            rx.release(keep)
         return out
 
     def _register(self, n: int) -> None:
@@ -302,7 +322,7 @@ class LinkFrameSplitter:
             limit = pending[0][0] if pending else n
             if self._scan >= limit:
                 return
-            m = _START_BYTES.search(rx.data, rx.index(self._scan), rx.index(min(limit, n)))
+            m = self._starts.search(rx.data, rx.index(self._scan), rx.index(min(limit, n)))
             if m is None:
                 self._scan = min(limit, n)
                 continue
@@ -378,7 +398,7 @@ class LinkFrameSplitter:
         """Emit items in stream order, each after a report of the bytes before it that no item
         covers (garbage)."""
         for start, end, item in sorted(items, key=lambda d: d[0]):
-            if start > self._covered:
+            if start > self._covered and self._report_garbage:
                 out.append((ready, FramingError(
                     LAYER, self._covered,
                     f"skipped {start - self._covered} byte(s) that start no valid M-Bus frame "
@@ -388,6 +408,7 @@ class LinkFrameSplitter:
 
 
 _START_BYTES = re.compile(rb"[\x10\x68\xe5]")   # E5, 10, 68: the EN 13757-2 start characters
+_LONG_START = re.compile(rb"\x68")
 _MAX_CANDIDATE = MAX_16BIT_LENGTH + 6               # the most bytes one candidate can need
 
 
