@@ -49,7 +49,7 @@ def _keys(ek: str | None, ak: str | None = None) -> smc.Keys | None:
 def _dlms_cases() -> Iterator[Case]:
     seen: set[str] = set()
     for rel in ("dlms/corpus_plaintext.json", "dlms/corpus_encrypted.json", "dlms_encrypted/frames.json",
-                "dlms/more_real_frames.json"):
+                "dlms/more_real_frames.json", "dlms/trailing_noise.json"):
         for e in _load(rel)["entries"]:
             if e.get("layer") == "gcm_vector" or e["id"] in seen:
                 continue          # GCM test vectors carry no push; the same frame once is enough
