@@ -2,8 +2,9 @@
 
 A complete, checksum-valid frame followed by a few bytes of line noise (a real Swiss
 Kamstrup capture ends ``7E 29 12 13 14``) is a valid message: the frame decodes, and the
-extra bytes are said in the Reading's ``quality`` and in a logging warning instead of failing
-the whole input. Leading bytes are accepted the same way when a checksum-protected frame
+extra bytes are said in the Reading's ``quality`` (and logged at INFO level: some meters
+always send them, e.g. the EasyMeter COM-1 0xFF runs after a P1 telegram, so a warning on
+every decode would be noise) instead of failing the whole input. Leading bytes are accepted the same way when a checksum-protected frame
 follows them. A framed codec decides what counts as extra (it must never hide a corrupt
 frame: a complete frame with a bad checksum still raises); this module only words the note.
 """
@@ -23,7 +24,7 @@ def note_extra_bytes(readings: Sequence[Reading], fmt: str, *, leading: int = 0,
                      trailing: int = 0, last_end: int = 0) -> list[Reading]:
     """``readings`` with ``leading bytes: N before offset F`` and/or ``trailing bytes: N after
     offset E`` appended to ``quality`` (every Reading of the input carries it, so ``decode``,
-    which returns the last one, shows it too), and one warning logged."""
+    which returns the last one, shows it too), and one INFO log line."""
     notes = []
     if leading:
         notes.append(f"leading bytes: {leading} before offset {first}")
@@ -32,5 +33,5 @@ def note_extra_bytes(readings: Sequence[Reading], fmt: str, *, leading: int = 0,
     if not notes:
         return list(readings)
     text = "; ".join(notes)
-    log.warning("%s input: %s ignored (not part of any frame)", fmt, text)
+    log.info("%s input: %s ignored (not part of any frame)", fmt, text)
     return [r.replace(quality=f"{r.quality}; {text}" if r.quality else text) for r in readings]

@@ -364,7 +364,7 @@ def test_real_capture_with_trailing_noise_decodes(entry):
 
 def test_trailing_noise_is_logged(caplog):
     data = bytes.fromhex(_TRAILING[0]["hex"])
-    with caplog.at_level("WARNING", logger="smartmeter_codecs"):
+    with caplog.at_level("INFO", logger="smartmeter_codecs"):
         smc.decode(data)
     assert any("trailing bytes: 4 after offset 228" in r.getMessage() for r in caplog.records)
 
@@ -430,3 +430,23 @@ def test_p1_telegram_with_trailing_noise(telegram, noise):
     reading = smc.decode(telegram + noise, format="p1")
     assert reading.registers == smc.decode(telegram, format="p1").registers
     assert "trailing bytes: " in reading.quality
+
+
+def test_wmbus_frame_with_crcs_and_trailing_noise():
+    """wM-Bus format A/B: the DLL CRCs fix where the frame ends, so noise after it is noted;
+    without CRCs only the L field says it, so extra bytes stay an error."""
+    annex = {e["id"]: e for e in json.loads((FIX / "mbus" / "oms_annex_n.json").read_text())["entries"]}
+    e = annex["oms-annexN:N.2.1-wmbus-profile-A-with-crc"]
+    frame = bytes.fromhex(e["hex"])
+    keys = smc.Keys(encryption_key=e["key"])
+    clean = smc.decode(frame, format="wmbus", keys=keys)
+    noisy = smc.decode(frame + b"\x29\x12\x13", format="wmbus", keys=keys)
+    assert noisy.quality == f"trailing bytes: 3 after offset {len(frame)}"
+    assert noisy.registers == clean.registers and noisy.meter_id == "12345678"
+    plain = bytes.fromhex(annex["oms-annexN:N.2.1-wmbus-profile-A"]["hex"])
+    with pytest.raises(smc.DecodeError):
+        smc.decode(plain + b"\x29\x12\x13", format="wmbus", keys=keys)
+    broken = bytearray(frame)
+    broken[20] ^= 0x01                                        # a CRC-protected byte
+    with pytest.raises(smc.DecodeError):
+        smc.decode(bytes(broken) + b"\x29\x12\x13", format="wmbus", keys=keys)

@@ -270,8 +270,20 @@ class WMBusCodec:
         Compact frames (CI 0x79/0x7B/0x73) decode when their format is documented
         (:data:`~.compact.KNOWN_FORMATS`) or a full frame with that format is in the same input;
         to carry formats across calls, use :class:`WMBusDecoder`.
+
+        A frame whose DLL CRCs (format A or B) check out, followed by bytes that are not part
+        of it, decodes, and ``quality`` names the trailing bytes (issue 9 item 3). Without
+        CRCs the end of a frame is only its L field, so extra bytes stay an error there.
         """
-        return WMBusDecoder(keys=keys).decode_all(data)
+        data = bytes(data)
+        try:
+            return WMBusDecoder(keys=keys).decode_all(data)
+        except DecodeError:
+            end = _crc_frame_end(data)
+            if end is None:
+                raise
+        return note_extra_bytes(WMBusDecoder(keys=keys).decode_all(data[:end]), self.name,
+                                trailing=len(data) - end, last_end=end)
 
     def inspect(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> Inspection:
         return inspect_wireless(bytes(data), keys, self.name, self.decode_all)
@@ -330,6 +342,26 @@ class WMBusDecoder:
             out += joiner.add(tg, None)
         out += joiner.flush()
         return out
+
+
+def _crc_frame_end(data: bytes) -> int | None:
+    """Length of a wM-Bus frame with valid DLL CRCs (EN 13757-4 format A: a CRC after the
+    first 10 bytes and after every 16 more; format B: L counts the CRCs) at the start of
+    ``data`` when more bytes follow it, else None."""
+    if len(data) < 12:
+        return None
+    length = data[0]
+    ends = [length + 1]                                             # format B
+    if length >= 10:
+        ends.append(1 + length + 2 * (1 + (length - 9 + 15) // 16))   # format A
+    for end in ends:
+        if end < len(data):
+            try:
+                if _wireless.strip_dll(data[:end])[1] in ("A", "B"):
+                    return end
+            except DecodeError:
+                continue
+    return None
 
 
 def decode_wireless_telegram(data: bytes, keys: KeysArg, base: int = 0, *,

@@ -106,7 +106,7 @@ def _parse_telegrams(data: bytes, *, check_crc: bool = True,
 def decode_telegrams(data: bytes, *, profile: str | None = None, check_crc: bool = True,
                      require_end: bool = True) -> list[Reading]:
     """A Reading per telegram in ``data`` (see :func:`parse_telegrams`); bytes before the first
-    telegram or after the last are named in ``quality`` (and logged as a warning)."""
+    telegram or after the last are named in ``quality`` (and logged at INFO level)."""
     telegrams, first, trailer = _parse_telegrams(data, check_crc=check_crc, require_end=require_end)
     readings = [to_reading(t, profile=profile) for t in telegrams]
     lead = first if data[:first].strip(_WS) else 0
