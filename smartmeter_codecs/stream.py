@@ -112,6 +112,8 @@ class StreamDecoder:
                     held.append(i)
             seen |= mine
             if len(held) > _HELD_ERRORS:
+                log.debug("format %s (not detected yet): %d held error(s) dropped, e.g. %s", name,
+                          len(held) - _HELD_ERRORS, held[0])
                 self._dropped[name] = self._dropped.get(name, 0) + len(held) - _HELD_ERRORS
                 del held[:-_HELD_ERRORS]
         return out

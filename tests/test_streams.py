@@ -450,3 +450,15 @@ def test_wmbus_frame_with_crcs_and_trailing_noise():
     broken[20] ^= 0x01                                        # a CRC-protected byte
     with pytest.raises(smc.DecodeError):
         smc.decode(bytes(broken) + b"\x29\x12\x13", format="wmbus", keys=keys)
+
+
+def test_held_errors_that_did_not_fit_are_counted_in_a_warning(caplog):
+    t = smc.encode(smc.Reading(format="p1", active_power_import=1500.0), format="p1")
+    dec = smc.StreamDecoder()
+    for _ in range(10):
+        assert list(dec.feed(t[:40])) == []                 # a cut-off telegram: held
+    with caplog.at_level("WARNING", logger="smartmeter_codecs.stream"):
+        items = list(dec.feed(t))
+    # the last 8 held errors, then the IncompleteError of the 10th cut-off telegram, then the Reading
+    assert [type(i).__name__ for i in items] == ["IncompleteError"] * 9 + ["Reading"]
+    assert any("1 of its earlier errors were not kept" in r.getMessage() for r in caplog.records)
