@@ -30,7 +30,7 @@ class ReceiveBuffer:
     :meth:`index` when handing ``data`` to a parser that takes a buffer and a position.
     """
 
-    __slots__ = ("data", "start", "limit")
+    __slots__ = ("data", "limit", "start")
 
     def __init__(self, limit: int) -> None:
         if limit <= 0:

@@ -9,6 +9,7 @@ Speed (linear time for 1-byte chunks) is measured in benchmarks/streams.py, not 
 """
 from __future__ import annotations
 
+import itertools
 import json
 import pathlib
 import random
@@ -102,7 +103,7 @@ def _feed(fmt: str | None, chunks: list[bytes]) -> list:
 def _split(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(data) + 1) for c in cuts})
     edges = [0, *points, len(data)]
-    return [data[a:b] for a, b in zip(edges, edges[1:])]
+    return [data[a:b] for a, b in itertools.pairwise(edges)]
 
 
 def _key(item) -> tuple:

@@ -9,13 +9,16 @@ Input is autodetected by its first bytes:
 """
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import Any, Callable
 
+from .._extra_bytes import note_extra_bytes
 from ..errors import ChecksumError, DecodeError, DecryptionError, FramingError, IncompleteError, UnsupportedError
 from .._registry import get_codec
 from ..inspection import Inspection
 from ..keys import KeysArg, authentication_required
+from ..mbus.link import LinkFrame, LinkFrameSplitter
 from ..model import Reading
 from . import security
 from .apdu import APDU_NAMES, TAG_DATA_NOTIFICATION, TAG_GBT, DataNotification, parse_data_notification, validate_apdu
@@ -24,8 +27,6 @@ from .gbt import GbtAssembler, parse_block
 from .hdlc import FLAG, HdlcFrame, HdlcSplitter, split_frames
 from .interpret import interpret_body, registers_to_fields
 from .mbus_transport import MbusApduAssembler, apdus_from_mbus, is_dlms_mbus
-from ..mbus.link import LinkFrame, LinkFrameSplitter
-from .._extra_bytes import note_extra_bytes
 from .profiles import Profile, get_profile
 
 __all__ = ["DlmsCodec", "CODEC", "LLC_HEADERS"]
@@ -290,7 +291,7 @@ def _hdlc_frames(data: bytes) -> list[HdlcFrame] | None:
     if not items or any(isinstance(i, DecodeError) for i in items):
         return None
     frames: list[HdlcFrame] = items  # type: ignore[assignment]
-    for a, b in zip(frames, frames[1:]):
+    for a, b in itertools.pairwise(frames):
         if data[a.end:b.start].strip(b"\x7e"):
             return None
     return frames
@@ -314,7 +315,7 @@ def _link_span(items: list[LinkFrame | DecodeError]) -> tuple[int, int] | None:
     if not longs:
         return None
     run = frames[longs[0]:longs[-1] + 1]
-    if any(b.start != a.end for a, b in zip(run, run[1:])):
+    if any(b.start != a.end for a, b in itertools.pairwise(run)):
         return None
     return run[0].start, run[-1].end
 

@@ -82,7 +82,7 @@ class HdlcFrame(NamedTuple):
 _U_FRAMES = {0x03: "UI", 0x83: "SNRM", 0x63: "UA", 0x43: "DISC", 0x0F: "DM", 0x87: "FRMR"}
 
 
-def _address(data: bytes, pos: int, limit: int, which: str, frame_start: int) -> tuple[int, int]:
+def _address(data: bytes | bytearray, pos: int, limit: int, which: str, frame_start: int) -> tuple[int, int]:
     """Read a self-delimiting HDLC address at pos; returns (value, size)."""
     value = 0
     for size in range(1, 5):
@@ -98,7 +98,7 @@ def _address(data: bytes, pos: int, limit: int, which: str, frame_start: int) ->
     raise FramingError(LAYER, pos, f"{which} address longer than 4 bytes (no byte with LSB 1)")
 
 
-def parse_frame(data: bytes, offset: int = 0) -> HdlcFrame:
+def parse_frame(data: bytes | bytearray, offset: int = 0) -> HdlcFrame:
     """Parse one complete frame whose opening flag is at ``data[offset]``.
 
     Raises FramingError (flag, format type, addresses, length), ChecksumError (HCS/FCS),
