@@ -58,7 +58,18 @@ def _real_frames() -> dict[str, list[bytes]]:
         tels.append(data)
     c2 = json.loads((FIX / "chain2" / "messages.json").read_text())["messages"]
     envs = [json.dumps(m["raw"]).encode() for m in c2 if "Chain2Data" in m.get("raw", {})][:3]
-    return {"dlms": hdlc, "mbus": wired, "p1": tels, "chain2": envs}
+    out = {"dlms": hdlc, "mbus": wired, "p1": tels, "chain2": envs}
+    if (FIX / "sml" / "corpus.json").exists():
+        files = []
+        for e in json.loads((FIX / "sml" / "corpus.json").read_text())["entries"]:
+            if e.get("encoding") == "hex" and e.get("valid") and len(files) < 3:
+                try:
+                    smc.decode(bytes.fromhex(e["data"]), format="sml")
+                except smc.DecodeError:
+                    continue
+                files.append(bytes.fromhex(e["data"]))
+        out["sml"] = files
+    return out
 
 
 def _stream(frames: list[bytes], size: int, rng: random.Random) -> bytes:
@@ -120,6 +131,7 @@ def _worst_cases(n: int) -> dict[str, tuple[str, bytes]]:
         "chain2: unclosed envelope": ("chain2", c2[:n]),
         "p1: telegram without '!'": ("p1", p1[:n]),
         "mbus: unfinished long frames": ("mbus", (mbus_unit * (n // len(mbus_unit) + 1))[:n]),
+        "sml: unfinished file": ("sml", (bytes.fromhex("1b1b1b1b01010101") + b"\x77\x07" * n)[:n]),
         "None: random bytes": (None, random.Random(2).randbytes(n)),
     }
 

@@ -79,10 +79,28 @@ def _chain2() -> list[bytes]:
     return [json.dumps(m["raw"]).encode() for m in msgs if m["provenance"] == "captured"]
 
 
+def _sml() -> list[bytes]:
+    out = []
+    for e in json.loads((FIX / "sml" / "corpus.json").read_text())["entries"]:
+        if e.get("encoding") != "hex" or not e.get("valid"):
+            continue
+        data = bytes.fromhex(e["data"])
+        try:
+            two = [i for i in smc.StreamDecoder(format="sml").feed(data + data) if isinstance(i, smc.Reading)]
+            if len(smc.decode_all(data, format="sml")) == 1 and len(two) == 2:
+                out.append(data)
+        except smc.DecodeError:
+            continue
+        if len(out) == 5:
+            break
+    return out
+
+
 WIRED_MBUS = _wired_mbus()
 P1 = _p1()
 CHAIN2 = _chain2()
-FRAMES = {"dlms": HDLC_MESSAGES, "mbus": WIRED_MBUS, "p1": P1, "chain2": CHAIN2}
+SML = _sml()
+FRAMES = {"dlms": HDLC_MESSAGES, "mbus": WIRED_MBUS, "p1": P1, "chain2": CHAIN2, "sml": SML}
 
 
 def test_fixture_sets_are_not_empty():
@@ -154,7 +172,7 @@ def _expected(fmt: str, messages: list[bytes]) -> list[smc.Reading]:
 
 # --- stream properties, every stream format ---------------------------------------------------
 
-@pytest.mark.parametrize("fmt", ["dlms", "mbus", "p1", "chain2"])
+@pytest.mark.parametrize("fmt", ["dlms", "mbus", "p1", "chain2", "sml"])
 def test_every_message_comes_out_whatever_came_before_and_however_it_is_cut(fmt):
     @SETTINGS
     @given(streams(fmt), st.lists(st.integers(0, 10**6), max_size=12))
@@ -171,7 +189,7 @@ def test_every_message_comes_out_whatever_came_before_and_however_it_is_cut(fmt)
     prop()
 
 
-@pytest.mark.parametrize("fmt", ["dlms", "mbus", "p1", "chain2"])
+@pytest.mark.parametrize("fmt", ["dlms", "mbus", "p1", "chain2", "sml"])
 def test_autodetect_finds_the_same_readings(fmt):
     @SETTINGS
     @given(streams(fmt), st.lists(st.integers(0, 10**6), max_size=8))
@@ -200,7 +218,7 @@ def test_dlms_mixes_hdlc_and_mbus_framing_in_any_order(messages, garbage, cuts):
 @SETTINGS
 @given(st.binary(max_size=600), st.lists(st.integers(0, 10**6), max_size=10))
 def test_any_bytes_any_split_same_items(data, cuts):
-    for fmt in ("dlms", "mbus", "p1", "chain2"):
+    for fmt in ("dlms", "mbus", "p1", "chain2", "sml"):
         one = _feed(fmt, [data])
         assert [_key(i) for i in _feed(fmt, _split(data, cuts))] == [_key(i) for i in one]
 

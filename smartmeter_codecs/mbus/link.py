@@ -263,7 +263,7 @@ class LinkFrameSplitter:
         self._rx = ReceiveBuffer(_MAX_CANDIDATE)
         self._scan = 0          # stream offset: start bytes before it are registered
         self._pending: list[tuple[int, int, int]] = []   # heap of (end, start, kind), undecided
-        self._deferred: list[tuple[int, int, LinkFrame | DecodeError]] = []  # E5/short items held
+        self._deferred: list[tuple[int, int]] = []   # E5/short candidates held (start, end)
         self._covered = 0       # stream offset: bytes before it are in an item or reported
         self._unsure: list[int] = []    # 68s in the last 3 bytes: header not complete yet
 
@@ -353,45 +353,62 @@ class LinkFrameSplitter:
 
     def _decide(self, start: int, end: int, kind: int, out: list[tuple[int, LinkFrame | DecodeError]]) -> None:
         rx = self._rx
+        if kind == self._WEAK:
+            if any(k != self._WEAK and s < start for _, s, k in self._pending) or \
+                    any(j < start for j in self._unsure):
+                self._deferred.append((start, end))     # maybe inside a long frame: wait
+                return
+            item = self._parse(start, end)
+            if item is not None:
+                self._emit([(start, end, item)], end, out)
+            return
         if kind == self._STD and self._allow16 and _sixteen_bit_candidate(rx.at(start + 1), rx.at(start + 2)):
             body_end = start + 4 + rx.at(start + 1)
             if not (rx.at(body_end + 1) == STOP and checksum(rx.slice(start + 4, body_end)) == rx.at(body_end)):
                 return          # not valid as 8-bit: the 16-bit reading, decided later, says why
-        try:
-            frame = parse_frame(rx.slice(start, end), 0, allow_16bit_length=self._allow16)
-        except ChecksumError as err:
-            item: LinkFrame | DecodeError = ChecksumError(LAYER, start + (err.offset or 0), err.message,
-                                                          expected=err.expected, actual=err.actual)
-        except DecodeError:
-            self._flush_deferred(end, out)      # garbage: may unblock held E5/short frames
-            return
-        else:
-            item = _shift(frame, start)
-        if kind == self._WEAK and (any(k != self._WEAK and s < start for _, s, k in self._pending)
-                                   or any(j < start for j in self._unsure)):
-            self._deferred.append((start, end, item))   # maybe inside a long frame: wait
-            return
-        if isinstance(item, LinkFrame) and kind != self._WEAK:
+        item = self._parse(start, end)
+        if isinstance(item, LinkFrame):
             # a frame: what began before it is cut short, what lies inside it is its own
             self._pending[:] = [c for c in self._pending if c[1] >= item.end]
             heapq.heapify(self._pending)
             self._unsure = [j for j in self._unsure if j >= item.end]
             before = [d for d in self._deferred if d[0] < start]
             self._deferred = [d for d in self._deferred if d[0] >= item.end]
-            self._emit([*before, (start, end, item)], end, out)
+            self._emit([*self._parsed(before), (start, end, item)], end, out)
             return
-        self._emit([(start, end, item)], end, out)
-        self._flush_deferred(end, out)
+        if item is not None:
+            self._emit([(start, end, item)], end, out)
+        self._flush_deferred(end, out)          # a failed candidate may unblock E5/short frames
+
+    def _parse(self, start: int, end: int) -> LinkFrame | DecodeError | None:
+        """The frame at ``start..end``, a ChecksumError (start, length and stop byte were
+        right), or None (not a frame: garbage)."""
+        try:
+            frame = parse_frame(self._rx.slice(start, end), 0, allow_16bit_length=self._allow16)
+        except ChecksumError as err:
+            return ChecksumError(LAYER, start + (err.offset or 0), err.message,
+                                 expected=err.expected, actual=err.actual)
+        except DecodeError:
+            return None
+        return _shift(frame, start)
+
+    def _parsed(self, held: list[tuple[int, int]]) -> list[tuple[int, int, LinkFrame | DecodeError]]:
+        out = []
+        for start, end in held:
+            item = self._parse(start, end)
+            if item is not None:
+                out.append((start, end, item))
+        return out
 
     def _flush_deferred(self, ready: int, out: list[tuple[int, LinkFrame | DecodeError]]) -> None:
-        """Emit the held E5/short items that no undecided long candidate can contain any more."""
+        """Emit the held E5/short frames that no undecided long candidate can contain any more."""
         if not self._deferred:
             return
         first_long = min([*(s for _, s, k in self._pending if k != self._WEAK), *self._unsure], default=None)
         free = [d for d in self._deferred if first_long is None or d[0] < first_long]
         if free:
-            self._deferred = [d for d in self._deferred if d not in free]
-            self._emit(free, ready, out)
+            self._deferred = [d for d in self._deferred if first_long is not None and d[0] >= first_long]
+            self._emit(self._parsed(free), ready, out)
 
     def _emit(self, items: list[tuple[int, int, LinkFrame | DecodeError]], ready: int,
               out: list[tuple[int, LinkFrame | DecodeError]]) -> None:

@@ -345,6 +345,11 @@ class FileSplitter:
                 out.append(_shift(_frame(buf, s, q, self._crc), self._base))
             except DecodeError as err:
                 out.append(err.shifted(self._base))
+                # a frame that fails its CRC may have swallowed the start of a valid one (a
+                # cut-off frame ending in 1B 1B 1B 1B reads the next start sequence as an
+                # escaped 1B run): search again inside it, as after a framing error (issue 10)
+                self._start, self._search = None, s + 1
+                continue
             self._start, self._search = None, q + 8
 
 
