@@ -313,28 +313,37 @@ class LinkFrameSplitter:
 
     def _register(self, n: int) -> None:
         rx = self._rx
+        data = rx.data
+        base = rx.start             # constant within one feed: bytes are released at its end
         pending = self._pending
+        push = heapq.heappush
+        search = self._starts.search
+        weak = self._WEAK
         if self._unsure:
             unsure, self._unsure = self._unsure, []
             for j in unsure:
                 self._register_long(j, n)
-        while self._scan < n:
+        scan = self._scan
+        while scan < n:
             limit = pending[0][0] if pending else n
-            if self._scan >= limit:
-                return
-            m = self._starts.search(rx.data, rx.index(self._scan), rx.index(min(limit, n)))
+            if scan >= limit:
+                break
+            stop = limit if limit < n else n
+            m = search(data, scan - base, stop - base)
             if m is None:
-                self._scan = min(limit, n)
+                scan = stop
                 continue
-            j = m.start() + rx.start
-            b = rx.data[m.start()]
+            k = m.start()
+            j = k + base
+            b = data[k]
             if b == ACK:
-                heapq.heappush(pending, (j + 1, j, self._WEAK))
+                push(pending, (j + 1, j, weak))
             elif b == SHORT_START:
-                heapq.heappush(pending, (j + 5, j, self._WEAK))
+                push(pending, (j + 5, j, weak))
             else:
                 self._register_long(j, n)
-            self._scan = j + 1
+            scan = j + 1
+        self._scan = scan
 
     def _register_long(self, j: int, n: int) -> None:
         """A 68 at stream offset ``j``: its 8-bit and 16-bit readings become candidates."""
@@ -362,11 +371,22 @@ class LinkFrameSplitter:
             if item is not None:
                 self._emit([(start, end, item)], end, out)
             return
-        if kind == self._STD and self._allow16 and _sixteen_bit_candidate(rx.at(start + 1), rx.at(start + 2)):
-            body_end = start + 4 + rx.at(start + 1)
-            if not (rx.at(body_end + 1) == STOP and checksum(rx.slice(start + 4, body_end)) == rx.at(body_end)):
+        item: LinkFrame | DecodeError | None
+        if kind == self._STD:
+            k = rx.index(start)
+            data = rx.data
+            length = data[k + 1]
+            body_end = k + 4 + length
+            if data[body_end + 1] == STOP and sum(data[k + 4:body_end]) & 0xFF == data[body_end]:
+                # valid as EN 13757-2 says (what parse_frame would return, without copying)
+                item = LinkFrame("control" if length == 3 else "long", data[k + 4], data[k + 5], data[k + 6],
+                                 bytes(data[k + 7:body_end]), start, end, length)
+            elif self._allow16 and _sixteen_bit_candidate(length, data[k + 2]):
                 return          # not valid as 8-bit: the 16-bit reading, decided later, says why
-        item = self._parse(start, end)
+            else:
+                item = self._parse(start, end)
+        else:
+            item = self._parse(start, end)
         if isinstance(item, LinkFrame):
             # a frame: what began before it is cut short, what lies inside it is its own
             self._pending[:] = [c for c in self._pending if c[1] >= item.end]
