@@ -141,6 +141,7 @@ NOT_FRAMES = {
     "dlms/expectations.json": "per-entry expectations for corpus_plaintext.json",
     "mbus/disagreements.json": "notes on corpus records where the standard and a source differ",
     "plausibility/allowed.json": "this test's allow-list",
+    "streams/findings.json": "stream reproducers of the reliability findings (Python snippets, frames built by encode)",
 }
 
 

@@ -481,3 +481,15 @@ def test_held_errors_that_did_not_fit_are_counted_in_a_warning(caplog):
     # the last 8 held errors, then the IncompleteError of the 10th cut-off telegram, then the Reading
     assert [type(i).__name__ for i in items] == ["IncompleteError"] * 9 + ["Reading"]
     assert any("1 of its earlier errors were not kept" in r.getMessage() for r in caplog.records)
+
+
+_FINDINGS = json.loads((FIX / "streams" / "findings.json").read_text())["findings"]
+
+
+@pytest.mark.parametrize("finding", [f for f in _FINDINGS if f["check"]], ids=lambda f: f["area"][:60])
+def test_findings_reproducers_verbatim(finding):
+    """Each stream-loss reproducer of shared/reliability/findings.json, executed as written."""
+    *body, last = finding["call"].strip().splitlines()
+    ns: dict = {}
+    exec("\n".join(body), ns)
+    assert eval(last, ns) == finding["check"]
