@@ -119,6 +119,9 @@ def _pick_codec(data: bytes, format: str | None) -> Codec:
             if score >= _CERTAIN:
                 break   # a start that only this format has (HDLC flag + type 3, Chain2Gate envelope...)
     if best is None:
+        after_noise = _sniff_after_noise(data)
+        if after_noise is not None:
+            return after_noise
         raise UnsupportedError(
             "detect", 0,
             f"no known format starts with {data[:8].hex()!r}; pass format= (one of "
@@ -126,6 +129,37 @@ def _pick_codec(data: bytes, format: str | None) -> Codec:
             {"first_bytes": data[:8].hex()})
     log.debug("autodetected format %s (confidence %d)", best[1].name, best[0])
     return best[1]
+
+
+# Where a frame can start after line noise: an HDLC flag with a type-3 format field, an M-Bus
+# long frame, a P1 header. Only the first KiB is searched, at most 32 positions.
+_RESYNC = re.compile(rb"\x7e[\xa0-\xaf]|\x68|/[A-Za-z]{3}")
+_RESYNC_WINDOW = 1024
+_RESYNC_TRIES = 32
+
+
+def _sniff_after_noise(data: bytes) -> Codec | None:
+    """The codec that is sure (sniff >= 85: HDLC, M-Bus, P1) of the input from a frame start
+    after some leading bytes (issue 9 item 3: line noise before a frame). That codec's
+    ``decode_all`` then decides: it accepts leading bytes only before a checksum-valid frame
+    and names them in ``quality``, or raises its typed error."""
+    for k, m in enumerate(_RESYNC.finditer(data, 1, _RESYNC_WINDOW)):
+        if k >= _RESYNC_TRIES:
+            break
+        rest = data[m.start():]
+        best: tuple[int, Codec] | None = None
+        for codec in available_codecs():
+            try:
+                score = codec.sniff(rest)
+            except Exception:  # a sniffer must never break detection of other formats
+                log.exception("sniffer of %s failed", codec.name)
+                continue
+            if score >= 85 and (best is None or score > best[0]):
+                best = (score, codec)
+        if best is not None:
+            log.debug("autodetected format %s after %d leading byte(s)", best[1].name, m.start())
+            return best[1]
+    return None
 
 
 def decode_all(data: Data, *, format: str | None = None, keys: KeysArg = None,

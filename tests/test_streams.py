@@ -493,3 +493,17 @@ def test_findings_reproducers_verbatim(finding):
     ns: dict = {}
     exec("\n".join(body), ns)
     assert eval(last, ns) == finding["check"]
+
+
+def test_autodetect_finds_a_frame_after_leading_noise():
+    real = bytes.fromhex(_TRAILING[0]["hex"])[:228]
+    r = smc.decode(b"\x00\x29\x12" + real)
+    assert r.format == "dlms" and r.quality == "leading bytes: 3 before offset 3"
+    m = WIRED_MBUS[0]
+    assert smc.decode(b"\x00\x29" + m).registers == smc.decode(m).registers
+    t = P1[0]
+    assert smc.decode(b"\x00\x29" + t).quality.startswith("leading bytes: 2 before offset 2")
+    with pytest.raises(smc.UnsupportedError):                 # noise alone stays unknown
+        smc.decode(b"\x00\x29\x12\x13\x14\x15\x16\x17")
+    with pytest.raises(smc.ChecksumError):                    # noise before a corrupt frame: its error
+        smc.decode(b"\x00\x29\x12" + bytes.fromhex(_DLMS["kamstrup-ch-checksum-error-gh196-2"]["hex"]))

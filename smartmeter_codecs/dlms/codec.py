@@ -404,6 +404,11 @@ class DlmsCodec:
             elif data and _mbus_span(data) is not None:
                 layer = "mbus"
             else:
+                # a corrupt frame after the leading bytes: its own typed error says more
+                for item in (*HdlcSplitter().feed(data), *LinkFrameSplitter(allow_16bit_length=True).feed(data)):
+                    if isinstance(item, (ChecksumError, IncompleteError)) or (
+                            isinstance(item, FramingError) and item.layer == "hdlc"):
+                        raise item from None
                 raise
         pipe = _Pipeline(keys, profile, trace)
         out: list[Reading] = []
