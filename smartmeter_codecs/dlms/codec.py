@@ -405,10 +405,10 @@ class DlmsCodec:
                 layer = "mbus"
             else:
                 # a corrupt frame after the leading bytes: its own typed error says more
-                for item in (*HdlcSplitter().feed(data), *LinkFrameSplitter(allow_16bit_length=True).feed(data)):
-                    if isinstance(item, (ChecksumError, IncompleteError)) or (
-                            isinstance(item, FramingError) and item.layer == "hdlc"):
-                        raise item from None
+                for found in (*HdlcSplitter().feed(data), *LinkFrameSplitter(allow_16bit_length=True).feed(data)):
+                    if isinstance(found, (ChecksumError, IncompleteError)) or (
+                            isinstance(found, FramingError) and found.layer == "hdlc"):
+                        raise found from None
                 raise
         pipe = _Pipeline(keys, profile, trace)
         out: list[Reading] = []

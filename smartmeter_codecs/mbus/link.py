@@ -362,6 +362,7 @@ class LinkFrameSplitter:
 
     def _decide(self, start: int, end: int, kind: int, out: list[tuple[int, LinkFrame | DecodeError]]) -> None:
         rx = self._rx
+        item: LinkFrame | DecodeError | None
         if kind == self._WEAK:
             if any(k != self._WEAK and s < start for _, s, k in self._pending) or \
                     any(j < start for j in self._unsure):
@@ -371,7 +372,6 @@ class LinkFrameSplitter:
             if item is not None:
                 self._emit([(start, end, item)], end, out)
             return
-        item: LinkFrame | DecodeError | None
         if kind == self._STD:
             k = rx.index(start)
             data = rx.data
