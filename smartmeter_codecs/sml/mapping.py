@@ -528,6 +528,11 @@ def _raw_scaler(value: float) -> tuple[int, int]:
 
 def _entry(code: ObisCode, value: float, unit: str | None, signed: bool) -> bytes:
     raw, scaler = _raw_scaler(value)
+    if unit in ("Wh", "varh") and scaler > 0:
+        # Energies in whole kWh (scaler >= 3) are the PIN-less reduced data set's signature, which
+        # the decoder reads as "power unknown"; a meter with its PIN entered sends Wh with scaler
+        # 0 or -1, and so does the simulator (5000 Wh -> raw 5000, scaler 0, not raw 5, scaler 3).
+        raw, scaler = raw * 10 ** scaler, 0
     if raw < 0 and not signed:
         raise ValueError(f"{code}: negative value {value} for an unsigned register")
     vtype = "int" if signed or raw < 0 else "uint"
