@@ -76,25 +76,33 @@ class StreamDecoder:
     def feed(self, chunk: Data) -> Iterator[Reading | DecodeError]:
         """Feed a chunk; returns the Readings and DecodeErrors it completed, in order."""
         data = to_bytes(chunk, encoding=self._encoding) if not isinstance(chunk, bytes) else chunk
-        # the safety net: no implausible value reaches an SI field silently (plausibility.py)
-        return iter([self._checked(i) if isinstance(i, Reading) else i for i in self._feed(data)])
+        return iter(self._feed(data))
 
-    def _checked(self, reading: Reading) -> Reading | DecodeError:
-        # with an authentication key, an unauthenticated frame is an error item (keys.py)
-        try:
-            return screen(check_authenticated(reading, self._keys))
-        except DecodeError as err:
-            return err
+    def _checked(self, items: list[Reading | DecodeError]) -> list[Reading | DecodeError]:
+        # The nets every Reading passes, before anything else looks at it: with an authentication
+        # key an unauthenticated frame is an error item (keys.py), and no implausible value
+        # reaches an SI field silently (plausibility.py).
+        out: list[Reading | DecodeError] = []
+        for i in items:
+            if isinstance(i, Reading):
+                try:
+                    i = screen(check_authenticated(i, self._keys))
+                except DecodeError as err:
+                    i = err
+            out.append(i)
+        return out
 
     def _feed(self, data: bytes) -> list[Reading | DecodeError]:
         if self._locked is not None:
-            return self._locked.feed(data)
+            return self._checked(self._locked.feed(data))
         out: list[Reading | DecodeError] = []
         # checksum/key/decryption errors already out in this call: ``mbus`` and ``dlms`` share
         # the M-Bus link layer, so both report a broken M-Bus frame; one report is enough
         seen: set[tuple[object, ...]] = set()
         for name, stream, held in self._candidates:
-            items = stream.feed(data)
+            # checked first: a Reading the authentication rule rejects proves nothing, so it never
+            # locks the stream (a plaintext P1 telegram must not make a later DLMS frame be lost)
+            items = self._checked(stream.feed(data))
             if any(isinstance(i, Reading) for i in items):
                 self._lock(name, stream)
                 return [*out, *held, *(i for i in items if _key(i) not in seen)]

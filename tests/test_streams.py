@@ -507,3 +507,18 @@ def test_autodetect_finds_a_frame_after_leading_noise():
         smc.decode(b"\x00\x29\x12\x13\x14\x15\x16\x17")
     with pytest.raises(smc.ChecksumError):                    # noise before a corrupt frame: its error
         smc.decode(b"\x00\x29\x12" + bytes.fromhex(_DLMS["kamstrup-ch-checksum-error-gh196-2"]["hex"]))
+
+
+def test_a_reading_the_authentication_rule_rejects_never_locks_the_stream():
+    # With an authentication key, a plaintext P1 telegram is a DecryptionError item; it must not
+    # lock StreamDecoder(format=None) to P1, or the genuine DLMS frame after it would be lost.
+    keys = smc.Keys(encryption_key=bytes(range(16)), authentication_key=bytes(range(16, 32)))
+    p1 = smc.encode(smc.Reading(format="p1", active_power_import=1500.0), format="p1")
+    dlms = smc.encode(smc.Reading(format="dlms", active_power_import=1234.0), format="dlms", keys=keys,
+                      security_control=0x30, system_title=b"SMCSIM00")
+    dec = smc.StreamDecoder(keys=keys)
+    first = list(dec.feed(p1))
+    assert [type(i) for i in first] == [smc.DecryptionError] and dec.format is None
+    second = list(dec.feed(dlms))
+    assert [type(i) for i in second] == [smc.Reading] and dec.format == "dlms"
+    assert second[0].active_power_import == 1234.0 and second[0].authenticated is True
