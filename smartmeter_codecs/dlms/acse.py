@@ -22,7 +22,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from ..errors import FramingError, IncompleteError, UnsupportedError
+from ..errors import DecodeError, FramingError, IncompleteError, UnsupportedError
 
 __all__ = [
     "Conformance", "READ_ONLY_CONFORMANCE", "AssociationResult", "UserDiagnostic", "ProviderDiagnostic",
@@ -391,6 +391,7 @@ def parse_aare(buf: bytes, pos: int = 0) -> Aare:
     context = result = diagnostic = None
     source = "acse-service-user"
     user: InitiateResponse | ConfirmedServiceError | None = None
+    user_at: tuple[int, int] | None = None
     p = s
     while p < e:
         t, vs, ve = _read_tlv(buf, p, e, "AARE field")
@@ -407,12 +408,21 @@ def parse_aare(buf: bytes, pos: int = 0) -> Aare:
             source = "acse-service-user" if t2 == 0xA1 else "acse-service-provider"
             diagnostic = _small_int(buf, ds, de, "diagnostic")
         elif t == 0xBE:
-            user = _parse_user_information(buf, vs, ve)
+            user_at = (vs, ve)
         p = ve
     if context is None or result is None or diagnostic is None:
         missing = [n for n, v in (("application-context-name", context), ("result", result),
                                   ("result-source-diagnostic", diagnostic)) if v is None]
         raise FramingError(LAYER, s, f"AARE without {', '.join(missing)} (mandatory, Green Book 9.3)")
+    if user_at is not None:
+        try:
+            user = _parse_user_information(buf, *user_at)
+        except DecodeError:
+            # A rejection is what it says whatever its user-information holds (a public AARE
+            # with SN referencing carries a malformed conformance block, see the tests); an
+            # accepted association needs the InitiateResponse.
+            if result == AssociationResult.ACCEPTED:
+                raise
     return Aare(context, result, diagnostic, source,
                 user if isinstance(user, InitiateResponse) else None,
                 user if isinstance(user, ConfirmedServiceError) else None)

@@ -113,6 +113,10 @@ class SimulatedMeter:
         frame = build_frame(info, destination=client, source=self.server.value, destination_size=1,
                             source_size=self.server.size, control=control, segmented=segmented)
         self._last = frame
+        return self._deliver(n, frame)
+
+    def _deliver(self, n: int, frame: bytes) -> bytes:
+        """Apply the fault plan to reply number ``n``."""
         if n in self.corrupt_replies:
             frame = frame[:-3] + bytes(((frame[-3] ^ 0xFF),)) + frame[-2:]
         if n in self.drop_replies:
@@ -121,8 +125,9 @@ class SimulatedMeter:
         return frame
 
     def _resend_last(self) -> bytes:
+        n = self.replies_sent
         self.replies_sent += 1
-        return self._last
+        return self._deliver(n, self._last)
 
     def _on_frame(self, client: int, control: int, info: bytes, segmented: bool) -> bytes:
         c = parse_control(control)

@@ -137,8 +137,7 @@ class DlmsSession:
             event = c.next_event()
             if event is not None:
                 return event
-            left = deadline - time.monotonic()
-            chunk = self.link.read(max(left, 0.0)) if left > 0 else b""
+            chunk = self.link.read(max(deadline - time.monotonic(), 0.0))
             if chunk:
                 c.receive_data(chunk)
             elif time.monotonic() >= deadline:
