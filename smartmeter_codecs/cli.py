@@ -9,6 +9,7 @@
     smartmeter-codecs simulate --format p1 --pty /tmp/meter
     smartmeter-codecs formats | presets
     SMGW_PASSWORD=... smartmeter-codecs smgw https://192.168.33.2 --user han1 --fingerprint AB:CD:...
+    DLMS_PASSWORD=... smartmeter-codecs dlms-optical /dev/ttyUSB0 --client 2 --count 1
 
 Exit codes: 0 success; 1 the input held no reading (or only broken frames); 2 a usage
 mistake (bad argument, unknown name, missing file, missing optional package); 3 a port or
@@ -507,12 +508,35 @@ def _parser() -> argparse.ArgumentParser:
     p_gw.add_argument("--timeout", type=float, default=10.0, help="seconds (default 10)")
     p_gw.add_argument("--json", action="store_true", help="print one JSON object per line")
     sub.add_parser("presets", help="list the serial presets (line settings by country and meter)")
+    p_opt = sub.add_parser("dlms-optical", help="poll a DLMS meter's optical port (read-only) and print Readings")
+    p_opt.add_argument("port", help="serial port of the optical head, e.g. /dev/ttyUSB0")
+    p_opt.add_argument("--client", type=int, required=True,
+                       help="client SAP (Spanish PRIME reading client: 2; public client: 16)")
+    p_opt.add_argument("--password-env", default="DLMS_PASSWORD",
+                       help="environment variable holding the LLS password (default DLMS_PASSWORD)")
+    p_opt.add_argument("--no-auth", action="store_true", help="associate without a password (public client)")
+    p_opt.add_argument("--server-logical", type=int, default=1, help="server logical address (default 1)")
+    p_opt.add_argument("--server-physical", type=int, default=16, help="server physical address (default 16)")
+    p_opt.add_argument("--address-size", type=int, choices=(1, 2, 4), default=2,
+                       help="server address bytes (default 2)")
+    p_opt.add_argument("--start", choices=("direct", "iec"), default="direct",
+                       help="direct: HDLC at --baud 8N1; iec: IEC 62056-21 sign-on at 300 baud, then mode E")
+    p_opt.add_argument("--baud", type=int, default=9600, help="baud rate of direct HDLC (default 9600)")
+    p_opt.add_argument("--plan", choices=("es-prime", "dlms-instant"), default="es-prime",
+                       help="what to read (default es-prime: the instantaneous-values profile 0.0.21.0.5.255)")
+    p_opt.add_argument("--no-contracted", action="store_true", help="do not read the contracted powers")
+    p_opt.add_argument("--interval", type=float, default=60.0, help="seconds between polls (default 60, minimum 10)")
+    p_opt.add_argument("--count", type=int, help="number of polls (default: until interrupted)")
+    p_opt.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for a frame (default 3)")
+    p_opt.add_argument("--json", action="store_true", help="print one JSON object per line")
     return ap
 
 
 def _run(ns: argparse.Namespace) -> int:
     if ns.command == "smgw":
         return _smgw(ns)
+    if ns.command == "dlms-optical":
+        return _dlms_optical(ns)
     if ns.command == "formats":
         profiles = _profiles()
         for f in formats():
@@ -626,3 +650,46 @@ def _quiet_pipe_exit() -> int:
     except (OSError, ValueError):
         pass
     return EXIT_PIPE
+
+
+def _dlms_optical(ns: argparse.Namespace) -> int:
+    """Poll a meter's optical port with the read-only DLMS client (I/O in
+    smartmeter_codecs.io.dlms_optical). A rejected login ends polling with exit code 3."""
+    from .dlms.client import AssociationRejected, ClientSettings
+    from .dlms.hdlc_link import ServerAddress
+    from .dlms.readout import PLANS, Readout
+    from .io.dlms_optical import MIN_POLL_INTERVAL, SerialLink, poll
+    if ns.count is not None and ns.count < 1:
+        raise UsageError("--count must be at least 1")
+    if ns.interval < MIN_POLL_INTERVAL and ns.count != 1:
+        raise UsageError(f"--interval below {MIN_POLL_INTERVAL:g} s: the meter is not ours to load")
+    password = None
+    if not ns.no_auth:
+        if ns.password_env not in os.environ:
+            raise UsageError(f"the password variable {ns.password_env} is not set (or give --no-auth)")
+        password = os.environ[ns.password_env].encode("latin-1")
+    try:
+        settings = ClientSettings(client_sap=ns.client, password=password,
+                                  server=ServerAddress.make(ns.server_logical,
+                                                            None if ns.address_size == 1 else ns.server_physical,
+                                                            ns.address_size))
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    readout = Readout(PLANS[ns.plan], read_contracted=not ns.no_contracted)
+
+    def sign_on(link: SerialLink) -> None:
+        link.iec_signon(timeout=max(ns.timeout, 2.0))
+
+    got = 0
+    with SerialLink(ns.port, baudrate=ns.baud) as link:
+        try:
+            for item in poll(link, settings, readout, interval=ns.interval, count=ns.count,
+                             response_timeout=ns.timeout, before_session=sign_on if ns.start == "iec" else None):
+                if isinstance(item, Reading):
+                    got += 1
+                    _print_reading(item, ns.json)
+                else:
+                    print(f"error: {type(item).__name__}: {item}", file=sys.stderr)
+        except AssociationRejected as err:
+            raise _LinkError(f"{type(err).__name__}: {err}") from None
+    return EXIT_OK if got else EXIT_EMPTY

@@ -37,7 +37,8 @@ from .hdlc_link import (DM, FRMR, LLC_REQUEST, LLC_RESPONSE, UA, HdlcParameters,
                         i_control, parse_control, parse_parameters, rr_control)
 from .xdlms import DataAccessResult, GetResult
 
-__all__ = ["SimulatedMeter", "MeterObject", "Association", "es_prime_meter", "ES_PRIME_ROW", "SimulatedLink"]
+__all__ = ["SimulatedMeter", "MeterObject", "Association", "es_prime_meter", "ES_PRIME_ROW", "SimulatedLink",
+           "SimulatedOpticalPort"]
 
 log = logging.getLogger(__name__)
 
@@ -361,3 +362,41 @@ class SimulatedLink:
         out = bytes(self._pending)
         self._pending.clear()
         return out
+
+
+class SimulatedOpticalPort:
+    """A SimulatedMeter behind an optical port that expects the IEC 62056-21 sign-on first
+    (``/?!`` -> identification -> ``ACK 2 Z 2``), then speaks HDLC; or HDLC at once when
+    ``signon`` is False. ``receive(bytes) -> bytes`` like the meter."""
+
+    def __init__(self, meter: SimulatedMeter, *, signon: bool = True,
+                 identification: bytes = b"/ZIV5\\2ZIV5CTM\r\n") -> None:
+        self.meter = meter
+        self.identification = identification
+        self.state = "signon" if signon else "hdlc"
+        self.acknowledged: bytes | None = None
+        self._buf = bytearray()
+
+    def receive(self, data: bytes) -> bytes:
+        if self.state == "hdlc":
+            return self.meter.receive(data)
+        self._buf += data
+        out = bytearray()
+        while True:
+            masked = bytes(b & 0x7F for b in self._buf)    # 7E1 at 300 baud: the parity bit is not data
+            end = masked.find(b"\r\n")
+            if end < 0:
+                break
+            line, raw_line = masked[:end], bytes(self._buf[:end + 2])
+            del self._buf[:end + 2]
+            if self.state == "signon" and line.endswith(b"!") and b"/?" in line:
+                out += self.identification
+                self.state = "ack"
+            elif self.state == "ack" and line[:1] == b"\x06" and len(line) == 4:
+                self.acknowledged = raw_line
+                self.state = "hdlc"
+                if self._buf:
+                    out += self.meter.receive(bytes(self._buf))
+                    self._buf.clear()
+                break
+        return bytes(out)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from ..errors import FramingError, IncompleteError
 
 __all__ = ["BAUD_RATES", "Identification", "build_request", "parse_identification", "build_mode_e_ack",
-           "SIGNON_BAUD"]
+           "SIGNON_BAUD", "with_even_parity"]
 
 LAYER = "iec62056-21"
 SIGNON_BAUD = 300
@@ -39,6 +39,13 @@ class Identification:
     baud: int
     mode_e: bool            # the "\2" enhanced capability (HDLC) was announced
     ident: str
+
+
+def with_even_parity(data: bytes) -> bytes:
+    """7-bit characters with their even-parity bit in bit 7. Sent at 8N1 these are exactly the
+    bits of 7E1 on the wire (start, 7 data bits, parity, stop), so the sign-on needs no 7-bit
+    UART mode (USB heads and pseudo-terminals that refuse CS7/PARENB still work)."""
+    return bytes(b | 0x80 if bin(b & 0x7F).count("1") & 1 else b & 0x7F for b in data)
 
 
 def build_request(address: str = "") -> bytes:

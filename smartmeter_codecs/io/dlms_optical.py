@@ -26,10 +26,12 @@ import time
 from typing import Any, Iterator, Protocol
 
 from ..dlms.client import (AssociationRejected, ClientSettings, DlmsClient, Event, GetComplete, State)
-from ..dlms.optical_signon import SIGNON_BAUD, Identification, build_mode_e_ack, build_request, parse_identification
+from ..dlms.optical_signon import (SIGNON_BAUD, Identification, build_mode_e_ack, build_request, parse_identification,
+                                   with_even_parity)
 from ..dlms.readout import ES_PRIME, Readout, run_readout
 from ..dlms.xdlms import AttributeRef, GetResult
 from ..errors import DecodeError, IncompleteError
+from ._extras import require
 from ..model import Reading
 
 __all__ = ["Link", "SerialLink", "DlmsSession", "read_meter", "poll", "MIN_POLL_INTERVAL", "DEFAULT_POLL_INTERVAL",
@@ -52,11 +54,7 @@ class SerialLink:
     """A serial port with an optical head (needs ``pip install smartmeter-codecs[serial]``)."""
 
     def __init__(self, port: str, *, baudrate: int = 9600) -> None:
-        try:
-            import serial  # type: ignore[import-untyped]
-        except ImportError as err:  # pragma: no cover - depends on the environment
-            raise RuntimeError("reading an optical port needs pyserial: pip install 'smartmeter-codecs[serial]'") \
-                from err
+        serial = require("serial", "serial", "reading an optical port")
         self._serial_mod = serial
         self._port = serial.Serial(port, baudrate=baudrate, bytesize=serial.EIGHTBITS, parity=serial.PARITY_NONE,
                                    stopbits=serial.STOPBITS_ONE, timeout=0.1)
@@ -76,11 +74,11 @@ class SerialLink:
 
     def iec_signon(self, *, address: str = "", timeout: float = 2.0, max_baud: int | None = None) -> Identification:
         """IEC 62056-21 sign-on and switch to HDLC (mode E); returns the meter's identification."""
-        s = self._serial_mod
-        self._port.apply_settings({"baudrate": SIGNON_BAUD, "bytesize": s.SEVENBITS, "parity": s.PARITY_EVEN,
-                                   "stopbits": s.STOPBITS_ONE})
+        # 7E1 is sent as 8N1 with the parity bit computed here (the same bits on the wire);
+        # answers are read at 8 bits and their parity bit masked off by the parser.
+        self._port.baudrate = SIGNON_BAUD
         self._port.reset_input_buffer()
-        self.write(build_request(address))
+        self.write(with_even_parity(build_request(address)))
         buf = bytearray()
         deadline = time.monotonic() + timeout
         ident = None
@@ -97,11 +95,10 @@ class SerialLink:
         z = ident.baud_char
         if max_baud is not None:
             z = max((c for c, b in _BAUDS.items() if b <= min(max_baud, ident.baud)), default="0")
-        self.write(build_mode_e_ack(z))
+        self.write(with_even_parity(build_mode_e_ack(z)))
         # IEC 62056-21 Annex E: the switch follows the acknowledgement; some meters echo it first.
         self.read(0.3)
-        self._port.apply_settings({"baudrate": _BAUDS[z], "bytesize": s.EIGHTBITS, "parity": s.PARITY_NONE,
-                                   "stopbits": s.STOPBITS_ONE})
+        self._port.baudrate = _BAUDS[z]
         self._port.reset_input_buffer()
         return ident
 
