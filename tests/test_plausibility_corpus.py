@@ -139,6 +139,7 @@ NOT_FRAMES = {
     "charging/scenarios.json": "charge-limit scenarios (Readings written out, no wire data)",
     "charging/reliability_findings.json": "calculator reproducers from the reliability findings (Readings written out, no wire data)",
     "dlms/expectations.json": "per-entry expectations for corpus_plaintext.json",
+    "dlms_client/public_frames.json": "DLMS client-session frames (SNRM/UA/AARQ/AARE/GET requests): no meter readings",
     "mbus/disagreements.json": "notes on corpus records where the standard and a source differ",
     "plausibility/allowed.json": "this test's allow-list",
     "streams/findings.json": "stream reproducers of the reliability findings (Python snippets, frames built by encode)",
