@@ -416,7 +416,10 @@ class DlmsClient:
         st = self.state
         if st is State.CONNECTING:
             if c.kind == "UA":
-                self._params = parse_parameters(f.information, f.info_start)
+                try:
+                    self._params = parse_parameters(f.information, f.info_start)
+                except DecodeError as err:
+                    self._fail(err)
                 self._waiting = False
                 self.state = State.CONNECTED
                 self._events.append(Connected(self._params))
