@@ -39,7 +39,7 @@ from gurux_dlms.objects import (GXDLMSAssociationLogicalName, GXDLMSClock, GXDLM
 from gurux_dlms.objects.GXDLMSCaptureObject import GXDLMSCaptureObject  # noqa: E402
 
 from smartmeter_codecs.dlms import acse  # noqa: E402
-from smartmeter_codecs.dlms.client import AuthenticationFailed, ClientSettings, GetComplete  # noqa: E402
+from smartmeter_codecs.dlms.client import AuthenticationFailed, ClientSettings  # noqa: E402
 from smartmeter_codecs.errors import DecodeError, FramingError  # noqa: E402
 from smartmeter_codecs.io.dlms_optical import DlmsSession  # noqa: E402
 from smartmeter_codecs.obis import ObisCode  # noqa: E402

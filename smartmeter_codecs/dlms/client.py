@@ -53,7 +53,7 @@ from __future__ import annotations
 import collections
 import enum
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Union
 
 from ..errors import ApplicationError, DecodeError, FramingError, IncompleteError

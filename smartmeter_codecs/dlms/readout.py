@@ -133,7 +133,7 @@ class Readout:
         scaled = [(cls, o) for cls, o in regs + [(3, o) for o in contracted] if o not in self.scalers]
         first += [AttributeRef(cls, o, _SCALED_CLASSES[cls]) for cls, o in scaled]
         if first:
-            results = yield first
+            results = _checked(first, (yield first))
             it = iter(zip(first, results))
             if profile is not None and self.columns is None:
                 ref, res = next(it)
@@ -146,7 +146,7 @@ class Readout:
                    and c.obis not in self.scalers]
         if missing:
             refs = [AttributeRef(c.class_id, c.obis, _SCALED_CLASSES[c.class_id]) for c in missing]
-            results = yield refs
+            results = _checked(refs, (yield refs))
             for ref, res in zip(refs, results):
                 self.scalers[ref.obis] = self._scaler_unit(ref, res, notes)
         # 3. the values
@@ -156,7 +156,7 @@ class Readout:
         values += [AttributeRef(cls, o, 2) for cls, o in regs]
         values += [AttributeRef(3, o, 2) for o in contracted]
         values += [AttributeRef(1, ObisCode.parse(c), 2) for c in plan.identity]
-        results = yield values
+        results = _checked(values, (yield values))
         return self._reading(values, results, notes)
 
     # --- answers to registers -----------------------------------------------------------
@@ -270,6 +270,12 @@ class Readout:
                 f"{describe(o) or dict(self.plan.descriptions).get(o.dotted)}={v:g} W" for o, v in sorted(values.items()))
                 + "): contracted_power left unset, see the registers")
         return None
+
+
+def _checked(batch: list[AttributeRef], results: list[GetResult]) -> list[GetResult]:
+    if len(results) != len(batch):
+        raise ValueError(f"{len(results)} results for a batch of {len(batch)} attributes")
+    return results
 
 
 def run_readout(readout: Readout, get_many: Callable[[list[AttributeRef]], list[GetResult]]) -> Reading:
