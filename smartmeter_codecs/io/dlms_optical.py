@@ -142,14 +142,14 @@ class DlmsSession:
                 deadline = time.monotonic() + self.response_timeout
 
     def open(self) -> None:
-        """SNRM/UA then AARQ/AARE. On a rejected login the link is disconnected and the
-        AssociationRejected/AuthenticationFailed is raised."""
+        """SNRM/UA then AARQ/AARE. When the association fails (AssociationRejected,
+        AuthenticationFailed, no answer) the link is disconnected and the error raised."""
         self.client.connect()
         self._run()
         self.client.associate()
         try:
             self._run()
-        except AssociationRejected:
+        except DecodeError:       # rejected, or lost: leave the meter disconnected either way
             self._disconnect_quietly()
             raise
 
