@@ -564,3 +564,20 @@ def test_lost_requests_are_retransmitted(lose):
     r = run_readout(Readout(ES_PRIME), s.get_many)
     s.close()
     assert r.active_power_import == 1211 and meter.failed_logins == 0
+
+
+def test_a_column_of_another_attribute_is_kept_unscaled_under_its_own_key():
+    meter = es_prime_meter(scalers={"1.0.1.7.0.255": 1})
+    prof = meter.objects[ObisCode.parse("0.0.21.0.5.255")]
+    from smartmeter_codecs.dlms.axdr import encode_data
+    entries = [encode_data(2, [(18, 8), (9, bytes.fromhex("0000010000ff")), (15, 2), (18, 0)])]
+    for code in ("1.0.32.7.0.255", "1.0.31.7.0.255", "1.0.52.7.0.255", "1.0.51.7.0.255", "1.0.72.7.0.255",
+                 "1.0.71.7.0.255", "1.0.90.7.0.255", "1.0.1.7.0.255", "1.0.2.7.0.255", "1.0.3.7.0.255",
+                 "1.0.4.7.0.255", "1.0.13.7.0.255"):
+        attr = 4 if code == "1.0.1.7.0.255" else 2     # say the +P column holds attribute 4
+        entries.append(encode_data(2, [(18, 3), (9, ObisCode.parse(code).to_bytes()), (15, attr), (18, 0)]))
+    prof.attributes[3] = encode_data(1, entries)
+    r = read_meter(SimulatedLink(meter), ClientSettings(client_sap=2, password=PASSWORD), response_timeout=0.0)
+    col = r.register("1-0:1.7.0.255#4")
+    assert col.value == 1211 and col.unit is None and col.extra["attribute"] == 4
+    assert r.active_power_import == 12110       # from the register itself, scaled by its own scaler_unit

@@ -169,7 +169,8 @@ class Readout:
         cols = []
         for entry in res.data.value:
             v = entry.value
-            if entry.tag != 2 or len(v) < 3 or v[0].tag != 18 or v[1].tag != 9 or len(v[1].value) != 6:
+            if entry.tag != 2 or len(v) < 3 or v[0].tag != 18 or v[1].tag != 9 or len(v[1].value) != 6 \
+                    or v[2].tag not in (15, 17):     # attribute_index: integer (unsigned tolerated)
                 notes.append("capture_objects entry not {class, logical name, attribute, data index}: profile "
                              "columns kept as raw values")
                 return None
@@ -254,8 +255,15 @@ class Readout:
                 out.append(Register(str(col.obis), dt if dt is not None else cell.value.hex(), None, col.obis,
                                     describe(col.obis), {"class_id": 8, "source": f"profile {obis} column {i}"}))
                 continue
-            reg = self._register(col.obis, col.class_id, cell, f"profile {obis} column {i}")
-            out.append(reg)
+            if col.attribute != 2:
+                # another attribute than the value (e.g. a status or capture time): kept as
+                # sent, under its own key, never scaled with the value's scaler
+                out.append(Register(f"{col.obis}#{col.attribute}", _plain(cell, None), None, None,
+                                    describe(col.obis), {"class_id": col.class_id, "attribute": col.attribute,
+                                                         "type": TYPE_NAMES.get(cell.tag, cell.tag),
+                                                         "source": f"profile {obis} column {i}"}))
+                continue
+            out.append(self._register(col.obis, col.class_id, cell, f"profile {obis} column {i}"))
         return out
 
     def _contracted(self, registers: list[Register], notes: list[str]) -> float | None:
