@@ -581,3 +581,37 @@ def test_a_column_of_another_attribute_is_kept_unscaled_under_its_own_key():
     col = r.register("1-0:1.7.0.255#4")
     assert col.value == 1211 and col.unit is None and col.extra["attribute"] == 4
     assert r.active_power_import == 12110       # from the register itself, scaled by its own scaler_unit
+
+
+def _axdr():
+    from smartmeter_codecs.dlms.axdr import encode_data
+    simple = st.one_of(
+        st.just(encode_data(0)), st.booleans().map(lambda b: encode_data(3, b)),
+        st.integers(-2**31, 2**31 - 1).map(lambda v: encode_data(5, v)),
+        st.integers(0, 2**32 - 1).map(lambda v: encode_data(6, v)),
+        st.integers(-128, 127).map(lambda v: encode_data(15, v)),
+        st.integers(0, 65535).map(lambda v: encode_data(18, v)),
+        st.integers(0, 255).map(lambda v: encode_data(22, v)),
+        st.integers(0, 2**64 - 1).map(lambda v: encode_data(21, v)),
+        st.floats(allow_nan=True).map(lambda v: encode_data(24, v)),
+        st.binary(max_size=14).map(lambda v: encode_data(9, v)))
+    return st.recursive(simple, lambda kids: st.lists(kids, max_size=5).flatmap(
+        lambda items: st.sampled_from([1, 2]).map(lambda t: encode_data(t, items))), max_leaves=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 30), st.sampled_from([2, 3]), _axdr()), min_size=1, max_size=5))
+def test_any_values_in_the_meter_give_a_reading_or_a_decode_error(changes):
+    """Whatever A-XDR the meter's objects hold (types, shapes, NaN, huge scalers), the readout
+    gives a Reading or a DecodeError; never another exception."""
+    meter = es_prime_meter()
+    codes = sorted(meter.objects)
+    for i, attr, raw_data in changes:
+        meter.objects[codes[i % len(codes)]].attributes[attr] = raw_data
+    try:
+        r = read_meter(SimulatedLink(meter), ClientSettings(client_sap=2, password=PASSWORD), response_timeout=0.0)
+    except smc.DecodeError:
+        return
+    assert isinstance(r, smc.Reading)
+    r.to_dict()
+    str(r)
