@@ -10,6 +10,8 @@ nothing extra; Parquet recording needs ``smartmeter-codecs[parquet]``.
 
 See docs/live.md. The German Smart Meter Gateway HTTPS client is
 ``smartmeter_codecs.io.smgw_http`` (imported on its own: it is not needed to read a port).
+The read-only DLMS client's optical-port transport is ``smartmeter_codecs.io.dlms_optical``
+(also imported on its own; docs/formats/dlms-client.md).
 """
 from __future__ import annotations
 
