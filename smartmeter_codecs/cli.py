@@ -517,8 +517,8 @@ def _parser() -> argparse.ArgumentParser:
     p_opt.add_argument("--no-auth", action="store_true", help="associate without a password (public client)")
     p_opt.add_argument("--server-logical", type=int, default=1, help="server logical address (default 1)")
     p_opt.add_argument("--server-physical", type=int, default=16, help="server physical address (default 16)")
-    p_opt.add_argument("--address-size", type=int, choices=(1, 2, 4), default=2,
-                       help="server address bytes (default 2)")
+    p_opt.add_argument("--address-size", choices=("1", "2", "4", "auto"), default="2",
+                       help="server address bytes (default 2); auto: try 2, 4, 1 with one SNRM each (no login)")
     p_opt.add_argument("--start", choices=("direct", "iec"), default="direct",
                        help="direct: HDLC at --baud 8N1; iec: IEC 62056-21 sign-on at 300 baud, then mode E")
     p_opt.add_argument("--baud", type=int, default=9600, help="baud rate of direct HDLC (default 9600)")
@@ -652,13 +652,15 @@ def _quiet_pipe_exit() -> int:
     return EXIT_PIPE
 
 
-def _dlms_optical(ns: argparse.Namespace) -> int:
+def _dlms_optical(ns: argparse.Namespace) -> int:  # noqa: C901 - one linear sequence of checks
     """Poll a meter's optical port with the read-only DLMS client (I/O in
     smartmeter_codecs.io.dlms_optical). A rejected login ends polling with exit code 3."""
+    import dataclasses
+
     from .dlms.client import AssociationRejected, ClientSettings
     from .dlms.hdlc_link import ServerAddress
     from .dlms.readout import PLANS, Readout
-    from .io.dlms_optical import MIN_POLL_INTERVAL, SerialLink, poll
+    from .io.dlms_optical import MIN_POLL_INTERVAL, SerialLink, find_server_address, poll
     if ns.count is not None and ns.count < 1:
         raise UsageError("--count must be at least 1")
     if ns.interval < MIN_POLL_INTERVAL and ns.count != 1:
@@ -668,11 +670,14 @@ def _dlms_optical(ns: argparse.Namespace) -> int:
         if ns.password_env not in os.environ:
             raise UsageError(f"the password variable {ns.password_env} is not set (or give --no-auth)")
         password = os.environ[ns.password_env].encode("latin-1")
+    auto = ns.address_size == "auto"
+    if auto and ns.start != "direct":
+        raise UsageError("--address-size auto needs --start direct")
+    size = 2 if auto else int(ns.address_size)
     try:
         settings = ClientSettings(client_sap=ns.client, password=password,
                                   server=ServerAddress.make(ns.server_logical,
-                                                            None if ns.address_size == 1 else ns.server_physical,
-                                                            ns.address_size))
+                                                            None if size == 1 else ns.server_physical, size))
     except ValueError as err:
         raise UsageError(str(err)) from None
     readout = Readout(PLANS[ns.plan], read_contracted=not ns.no_contracted)
@@ -682,6 +687,13 @@ def _dlms_optical(ns: argparse.Namespace) -> int:
 
     got = 0
     with SerialLink(ns.port, baudrate=ns.baud) as link:
+        if auto:
+            found = find_server_address(link, settings, response_timeout=ns.timeout)
+            if found is None:
+                raise _LinkError("no answer to SNRM with a 2-, 4- or 1-byte server address: check the head, "
+                                 "the baud rate and --server-logical/--server-physical")
+            logging.getLogger(PROG).info("the meter answers server address %s", found)
+            settings = dataclasses.replace(settings, server=found)
         try:
             for item in poll(link, settings, readout, interval=ns.interval, count=ns.count,
                              response_timeout=ns.timeout, before_session=sign_on if ns.start == "iec" else None):

@@ -615,3 +615,18 @@ def test_any_values_in_the_meter_give_a_reading_or_a_decode_error(changes):
     assert isinstance(r, smc.Reading)
     r.to_dict()
     str(r)
+
+
+@pytest.mark.parametrize("size", [1, 2, 4])
+def test_find_server_address_tries_sizes_without_logging_in(size):
+    from smartmeter_codecs.io.dlms_optical import find_server_address
+    meter = es_prime_meter(server=ServerAddress.make(1, 16, size))
+    found = find_server_address(SimulatedLink(meter), ClientSettings(client_sap=2, password=PASSWORD),
+                                response_timeout=0.0)
+    assert found == ServerAddress.make(1, 16, size)
+    assert meter.requests == [] and meter.connected_client is None      # no AARQ, and DISC at the end
+    assert find_server_address(SimulatedLink(es_prime_meter(server=ServerAddress.make(5, 16, 2))),
+                               ClientSettings(client_sap=2), response_timeout=0.0) is None
+    # DM (a client the meter has no association for) still tells the address is right
+    assert find_server_address(SimulatedLink(es_prime_meter()), ClientSettings(client_sap=9),
+                               response_timeout=0.0) == ServerAddress.make(1, 16, 2)

@@ -141,6 +141,7 @@ def test_cli_wrong_password_is_one_line_and_exit_3():
     (["--client", "2", "--count", "2", "--interval", "1", "--no-auth"], {}, "--interval"),
     (["--client", "200", "--count", "1", "--no-auth"], {}, "client SAP"),
     (["--client", "2", "--count", "0", "--no-auth"], {}, "--count"),
+    (["--client", "2", "--count", "1", "--no-auth", "--address-size", "auto", "--start", "iec"], {}, "auto"),
 ])
 def test_cli_user_mistakes(args, env, msg):
     proc = _cli("/dev/null-does-not-exist", *args, env=env)
@@ -150,3 +151,13 @@ def test_cli_user_mistakes(args, env, msg):
 def test_cli_missing_port():
     proc = _cli("/dev/null-does-not-exist", "--client", "2", "--no-auth", "--count", "1")
     assert proc.returncode == 3 and proc.stderr.startswith("error:") and "Traceback" not in proc.stderr
+
+
+def test_cli_finds_a_four_byte_server_address():
+    from smartmeter_codecs.dlms.hdlc_link import ServerAddress
+    meter = es_prime_meter(server=ServerAddress.make(1, 16, 4))
+    with PtyMeter(SimulatedOpticalPort(meter, signon=False)) as pty:
+        proc = _cli(pty.path, "--client", "2", "--count", "1", "--json", "--timeout", "0.5", "--address-size", "auto",
+                    env={"DLMS_PASSWORD": "00000001"})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[0])["voltage_l1"] == 235

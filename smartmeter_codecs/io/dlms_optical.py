@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any, Iterator, Protocol
 
-from ..dlms.client import (AssociationRejected, ClientSettings, DlmsClient, Event, GetComplete, State)
+from ..dlms.client import (AssociationRejected, ClientSettings, DlmsClient, Event, GetComplete, LinkRefused,
+                           State)
+from ..dlms.hdlc_link import ServerAddress
 from ..dlms.optical_signon import (SIGNON_BAUD, Identification, build_mode_e_ack, build_request, parse_identification,
                                    with_even_parity)
 from ..dlms.readout import ES_PRIME, Readout, run_readout
@@ -34,8 +37,8 @@ from ..errors import DecodeError, IncompleteError
 from ._extras import require
 from ..model import Reading
 
-__all__ = ["Link", "SerialLink", "DlmsSession", "read_meter", "poll", "MIN_POLL_INTERVAL", "DEFAULT_POLL_INTERVAL",
-           "MAX_LIST"]
+__all__ = ["Link", "SerialLink", "DlmsSession", "read_meter", "poll", "find_server_address", "MIN_POLL_INTERVAL",
+           "DEFAULT_POLL_INTERVAL", "MAX_LIST"]
 
 log = logging.getLogger("smartmeter_codecs.io.dlms_optical")
 
@@ -203,6 +206,28 @@ def read_meter(link: Link, settings: ClientSettings, readout: Readout | None = N
         return run_readout(readout, session.get_many)
     finally:
         session.close()
+
+
+def find_server_address(link: Link, settings: ClientSettings, *, sizes: tuple[int, ...] = (2, 4, 1),
+                        response_timeout: float = 3.0) -> ServerAddress | None:
+    """Which address size the meter answers: one SNRM per size (no login is attempted), the
+    first that gets UA (then DISC) or DM wins. A Spanish field app tries 1, 4 and 2 bytes
+    for logical 1 / physical 16 (research/es-local.md section 3). None when nothing answers."""
+    for size in sizes:
+        s = settings.server
+        candidate = ServerAddress.make(s.logical, None if size == 1 else (s.physical if s.physical is not None
+                                                                           else 16), size)
+        session = DlmsSession(link, replace(settings, server=candidate, retries=0), response_timeout=response_timeout)
+        try:
+            session.client.connect()
+            session._run()
+        except LinkRefused:
+            return candidate            # the meter answered DM: the address is right, the client is not
+        except DecodeError:
+            continue
+        session._disconnect_quietly()
+        return candidate
+    return None
 
 
 def poll(link: Link, settings: ClientSettings, readout: Readout | None = None, *,
