@@ -630,3 +630,27 @@ def test_find_server_address_tries_sizes_without_logging_in(size):
     # DM (a client the meter has no association for) still tells the address is right
     assert find_server_address(SimulatedLink(es_prime_meter()), ClientSettings(client_sap=9),
                                response_timeout=0.0) == ServerAddress.make(1, 16, 2)
+
+
+def test_an_answer_that_does_not_acknowledge_our_frame_is_a_sequence_error():
+    c = _client_in("associating")          # AARQ sent with N(S)=0: the answer must carry N(R)=1
+    with pytest.raises(SequenceError) as err:
+        c.receive_data(_info_frame(acse.build_aare(0, 0, initiate=acse.InitiateResponse(0x001014, 512)), 0, 0))
+    assert "N(R)=0" in str(err.value) and c.state is State.BROKEN
+
+
+def test_the_meter_asking_again_for_a_request_segment_gets_it_again():
+    meter = es_prime_meter()
+    c = DlmsClient(ClientSettings(client_sap=2, password=PASSWORD, hdlc=HdlcParameters(32, 128, 1, 1)))
+    c.connect()
+    c.receive_data(meter.receive(c.data_to_send()))
+    c.next_event()
+    c.associate()                            # the AARQ needs 3 segments of 32 bytes
+    first = c.data_to_send()
+    assert parse_frame(first).segmented
+    rr_again = build_frame(b"", destination=2, source=meter.server.value, source_size=2, control=0x11)  # N(R)=0
+    c.receive_data(rr_again)
+    assert c.data_to_send() == first         # not acknowledged: the same segment again
+    c.receive_data(meter.receive(first))     # the meter acknowledges with RR N(R)=1
+    second = c.data_to_send()
+    assert parse_control(parse_frame(second).control).ns == 1
