@@ -12,6 +12,7 @@ import threading
 
 import pytest
 
+from smartmeter_codecs import cli
 from smartmeter_codecs.dlms.client import AuthenticationFailed, ClientSettings
 from smartmeter_codecs.dlms.meter_sim import SimulatedOpticalPort, es_prime_meter
 from smartmeter_codecs.dlms.optical_signon import (build_mode_e_ack, build_request, parse_identification,
@@ -136,21 +137,24 @@ def test_cli_wrong_password_is_one_line_and_exit_3():
     assert meter.failed_logins == 1           # three polls asked for, one login tried
 
 
-@pytest.mark.parametrize("args,env,msg", [
-    (["--client", "2", "--count", "1"], {}, "DLMS_PASSWORD is not set"),
-    (["--client", "2", "--count", "2", "--interval", "1", "--no-auth"], {}, "--interval"),
-    (["--client", "200", "--count", "1", "--no-auth"], {}, "client SAP"),
-    (["--client", "2", "--count", "0", "--no-auth"], {}, "--count"),
-    (["--client", "2", "--count", "1", "--no-auth", "--address-size", "auto", "--start", "iec"], {}, "auto"),
+@pytest.mark.parametrize("args,msg", [
+    (["--client", "2", "--count", "1"], "DLMS_PASSWORD is not set"),
+    (["--client", "2", "--count", "2", "--interval", "1", "--no-auth"], "--interval"),
+    (["--client", "200", "--count", "1", "--no-auth"], "client SAP"),
+    (["--client", "2", "--count", "0", "--no-auth"], "--count"),
+    (["--client", "2", "--count", "1", "--no-auth", "--address-size", "auto", "--start", "iec"], "auto"),
 ])
-def test_cli_user_mistakes(args, env, msg):
-    proc = _cli("/dev/null-does-not-exist", *args, env=env)
-    assert proc.returncode == 2 and msg in proc.stderr and "Traceback" not in proc.stderr
+def test_cli_user_mistakes(args, msg, capsys, monkeypatch):
+    monkeypatch.delenv("DLMS_PASSWORD", raising=False)
+    rc = cli.main(["dlms-optical", "/dev/null-does-not-exist", *args])
+    err = capsys.readouterr().err
+    assert rc == 2 and msg in err and err.startswith("error:") and len(err.strip().splitlines()) == 1
 
 
-def test_cli_missing_port():
-    proc = _cli("/dev/null-does-not-exist", "--client", "2", "--no-auth", "--count", "1")
-    assert proc.returncode == 3 and proc.stderr.startswith("error:") and "Traceback" not in proc.stderr
+def test_cli_missing_port(capsys):
+    rc = cli.main(["dlms-optical", "/dev/null-does-not-exist", "--client", "2", "--no-auth", "--count", "1"])
+    err = capsys.readouterr().err
+    assert rc == 3 and err.startswith("error:") and "Traceback" not in err
 
 
 def test_cli_finds_a_four_byte_server_address():
