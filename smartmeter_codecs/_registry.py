@@ -84,6 +84,10 @@ FORMATS: dict[str, tuple[str, str, str]] = {
                  "German Smart Meter Gateway HAN JSON (Theben CONEXA IF_GW_CON, EMH CASA)"),
     "trudi-xml": ("smartmeter_codecs.smgw.codec", "TRUDI_CODEC",
                   "German TRuDI XML (VDE-AR-E 2418-6, TAF7 series) and DKE profile XML (PPC/Theben CMS exports)"),
+    "osgp-mep": ("smartmeter_codecs.osgp.codec", "CODEC",
+                 "NES/Echelon OSGP meters' MEP port (Denmark): C12.18 with OMA digest/RC4, C12.19 tables"),
+    "osgp-optical": ("smartmeter_codecs.osgp.codec", "OPTICAL_CODEC",
+                     "NES/Echelon OSGP meters' optical port: ANSI C12.18 packets (CRC-16), C12.19 tables"),
 }
 
 
