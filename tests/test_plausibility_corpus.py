@@ -132,7 +132,18 @@ def _sml_cases() -> Iterator[Case]:
         yield Case(f"sml/more_real_frames.json:{d['id']}", "sml", bytes.fromhex(d["data"]), None, True)
 
 
-CASES = [*_dlms_cases(), *_mbus_cases(), *_p1_cases(), *_json_cases(), *_sml_cases()]
+def _osgp_cases() -> Iterator[Case]:
+    corpus = _load("osgp/corpus.json")
+    capture = b"".join(bytes.fromhex(v[k]) for v in corpus["mep_rc4_mode"] for k in ("request_frame_hex", "response_frame_hex"))
+    yield Case("osgp/corpus.json:mep_rc4_mode(capture)", "osgp-mep", capture,
+               smc.Keys(authentication_key=corpus["mep_rc4_mode"][0]["key_hex"]), False)
+    for e in _load("osgp/dg_examples.json")["entries"]:
+        if "capture_hex" in e:
+            yield Case(f"osgp/dg_examples.json:{e['id']}", "osgp-mep", bytes.fromhex(e["capture_hex"]),
+                       smc.Keys(authentication_key=e["key_hex"]) if e["key_hex"] else None, False)
+
+
+CASES = [*_dlms_cases(), *_mbus_cases(), *_p1_cases(), *_json_cases(), *_sml_cases(), *_osgp_cases()]
 
 # Fixture files that hold no frame a codec decodes (and why); every other file must be walked.
 NOT_FRAMES = {

@@ -104,10 +104,12 @@ class MepCodec:
             while pos < len(data):
                 f = next_frame(data, pos)
                 kind = classify(f.body)
-                node = root.add(kind if kind != "unknown" else "request (encrypted?)", f.start, f.end)
+                node = root.add(kind, f.start, f.end)
                 node.add("length", f.start, f.start + 2, len(f.body), "bytes after the length field (MSB first)")
-                _inspect_mep(node, f, kind, conv)
-                insp.readings.extend(conv.frame(f))
+                try:
+                    insp.readings.extend(conv.frame(f))
+                finally:
+                    _inspect_mep(node, f, kind, conv)
                 pos = f.end
             _finish(insp.readings, conv)
         except DecodeError as err:
@@ -146,12 +148,17 @@ def _inspect_mep(node: Field, f: Any, kind: str, conv: MepConversation) -> None:
             node.add("tls record", r.offset, r.offset + 5 + len(r.fragment), r.content_name,
                      f"TLS 1.{r.version - 0x301} {len(r.fragment)} bytes (decrypted by the TLS stack, not here)")
         return
+    if conv.last is None:
+        node.description = "not decoded (see the error)"
+        return
+    what, ex, resp, verified = conv.last
+    node.name = what
     dpos = f.end - 8
-    if kind in ("request", "unknown"):
-        ex = open_request(f, conv.keys)
+    if what == "request":
+        assert ex is not None
         msg_end = dpos - 4
         req = ex.request
-        enc = " (RC4-encrypted on the wire)" if ex.encrypted else ""
+        enc = " (RC4-encrypted on the wire; shown decrypted)" if ex.encrypted else ""
         m = node.add("c12.18 request", body_at, msg_end, f"0x{req.to_bytes()[0]:02X}", type(req).__name__ + enc)
         if isinstance(req, TableRequest):
             m.add("table", body_at + 1, body_at + 3, table_name(req.table), f"table id 0x{req.table:04X}")
@@ -165,12 +172,11 @@ def _inspect_mep(node: Field, f: Any, kind: str, conv: MepConversation) -> None:
             if req.data:
                 m.add("data", p, p + len(req.data), req.data)
         node.add("sequence number", msg_end, dpos, f"0x{ex.seq:08X}")
-        node.add("digest", dpos, f.end, f.body[-8:],
-                 "verified" if ex.key else "not checked (no key)")
+        node.add("digest", dpos, f.end, f.body[-8:], "verified" if ex.key else "not checked (no key)")
         return
-    ex = conv.pending
-    resp, verified = open_response(f, ex)
-    m = node.add("c12.18 response", body_at, dpos, f"0x{resp.code:02X}", resp.meaning)
+    assert resp is not None
+    enc = " (RC4-encrypted on the wire; shown decrypted)" if ex is not None and ex.encrypted and resp.code != 0x0B else ""
+    m = node.add("c12.18 response", body_at, dpos, f"0x{resp.code:02X}", resp.meaning + enc)
     if resp.count is not None:
         m.add("count", body_at + 1, body_at + 3, resp.count)
         m.add("table data", body_at + 3, dpos, resp.data,
@@ -179,7 +185,7 @@ def _inspect_mep(node: Field, f: Any, kind: str, conv: MepConversation) -> None:
     if resp.seq is not None:
         m.add("sequence number", body_at + 1, body_at + 5, f"0x{resp.seq:08X}", "the number to continue from")
     node.add("digest", dpos, f.end, f.body[-8:], {True: "verified over request + answer",
-                                                   None: "not checked (no key or no request)"}[verified])
+                                                   None: "not checked (no key or no request)"}.get(verified, ""))
 
 
 class MepStream:
@@ -187,9 +193,11 @@ class MepStream:
 
     Length-prefixed framing has no start marker, so a candidate message is accepted only when it
     decodes; otherwise the scan moves one byte on, and one error is reported per run of bad
-    bytes. A message whose digest fails (structure fine) is reported and skipped whole. A
-    ``00 00`` that is really the tail of garbage plus a length byte is not taken as an alert when
-    a message decodes one byte later. The buffer never holds more than one maximum message.
+    bytes. With a key a message is proved by its digest, so a length field of garbage that runs
+    past real messages is recognised as soon as a verified message follows; without a key such a
+    garbage length delays decoding until that many bytes have arrived. A ``00 00`` that is really
+    the tail of garbage plus a length byte is not taken as an alert when a message decodes one
+    byte later. The buffer never holds more than one maximum message (478 bytes).
     """
 
     def __init__(self, keys: KeysArg = None) -> None:
@@ -206,33 +214,78 @@ class MepStream:
             try:
                 f = next_frame(buf, pos)
             except IncompleteError:
-                break
+                # a length that runs past the buffer may be garbage in front of real messages:
+                # with a key, a complete message whose digest verifies further on proves it
+                q = self._verified_after(buf, pos)
+                if q is None:
+                    break
+                self._garbage(out, FramingError(FORMAT_MEP, pos, "bytes before a verified MEP message (their "
+                                                "length field runs past it)"), pos)
+                pos = q
+                continue
             except FramingError as err:
                 self._garbage(out, err, pos)
                 pos += 1
                 continue
-            if f.is_alert and self._next_decodes(buf, pos + 1):
-                pos += 1
+            if f.is_alert:
+                # inside a run of bad bytes, or when a message decodes one byte later, a 00 00 is
+                # not the meter's alert but zeros of garbage/length bytes
+                pos += 1 if self._in_garbage or self._next_decodes(buf, pos + 1) else 2
                 continue
             try:
                 items = self._conv.frame(f)
-            except DecryptionError as err:
-                out.append(err.shifted(self._base))
-                self._in_garbage = False
-                pos = f.end
-                continue
+                if not self._proved():
+                    raise FramingError(FORMAT_MEP, pos, "an answer with no request before it cannot be "
+                                       "checked with the key: not taken as a message")
             except DecodeError as err:
+                # a damaged message, or garbage that looked like one: report once, rescan
+                # from the next byte (a real message inside is found; with a key nothing false is)
                 self._garbage(out, err, pos)
                 pos += 1
                 continue
             self._in_garbage = False
             out.extend(items)
-            out.extend(e for e in self._conv.answers_failed if e.code not in (0x0C,))
+            out.extend(e for e in self._conv.answers_failed if e.code != 0x0C)
             self._conv.answers_failed.clear()
             pos = f.end
         self._buf = buf[pos:]
         self._base += pos
         return out
+
+    def _proved(self) -> bool:
+        """With a key, only a message whose digest verified (or a 0x0B answer to a pending
+        request, which carries none) counts as a message."""
+        last = self._conv.last
+        if not self._conv.keys or last is None:
+            return True
+        kind, ex, resp, verified = last
+        if kind == "request":
+            return ex is not None and ex.key is not None
+        return verified is True or (ex is not None and resp is not None and resp.code == 0x0B)
+
+    def _verified_after(self, buf: bytes, pos: int) -> int | None:
+        if not self._conv.keys:
+            return None
+        for q in range(pos + 1, len(buf) - 1):
+            try:
+                f = next_frame(buf, q)
+            except DecodeError:
+                continue
+            if f.is_alert or len(f.body) < 9:
+                continue
+            try:
+                ex = open_request(f, self._conv.keys)
+                if ex.key is not None:
+                    return q
+            except DecodeError:
+                pass
+            if self._conv.pending is not None:
+                try:
+                    if open_response(f, self._conv.pending)[1] is True:
+                        return q
+                except DecodeError:
+                    pass
+        return None
 
     def _next_decodes(self, buf: bytes, pos: int) -> bool:
         try:

@@ -133,26 +133,46 @@ class MepConversation(Conversation):
         self.keys = key_candidates(keys)
         self.pending: Exchange | None = None
         self.last_seq: int | None = None
+        # what the last frame() call decoded, for inspect: (kind, exchange, answer, verified)
+        self.last: tuple[str, Exchange | None, Response | None, bool | None] | None = None
 
     def frame(self, frame: Frame) -> list[Reading]:
         """Readings completed by one MEP frame; DecodeError for a broken one."""
         kind = classify(frame.body)
+        self.last = None
         if kind == "alert":
             return []
         if kind in ("tls-request", "tls-response"):
             parse_tls(frame, kind[4:])     # checks the record framing; the content is TLS's
             return []
-        if kind in ("request", "unknown"):
-            self.pending = open_request(frame, self.keys)
-            return []
         ex = self.pending
+        if ex is not None and ex.encrypted and self._is_answer(frame, ex):
+            kind = "response"
+        elif kind in ("request", "unknown") or (kind == "response" and self.keys):
+            # with a key, an RC4-encrypted request may start with any byte: its digest decides
+            try:
+                self.pending = open_request(frame, self.keys)
+                self.last = ("request", self.pending, None, None)
+                return []
+            except DecodeError:
+                if kind != "response":
+                    raise
         resp, verified = open_response(frame, ex)
         self.pending = None                 # only a decoded answer consumes the request
+        self.last = ("response", ex, resp, verified)
         if resp.seq is not None:
             self.last_seq = resp.seq
         authenticated = verified if verified is not None else False
         note = None if verified else "digest not verified (no MEP key given)"
         return self._answer(ex.request if ex else None, resp, frame.start, authenticated, note)
+
+
+    @staticmethod
+    def _is_answer(frame: Frame, ex: Exchange) -> bool:
+        try:
+            return open_response(frame, ex)[1] is True
+        except DecodeError:
+            return False
 
 
 class OpticalConversation(Conversation):

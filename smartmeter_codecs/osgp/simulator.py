@@ -80,6 +80,7 @@ def meter_tables(reading: Reading | None = None, *, present_values: int = 26, su
         BT21: build_bt21(dims),
         BT27: bytes(BT28_FIXED_SOURCES[:present_values]),
         ET03: (serial or r.meter_id or "").encode("latin-1")[:29].ljust(30, b"\x00") + bytes(113),
+        BT07: bytes(64),
         ET50: bytes(64),
         ET52: bytes(896),
         ET53: bytes(1785),
