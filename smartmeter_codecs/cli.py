@@ -10,6 +10,7 @@
     smartmeter-codecs formats | presets
     SMGW_PASSWORD=... smartmeter-codecs smgw https://192.168.33.2 --user han1 --fingerprint AB:CD:...
     DLMS_PASSWORD=... smartmeter-codecs dlms-optical /dev/ttyUSB0 --client 2 --count 1
+    OSGP_MEP_KEY=... smartmeter-codecs osgp /dev/ttyUSB0 --count 10
 
 Exit codes: 0 success; 1 the input held no reading (or only broken frames); 2 a usage
 mistake (bad argument, unknown name, missing file, missing optional package); 3 a port or
@@ -529,6 +530,17 @@ def _parser() -> argparse.ArgumentParser:
     p_opt.add_argument("--count", type=int, help="number of polls (default: until interrupted)")
     p_opt.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for a frame (default 3)")
     p_opt.add_argument("--json", action="store_true", help="print one JSON object per line")
+    p_os = sub.add_parser("osgp", help="poll a NES/OSGP meter's MEP port (serial) and print Readings")
+    p_os.add_argument("port", help="serial device or pyserial URL, e.g. /dev/ttyUSB0")
+    p_os.add_argument("--key-env", default="OSGP_MEP_KEY",
+                      help="environment variable holding the MEP key: 20 characters (as the grid company "
+                           "hands it out) or 32/40 hex digits (default OSGP_MEP_KEY)")
+    p_os.add_argument("--count", type=int, default=1, help="poll cycles (default 1; 0 = until interrupted)")
+    p_os.add_argument("--interval", type=float, default=1.0, help="seconds between cycles (default 1)")
+    p_os.add_argument("--baud", type=int, default=9600, help="baud rate (default 9600)")
+    p_os.add_argument("--parity", choices=("N", "E"), default="N", help="parity (default N; the DG does not say)")
+    p_os.add_argument("--rc4", action="store_true", help="RC4-encrypt the requests")
+    p_os.add_argument("--json", action="store_true", help="print one JSON object per line")
     return ap
 
 
@@ -537,6 +549,8 @@ def _run(ns: argparse.Namespace) -> int:
         return _smgw(ns)
     if ns.command == "dlms-optical":
         return _dlms_optical(ns)
+    if ns.command == "osgp":
+        return _osgp(ns)
     if ns.command == "formats":
         profiles = _profiles()
         for f in formats():
@@ -604,6 +618,26 @@ def _smgw(ns: argparse.Namespace) -> int:
     for r in readings:
         _print_reading(r, ns.json)
     return 0 if readings else 1
+
+
+def _osgp(ns: argparse.Namespace) -> int:
+    """Poll a MEP port (I/O in smartmeter_codecs.io.osgp_serial)."""
+    from .io.osgp_serial import MepSerialReader
+    from .osgp import mep_key
+    try:
+        key = mep_key(os.environ.get(ns.key_env, ""))
+    except ValueError as err:
+        raise UsageError(f"{ns.key_env}: {err}") from None
+    if ns.count < 0 or ns.interval < 0:
+        raise UsageError("--count and --interval must not be negative")
+    n = 0
+    with MepSerialReader(ns.port, key, baudrate=ns.baud, parity=ns.parity, encrypt=ns.rc4) as reader:
+        while ns.count == 0 or n < ns.count:
+            if n:
+                time.sleep(ns.interval)
+            _print_reading(reader.poll(), ns.json)     # a DecodeError ends it: one line, exit 1
+            n += 1
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
