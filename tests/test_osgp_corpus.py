@@ -11,15 +11,27 @@ import pytest
 
 import smartmeter_codecs as smc
 from smartmeter_codecs.osgp import (
-    MeterConfig, TableRequest, decode_response, mep_key, next_frame, oma_digest, open_request, open_response,
-    parse_packet, parse_request,
+    MeterConfig,
+    TableRequest,
+    decode_response,
+    mep_key,
+    next_frame,
+    oma_digest,
+    open_request,
+    open_response,
+    parse_packet,
+    parse_request,
 )
 from smartmeter_codecs.osgp.c1218 import Code, ServiceRequest
 from smartmeter_codecs.osgp.mep import classify, parse_tls
 from smartmeter_codecs.osgp.optical import crc16
 from smartmeter_codecs.osgp.rc4 import Rc4, plc_rc4_base_key, plc_rc4_packet_key
 from smartmeter_codecs.osgp.tables import (
-    parse_bt52, parse_dimensions, parse_et11, parse_procedure_request, parse_transaction,
+    parse_bt52,
+    parse_dimensions,
+    parse_et11,
+    parse_procedure_request,
+    parse_transaction,
 )
 
 FIX = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "osgp"

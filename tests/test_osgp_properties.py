@@ -10,12 +10,30 @@ from hypothesis import strategies as st
 
 import smartmeter_codecs as smc
 from smartmeter_codecs.osgp import (
-    Response, TableRequest, build_packet, next_frame, oma_digest, open_request, open_response, parse_packet,
-    parse_request, parse_response, seal_request, seal_response,
+    Response,
+    TableRequest,
+    build_packet,
+    next_frame,
+    oma_digest,
+    open_request,
+    open_response,
+    parse_packet,
+    parse_request,
+    parse_response,
+    seal_request,
+    seal_response,
 )
 from smartmeter_codecs.osgp.tables import (
-    Constants, RegisterDimensions, build_bt15, build_bt21, build_bt52, build_transaction, parse_bt15,
-    parse_bt52, parse_dimensions, parse_transaction,
+    Constants,
+    RegisterDimensions,
+    build_bt15,
+    build_bt21,
+    build_bt52,
+    build_transaction,
+    parse_bt15,
+    parse_bt52,
+    parse_dimensions,
+    parse_transaction,
 )
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -151,8 +169,8 @@ def _total(fn):
 @given(st.binary(max_size=300))
 def test_any_bytes_give_a_value_or_a_decode_error(data):
     for fmt in ("osgp-mep", "osgp-optical"):
-        _total(lambda: smc.decode_all(data, format=fmt))
-        _total(lambda: smc.decode_all(data, format=fmt, keys=KEYS))
+        _total(lambda fmt=fmt: smc.decode_all(data, format=fmt))
+        _total(lambda fmt=fmt: smc.decode_all(data, format=fmt, keys=KEYS))
         insp = smc.inspect(data, format=fmt, keys=KEYS)
         assert insp.error is None or isinstance(insp.error, smc.DecodeError)
         for item in smc.StreamDecoder(format=fmt, keys=KEYS).feed(data):

@@ -11,12 +11,11 @@ import threading
 import tty
 
 import pytest
+import serial  # noqa: F401  - the [serial] extra, also in the test extra: fail loudly if missing
 
 import smartmeter_codecs as smc
 from smartmeter_codecs.cli import main
 from smartmeter_codecs.osgp import SimulatedMeter, meter_tables
-
-import serial  # noqa: F401  - the [serial] extra, also in the test extra: fail loudly if missing
 
 MBK = b"0123456789ABCDEFGHIJ"[:16]          # a DSO's 20-character key, used as ASCII (first 16)
 R = smc.Reading(format="osgp-mep", timestamp=dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC), meter_id="42",
@@ -53,7 +52,7 @@ class PtyMeter:
             if ans:
                 os.write(self.master, ans)
 
-    def __enter__(self) -> "PtyMeter":
+    def __enter__(self) -> PtyMeter:
         self.thread.start()
         return self
 

@@ -64,7 +64,7 @@ class MepSerialReader:
         self._ser = serial
         self._ser.timeout = response_timeout
 
-    def __enter__(self) -> "MepSerialReader":
+    def __enter__(self) -> MepSerialReader:
         return self
 
     def __exit__(self, *exc: object) -> None:

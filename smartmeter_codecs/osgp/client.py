@@ -232,9 +232,9 @@ class MepClient:
             self._abort()
             return [err]
         if not resp.ok:
-            err: ApplicationError = response_error(resp, None, self._describe())
+            failed: ApplicationError = response_error(resp, None, self._describe())
             self._abort()
-            return [err]
+            return [failed]
         self.synced = True
         c = self._current
         req = TableRequest(Code.READ_PARTIAL, c.table, c.offset, c.count)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..errors import DecodeError, DecryptionError, FramingError, IncompleteError
+from ..errors import DecodeError, FramingError, IncompleteError
 from ..inspection import Field, Inspection
 from ..keys import KeysArg
 from ..model import Reading

@@ -29,6 +29,7 @@ from .sources import source
 from .tables import (
     BT00,
     BT01,
+    BT08,
     BT15,
     BT20,
     BT21,
@@ -39,6 +40,8 @@ from .tables import (
     BT52,
     ET03,
     ET11,
+    ET59,
+    ET85,
     MeterConfig,
     parse_bt00,
     parse_bt01,
@@ -49,6 +52,7 @@ from .tables import (
     parse_dimensions,
     parse_et03,
     parse_et11,
+    parse_procedure_response,
     read_field,
     table_fields,
     table_name,
@@ -120,6 +124,10 @@ def table_registers(table: int, offset: int, data: bytes, config: MeterConfig) -
                     *([Register("BT52.weekday", clk.weekday, None, None, "0 = Sunday", {"table": name}),
                        Register("BT52.dst", clk.dst, None, None, "DST in effect", {"table": name})]
                       if clk.weekday is not None else [])], notes
+        if table in (BT08, ET59, ET85):
+            pr = parse_procedure_response(data)
+            return [*_struct_registers(name, pr, table),
+                    Register(f"{name}.result_meaning", pr.result_meaning, None, None, None, {"table": name})], notes
         if table == ET11:
             return [Register(f"ET11.{k}", v, "B" if k.endswith(("size", "length")) and k != "ondemand_queue_size"
                              else None, None, None, {"table": name, "table_id": table})
@@ -213,7 +221,7 @@ def build_reading(registers: Iterable[Register], config: MeterConfig, *, format:
             msg = f"{r.key}: {why}"
             if msg not in notes:
                 notes.append(msg)
-    fields = {k: v for k, (_, v) in values.items()}
+    fields: dict[str, Any] = {k: v for k, (_, v) in values.items()}
     return Reading(format=format, timestamp=clock, meter_id=config.serial_number,
                    meter_model=config.model, authenticated=authenticated,
                    quality="; ".join(notes) if notes else None, registers=regs, **fields)

@@ -283,7 +283,7 @@ def encode_optical_session(reading: Reading, *, password: bytes | str = b"", pre
               (ServiceRequest.terminate().to_bytes(mep=False), b"\x00")]
     out = b""
     toggle_c = toggle_m = False
-    for req, resp in steps:
-        out += build_packet(req, toggle=toggle_c) + bytes([ACK]) + build_packet(resp, toggle=toggle_m) + bytes([ACK])
+    for req_bytes, resp in steps:
+        out += build_packet(req_bytes, toggle=toggle_c) + bytes([ACK]) + build_packet(resp, toggle=toggle_m) + bytes([ACK])
         toggle_c, toggle_m = not toggle_c, not toggle_m
     return out

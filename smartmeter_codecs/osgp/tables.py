@@ -85,7 +85,7 @@ PENDING = 0x1000     # pending tables: + 4096 (Optical Port Programmer's Guide "
 
 BT00, BT01, BT07, BT08, BT15, BT20, BT21, BT22, BT23, BT27, BT28, BT52, BT55 = (
     0, 1, 7, 8, 15, 20, 21, 22, 23, 27, 28, 52, 55)
-ET03, ET04, ET11, ET50, ET52, ET53, ET59 = (ET + 3, ET + 4, ET + 11, ET + 50, ET + 52, ET + 53, ET + 59)
+ET03, ET04, ET11, ET50, ET52, ET53, ET59, ET85 = (ET + 3, ET + 4, ET + 11, ET + 50, ET + 52, ET + 53, ET + 59, ET + 85)
 
 
 def table_name(table: int) -> str:
@@ -428,6 +428,30 @@ def parse_procedure_request(data: bytes) -> ProcedureRequest:
     return ProcedureRequest(word & 0x0FFF, data[2], bytes(data[3:]), word >> 12)
 
 
+PROCEDURE_RESULTS = {0: "completed", 1: "accepted but not fully completed", 2: "invalid parameter",
+                     3: "conflicts with current device setup", 4: "timing constraint", 5: "no authorization",
+                     6: "unrecognized procedure"}     # DG "Procedure Header Fields" (ANSI result codes)
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureResponse:
+    """A BT08/ET59/ET85 read: procedure number UINT(0..11), PSN, result code, response data."""
+
+    procedure: int
+    sequence: int
+    result: int
+    data: bytes
+
+    @property
+    def result_meaning(self) -> str:
+        return PROCEDURE_RESULTS.get(self.result, f"procedure-specific result {self.result}")
+
+
+def parse_procedure_response(data: bytes) -> ProcedureResponse:
+    _need(data, 4, "procedure response header")
+    return ProcedureResponse(int.from_bytes(data[0:2], "little") & 0x0FFF, data[2], data[3], bytes(data[4:]))
+
+
 def build_procedure_request(p: ProcedureRequest) -> bytes:
     return ((p.procedure & 0x0FFF) | (p.response_handling << 12)).to_bytes(2, "little") + bytes([p.sequence]) + p.parameters
 
@@ -527,18 +551,18 @@ def table_fields(table: int, config: MeterConfig) -> list[TableField] | None:
         # DG p.215: PresDmdRcd = [TIME if BT21.0.6] + NI_FMAT2; then PRESENT_VALUES NI_FMAT1.
         # The DG prints the offset as (A+4)*BT21.8 + "Present Value Number": the x4 (NI size)
         # is missing there (erratum, research/osgp.md 8.6).
-        sel = config.present_selection
+        psel = config.present_selection
         pos = 0
         for i in range(dims.present_demands):
-            src, origin = (sel.demand_sources[i], "BT27") if sel else (None, "unknown (BT27 not read)")
+            src, origin = (psel.demand_sources[i], "BT27") if psel else (None, "unknown (BT27 not read)")
             if dims.time_remaining:
                 out.append(TableField(f"BT28.present_demand[{i}].time_remaining", pos, 3, "time", None, "BT21"))
                 pos += 3
             out.append(TableField(f"BT28.present_demand[{i}]", pos, n2, "ni2", src, origin))
             pos += n2
         for i in range(dims.present_values):
-            if sel:
-                src, origin = sel.value_sources[i], "BT27"
+            if psel:
+                src, origin = psel.value_sources[i], "BT27"
             elif i < len(BT28_FIXED_SOURCES):
                 src, origin = BT28_FIXED_SOURCES[i], "DG fixed NES order (BT27 not read; its VCI is F)"
             else:
