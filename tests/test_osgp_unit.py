@@ -217,3 +217,37 @@ def test_bt23_partial_read_at_an_offset_decodes_only_whole_fields():
     assert [r.key for r in regs] == ["BT23.summation[1]"] and regs[0].value == 77
     r = build_reading(regs, cfg)
     assert r.active_energy_export == 77 and r.active_energy_import is None
+
+
+# --- optical link layer ---------------------------------------------------------------------
+
+def _optical_read(table: int, data: bytes, parts: int = 1, dup: bool = False) -> bytes:
+    from smartmeter_codecs.osgp.optical import FIRST, MULTI
+    req = build_packet(TableRequest(0x30, table).to_bytes(mep=False)) + b"\x06"
+    msg = Response(0, data, len(data)).to_bytes(mep=False)
+    if parts == 1:
+        return req + build_packet(msg) + b"\x06"
+    size = -(-len(msg) // parts)
+    chunks = [msg[i:i + size] for i in range(0, len(msg), size)]
+    out = req
+    for i, c in enumerate(chunks):
+        ctl = MULTI | (FIRST if i == 0 else 0)
+        pkt = build_packet(c, control=ctl, seq=len(chunks) - 1 - i, toggle=bool(i % 2))
+        out += pkt + b"\x06" + (pkt + b"\x06" if dup and i == 0 else b"")     # a repeated packet (lost ACK)
+    return out
+
+
+def test_optical_multi_packet_answers_are_joined_and_repeats_ignored():
+    from smartmeter_codecs.osgp.tables import BT52, build_bt52
+    import datetime as dt
+    t = dt.datetime(2026, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
+    for parts, dup in ((1, False), (3, False), (3, True)):
+        r = smc.decode(_optical_read(BT52, build_bt52(t), parts, dup), format="osgp-optical")
+        assert r.timestamp == t and r.authenticated is None, (parts, dup)
+
+
+def test_optical_stream_stray_ee_is_not_a_checksum_error():
+    noise = bytes([0xEE, 0x13, 0x99, 0x01, 0x00, 0x01, 0x42, 0x00, 0x00])
+    out = list(smc.StreamDecoder(format="osgp-optical").feed(noise))
+    assert out and not any(isinstance(o, smc.ChecksumError) for o in out)
+    assert all(isinstance(o, smc.FramingError) for o in out)

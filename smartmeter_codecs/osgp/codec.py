@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..errors import DecodeError, FramingError, IncompleteError
+from ..errors import ChecksumError, DecodeError, FramingError, IncompleteError
 from ..inspection import Field, Inspection
 from ..keys import KeysArg
 from ..model import Reading
@@ -437,7 +437,15 @@ class OpticalStream:
                     continue
                 break
             except DecodeError as err:
-                out.append(err.shifted(self._base))
+                # a CRC error proves a packet only when its header is one: identity 0 and the
+                # reserved control bits 2-4 clear (C12.18 layer 2); else it is a stray 0xEE
+                if isinstance(err, ChecksumError) and buf[pos + 1] == 0 and not buf[pos + 2] & 0x1C:
+                    out.append(err.shifted(self._base))
+                    self._in_garbage = False
+                elif not self._in_garbage:
+                    out.append(FramingError("c12.18-optical", self._base + pos,
+                                            f"0xEE at stream byte {self._base + pos} does not start a valid packet"))
+                    self._in_garbage = True
                 pos += 1
                 continue
             self._in_garbage = False
