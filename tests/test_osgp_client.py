@@ -207,3 +207,28 @@ def test_client_rejects_bad_key_length():
         c = MepClient(MBK)
         c.start_poll()
         c.start_poll()
+
+
+def test_a_line_that_damages_every_answer_ends_the_cycle():
+    meter = SimulatedMeter(MBK, tables=meter_tables(READING))
+
+    def flip(i, ans):
+        b = bytearray(ans)
+        if len(b) > 4:
+            b[-1] ^= 1                    # every digest damaged
+        return bytes(b)
+    client = MepClient(MBK, retries=2)
+    ev = run(client, meter, mangle=flip)
+    assert client.idle and not readings(ev)
+    assert isinstance(ev[-1], smc.IncompleteError) and "no usable answer" in str(ev[-1])
+
+
+def test_a_meter_refusing_every_sequence_number_ends_the_cycle():
+    meter = SimulatedMeter(MBK, tables=meter_tables(READING))
+
+    def always_0c(i, ans):
+        meter.bump_idt_version()          # the meter moves its number after every answer
+        return ans
+    client = MepClient(MBK)
+    ev = run(client, meter, mangle=always_0c)
+    assert client.idle and isinstance(ev[-1], smc.ApplicationError) and ev[-1].code == 0x0C

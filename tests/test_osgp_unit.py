@@ -251,3 +251,41 @@ def test_optical_stream_stray_ee_is_not_a_checksum_error():
     out = list(smc.StreamDecoder(format="osgp-optical").feed(noise))
     assert out and not any(isinstance(o, smc.ChecksumError) for o in out)
     assert all(isinstance(o, smc.FramingError) for o in out)
+
+
+def _textbook_rc4(key: bytes, n: int) -> bytes:
+    """RC4 key stream written from the algorithm's definition (test oracle only)."""
+    s = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + s[i] + key[i % len(key)]) & 0xFF
+        s[i], s[j] = s[j], s[i]
+    i = j = 0
+    out = bytearray()
+    for _ in range(n):
+        i = (i + 1) & 0xFF
+        j = (j + s[i]) & 0xFF
+        s[i], s[j] = s[j], s[i]
+        out.append(s[(s[i] + s[j]) & 0xFF])
+    return bytes(out)
+
+
+def test_mep_rc4_follows_appendix_b_step_by_step():
+    # DG Appendix B, literally: mep_EncryptKey = RC4(MEP key) over ConstKey; per packet
+    # keyTemp = mep_EncryptKey with bytes 0-7 XOR the request digest; the request span is
+    # encrypted with it and the answer with the continued stream
+    from smartmeter_codecs.osgp.digest import oma_digest
+    const = bytes([0x38, 0x8B, 0x8F, 0xBC, 0x36, 0xA8, 0x55, 0x85, 0x87, 0xAF, 0xC9, 0x0F, 0xB2, 0x3A, 0x3B, 0x99])
+    enc_key = bytes(a ^ b for a, b in zip(_textbook_rc4(KEY, 16), const))
+    req = TableRequest(0x3F, 52, 0, 6)
+    frame, ex = seal_request(req, 0x01020304, KEY, encrypt=True)
+    plain = req.to_bytes() + (0x01020304).to_bytes(4, "big")
+    digest = oma_digest(KEY, plain)
+    assert frame[-8:] == digest                                   # digest over the plaintext, sent in clear
+    key_temp = bytes(b ^ (digest[i] if i < 8 else 0) for i, b in enumerate(enc_key))
+    stream = _textbook_rc4(key_temp, len(plain) + 9)
+    assert frame[2:-8] == bytes(a ^ b for a, b in zip(plain, stream))
+    answer = seal_response(Response(0, bytes([26, 1, 2, 3, 4, 5]), 6), open_request(next_frame(frame), [KEY]))
+    msg = Response(0, bytes([26, 1, 2, 3, 4, 5]), 6).to_bytes()
+    assert answer[2:-8] == bytes(a ^ b for a, b in zip(msg, stream[len(plain):]))
+    assert answer[-8:] == oma_digest(KEY, plain + msg)

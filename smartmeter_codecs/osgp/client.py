@@ -93,6 +93,7 @@ class MepClient:
         self._frame = b""
         self._to_send = b""
         self._tries = 0
+        self._resyncs = 0
         self._buf = b""
         self._registers: list[Register] = []
         self._notes: list[str] = []
@@ -154,7 +155,12 @@ class MepClient:
                 resp, _ = open_response(frame, self._exchange)
             except DecodeError as err:
                 out.append(err)
-                self._send_current()                  # new sequence number; the meter refuses repeats
+                if self._tries > self.retries:
+                    out.append(IncompleteError(LAYER, None, f"no usable answer to {self._describe()} after "
+                                               f"{self._tries} tries"))
+                    self._abort()
+                else:
+                    self._send_current()              # new sequence number; the meter refuses repeats
                 continue
             out.extend(self._handle(resp))
         return out
@@ -215,6 +221,11 @@ class MepClient:
         if resp.code == 0x0C and resp.seq is not None:
             # DG: the correct sequence number; after the first sync a 0x0C hints at a changed
             # interface definition (DG p.55): read the dimension tables again
+            self._resyncs += 1
+            if self._resyncs > 3:               # a meter that refuses every number: do not loop
+                failed = response_error(resp, None, f"{self._describe()}: the meter refused 4 sequence numbers")
+                self._abort()
+                return [failed]
             resync = self.synced
             self.seq = resp.seq
             self.synced = True
@@ -236,6 +247,7 @@ class MepClient:
             self._abort()
             return [failed]
         self.synced = True
+        self._resyncs = 0
         c = self._current
         req = TableRequest(Code.READ_PARTIAL, c.table, c.offset, c.count)
         try:
