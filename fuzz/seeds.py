@@ -138,9 +138,30 @@ def seeds() -> dict[str, tuple[Seed, ...]]:
     for path in sorted((FIXTURES / "dlms").glob("*.hex")):
         text = "".join(ln for ln in path.read_text().splitlines() if not ln.lstrip().startswith("#"))
         add("dlms", (None, bytes.fromhex(text)))
+    for fmt, seed in _osgp():
+        add(fmt, seed)
     for fmt, seed in _simulated():
         add(fmt, seed)
     return {fmt: tuple(v.values()) for fmt, v in out.items()}
+
+
+def _osgp() -> Iterator[tuple[str, Seed]]:
+    """OSGP captures (request and answer frames back to back) with the DG examples' key."""
+    path = FIXTURES / "osgp" / "corpus.json"
+    if not path.exists():
+        return
+    c = json.loads(path.read_text(encoding="utf-8"))
+    rc4 = c["mep_rc4_mode"]
+    k01 = smc.Keys(authentication_key=rc4[0]["key_hex"])
+    yield "osgp-mep", (k01, b"".join(bytes.fromhex(v[x]) for v in rc4 for x in ("request_frame_hex", "response_frame_hex")))
+    for v in rc4:
+        yield "osgp-mep", (k01, bytes.fromhex(v["request_frame_hex"] + v["response_frame_hex"]))
+    for e in _entries(FIXTURES / "osgp" / "dg_examples.json"):
+        if isinstance(e.get("capture_hex"), str):
+            yield "osgp-mep", (smc.Keys(authentication_key=e["key_hex"]) if e.get("key_hex") else None,
+                               bytes.fromhex(e["capture_hex"]))
+    yield "osgp-optical", (None, b"".join(bytes.fromhex(v["frame_without_crc_hex"] + v["crc_le_hex"]) + b"\x06"
+                                          for v in c["c1218_optical_crc"]))
 
 
 def all_seeds() -> tuple[Seed, ...]:

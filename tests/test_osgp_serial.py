@@ -101,6 +101,14 @@ def test_cli_user_mistakes_are_one_line_errors(capsys, monkeypatch):
     err = capsys.readouterr().err
     assert err.startswith("error: OSGP_MEP_KEY") and err.count("\n") == 1
     monkeypatch.setenv("OSGP_MEP_KEY", "0123456789ABCDEFGHIJ")
-    assert main(["osgp", "/dev/does-not-exist-osgp"]) == 2
+    assert main(["osgp", "/dev/does-not-exist-osgp"]) == 3          # the port: an I/O error (CLI convention)
     err = capsys.readouterr().err
     assert err.startswith("error:") and err.count("\n") == 1
+
+
+def test_cli_wrong_key_is_one_line_and_exit_1(capsys, monkeypatch):
+    monkeypatch.setenv("OSGP_MEP_KEY", "ABCDEFGHIJ0123456789")
+    with PtyMeter(SimulatedMeter(MBK, tables=meter_tables(R))) as pty:
+        rc = main(["osgp", pty.path])
+    err = capsys.readouterr().err
+    assert rc == 1 and err.startswith("error: ApplicationError") and "0x0B" in err and err.count("\n") == 1
