@@ -289,3 +289,16 @@ def test_mep_rc4_follows_appendix_b_step_by_step():
     msg = Response(0, bytes([26, 1, 2, 3, 4, 5]), 6).to_bytes()
     assert answer[2:-8] == bytes(a ^ b for a, b in zip(msg, stream[len(plain):]))
     assert answer[-8:] == oma_digest(KEY, plain + msg)
+
+
+def test_tls_mode_terminate_and_bare_status_answers():
+    from smartmeter_codecs.osgp.mep import build_tls
+    # TLS_TERMINATE with one arbitrary byte, answered by a bare 00 (no digest in TLS mode)
+    cap = build_tls(0x57, b"\x00") + b"\x00\x01\x00"
+    assert smc.decode_all(cap, format="osgp-mep", keys=KEYS) == []
+    insp = smc.inspect(cap, format="osgp-mep")
+    assert insp.error is None and "TLS_TERMINATE" in str(insp)
+    # handshake record then an RC4-mode exchange after the session ended
+    hello = build_tls(0x58, bytes.fromhex("1603030004") + b"\x01\x00\x00\x00")
+    rc4 = _exchange(TableRequest(0x3F, 52, 0, 6), Response(0, bytes([26, 1, 2, 3, 4, 5]), 6))
+    assert smc.decode(hello + b"\x00\x01\x00" + cap + rc4, format="osgp-mep", keys=KEYS).timestamp.year == 2026

@@ -106,9 +106,12 @@ class MepCodec:
                 kind = classify(f.body)
                 node = root.add(kind, f.start, f.end)
                 node.add("length", f.start, f.start + 2, len(f.body), "bytes after the length field (MSB first)")
+                conv.kind = kind
                 try:
                     insp.readings.extend(conv.frame(f))
                 finally:
+                    if conv.kind.startswith("tls"):
+                        node.name = kind = conv.kind
                     _inspect_mep(node, f, kind, conv)
                 pos = f.end
             _finish(insp.readings, conv)

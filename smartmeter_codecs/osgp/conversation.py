@@ -132,6 +132,8 @@ class MepConversation(Conversation):
         super().__init__(config)
         self.keys = key_candidates(keys)
         self.pending: Exchange | None = None
+        self.tls_pending = False
+        self.kind = ""                      # how the last frame was taken (for inspect)
         self.last_seq: int | None = None
         # what the last frame() call decoded, for inspect: (kind, exchange, answer, verified)
         self.last: tuple[str, Exchange | None, Response | None, bool | None] | None = None
@@ -142,9 +144,21 @@ class MepConversation(Conversation):
         self.last = None
         if kind == "alert":
             return []
+        if kind == "tls-request" and self.keys:
+            try:                           # an RC4-encrypted request may start like a TLS message
+                self.pending = open_request(frame, self.keys)
+                self.last = ("request", self.pending, None, None)
+                return []
+            except DecodeError:
+                pass
+        if kind == "response" and self.tls_pending:
+            kind = "tls-response"          # TLS-mode answers carry no digest (DG Table 2.3)
+        self.kind = kind
         if kind in ("tls-request", "tls-response"):
+            self.tls_pending = kind == "tls-request"
             parse_tls(frame, kind[4:])     # checks the record framing; the content is TLS's
             return []
+        self.tls_pending = False
         ex = self.pending
         if ex is not None and ex.encrypted and self._is_answer(frame, ex):
             kind = "response"

@@ -106,8 +106,8 @@ def classify(body: bytes) -> str:
     if not body:
         return "alert"
     c = body[0]
-    if c in TLS_CODES and _looks_tls_record(body[1:]):
-        return "tls-request"
+    if c in TLS_CODES and (c == 0x57 or _looks_tls_record(body[1:])):
+        return "tls-request"      # TLS_TERMINATE carries any data (DG Table 2.1)
     if c in MEP_REQUEST_CODES:
         return "request"
     if c in TLS_RESPONSE_CODES and _looks_tls_record(body[1:]):
@@ -310,6 +310,10 @@ def parse_tls(frame: Frame, direction: str) -> TlsMessage:
     base = frame.start + 2
     if not body:
         raise IncompleteError(LAYER, base, "TLS-mode message: expected a code")
+    if direction == "request" and body[0] == 0x57:
+        return TlsMessage(direction, 0x57, ())       # TLS_TERMINATE: "it does not matter what the data is"
+    if direction == "response" and len(body) == 1:
+        return TlsMessage(direction, body[0], ())    # a bare status (e.g. the answer to TLS_TERMINATE)
     pos = 1
     recs = []
     while pos < len(body):
