@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from ..errors import ApplicationError, DecodeError, FramingError, IncompleteError
+from ..errors import DecodeError, FramingError, IncompleteError
 from ..model import Reading, Register
 from .c1218 import Code, TableRequest, response_error
 from .conversation import read_answer
@@ -243,7 +243,7 @@ class MepClient:
             self._abort()
             return [err]
         if not resp.ok:
-            failed: ApplicationError = response_error(resp, None, self._describe())
+            failed = response_error(resp, None, self._describe())
             self._abort()
             return [failed]
         self.synced = True
