@@ -200,9 +200,11 @@ def test_procedure_sequence_number_repeat_refused():
     assert codes == [0x00, 0x04]        # DG p.52: a repeated PSN is answered 0x04
 
 
-def test_client_rejects_bad_key_length():
+def test_client_key_forms():
+    assert MepClient(MBK + b"tail").key == MBK == MepClient(MBK.hex()).key
+    assert MepClient("0123456789ABCDEFGHIJ").key == b"0123456789ABCDEF"
     with pytest.raises(ValueError):
-        MepClient(bytes(20))
+        MepClient(bytes(17))
     with pytest.raises(RuntimeError):
         c = MepClient(MBK)
         c.start_poll()

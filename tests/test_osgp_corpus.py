@@ -246,4 +246,9 @@ def test_mep_key_forms():
     with pytest.raises(ValueError):
         mep_key("short")
     with pytest.raises(ValueError):
-        oma_digest(bytes(20), b"")
+        oma_digest(bytes(17), b"")
+    # a 20-byte or 20-character MEP key is used by its first 16 bytes (DG "Access Levels")
+    v = RC4[0]
+    msg = bytes.fromhex(v["request_digest_input_hex"])
+    assert oma_digest(bytes([1] * 16) + b"\xaa\xbb\xcc\xdd", msg).hex() == v["request_digest_expected_hex"]
+    assert oma_digest(text, msg) == oma_digest(text.encode()[:16], msg)

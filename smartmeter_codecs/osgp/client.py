@@ -41,6 +41,7 @@ from ..errors import DecodeError, FramingError, IncompleteError
 from ..model import Reading, Register
 from .c1218 import Code, TableRequest, response_error
 from .conversation import read_answer
+from .digest import mep_key
 from .mapping import FORMAT_MEP, build_reading
 from .mep import LAYER, Exchange, classify, next_frame, open_response, seal_request
 from .tables import BT00, BT15, BT21, BT23, BT27, BT28, BT52, ET03, MeterConfig, ni_size
@@ -64,8 +65,8 @@ class MepClient:
     """The MEP request/response state machine (sans-I/O).
 
     Args:
-        key: the 16-byte MEP key (use :func:`~smartmeter_codecs.osgp.mep_key` for 20-character
-            or 20-byte keys).
+        key: the MEP key: 16 or 20 bytes, 20 characters as the grid company hands it out, or
+            32/40 hex digits (:func:`~smartmeter_codecs.osgp.mep_key`).
         seq: the first sequence number to try (``None``: 0; the meter's 0x0C answer corrects it).
         encrypt: send RC4-encrypted requests (the meter answers in kind; DG App. B).
         summations: how many BT23 summations to read each cycle (4: Fwd/Rev Wh, import/export varh).
@@ -73,11 +74,9 @@ class MepClient:
         config: a :class:`MeterConfig` known in advance (e.g. ``energy_register_unit``).
     """
 
-    def __init__(self, key: bytes, *, seq: int | None = None, encrypt: bool = False, summations: int = 4,
+    def __init__(self, key: bytes | str, *, seq: int | None = None, encrypt: bool = False, summations: int = 4,
                  retries: int = 3, config: MeterConfig | None = None) -> None:
-        if len(key) != 16:
-            raise ValueError("the MEP key is 16 bytes (mep_key() converts 20-byte/20-character keys)")
-        self.key = bytes(key)
+        self.key = mep_key(key)             # 16 bytes; 20 bytes/characters -> first 16 (DG "Access Levels")
         self.seq = seq if seq is not None else 0
         self.synced = seq is not None
         self.encrypt = encrypt

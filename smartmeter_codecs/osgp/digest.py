@@ -25,20 +25,23 @@ def _iterations(key_len: int) -> int:
     return key_len if key_len == 6 else key_len + key_len // 2
 
 
-def oma_digest(key: bytes, data: bytes) -> bytes:
+def oma_digest(key: bytes | str, data: bytes) -> bytes:
     """The 8-byte OSGP digest of ``data`` under ``key`` (6, 12 or 16 bytes).
 
-    For a MEP key handed out as 20 ASCII characters (Danish DSOs) or as 20 bytes, convert it
-    with :func:`mep_key` first (the guide: "only the first 16 bytes should be used").
+    A 20-byte MEP key is used by its first 16 bytes (DG "Access Levels": "The access key
+    provided may actually be up to 20 bytes in length. In that case, only the first 16 bytes
+    should be used"); a key given as text goes through :func:`mep_key` (20 ASCII characters as
+    Danish grid companies hand them out, or 32/40 hex digits).
 
     >>> oma_digest(bytes.fromhex("df" * 12), bytes.fromhex(
     ...     "0202003000037f30ea6d0000000d0020980031c30008000000000011")).hex()
     'dbe5cde507b1cb3d'
     """
-    key = bytes(key)
+    key = mep_key(key) if isinstance(key, str) else bytes(key)
+    if len(key) == 20:
+        key = key[:16]
     if len(key) not in KEY_SIZES:
-        raise ValueError(f"OSGP digest key must be 6, 12 or 16 bytes, got {len(key)} "
-                         "(a 20-byte or 20-character MEP key: use mep_key())")
+        raise ValueError(f"OSGP digest key must be 6, 12, 16 or 20 (MEP) bytes, got {len(key)}")
     return digest_from(bytes(8), key, bytes(data))
 
 
