@@ -88,6 +88,17 @@ FORMATS: dict[str, tuple[str, str, str]] = {
                  "NES/Echelon OSGP meters' MEP port (Denmark): C12.18 with OMA digest/RC4, C12.19 tables"),
     "osgp-optical": ("smartmeter_codecs.osgp.codec", "OPTICAL_CODEC",
                      "NES/Echelon OSGP meters' optical port: ANSI C12.18 packets (CRC-16), C12.19 tables"),
+    "datadis": ("smartmeter_codecs.platforms", "DATADIS", "Datadis (ES) API JSON: consumption, supplies, contract, max power"),
+    "es-csv": ("smartmeter_codecs.platforms", "ES_CSV", "Spanish load-curve CSV (CNMC/distributors, Datadis web, i-DE)"),
+    "eloverblik": ("smartmeter_codecs.platforms", "ELOVERBLIK", "Eloverblik (DK) API JSON: time series, meter readings, details"),
+    "eloverblik-csv": ("smartmeter_codecs.platforms", "ELOVERBLIK_CSV", "Eloverblik (DK) time-series CSV export"),
+    "elhub-csv": ("smartmeter_codecs.platforms", "ELHUB_CSV", "Elhub Min side (NO) metering-value CSV export"),
+    "edistribuzione-csv": ("smartmeter_codecs.platforms", "EDISTRIBUZIONE_CSV", "e-distribuzione (IT) quarter-hour CSV export"),
+    "edistribuzione-app": ("smartmeter_codecs.platforms", "EDISTRIBUZIONE_APP", "e-distribuzione (IT) app load-profile JSON"),
+    "portale-consumi-csv": ("smartmeter_codecs.platforms", "PORTALE_CONSUMI_CSV", "Portale Consumi (IT) electricity CSV export"),
+    "fluvius-csv": ("smartmeter_codecs.platforms", "FLUVIUS_CSV", "Mijn Fluvius (BE) consumption-history CSV (NL/EN)"),
+    "fluvius-api": ("smartmeter_codecs.platforms", "FLUVIUS_API", "Fluvius (BE) ESCO API v3 energy JSON"),
+    "mijnaansluiting": ("smartmeter_codecs.platforms", "MIJNAANSLUITING", "Mijn Aansluiting (NL) daily register JSON"),
 }
 
 

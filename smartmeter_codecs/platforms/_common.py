@@ -1,0 +1,366 @@
+"""What every platform decoder shares: typed errors, strict JSON, decimal numbers, CSV tables.
+
+The platforms deliver documents (HTTP bodies, portal downloads), not byte streams; errors name
+the byte offset in the input and, for CSV, the line and column (``CsvError``), or the JSON path.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterator, Sequence
+
+from ..errors import ApplicationError, FramingError, IncompleteError, UnsupportedError
+
+__all__ = ["PlatformError", "CsvError", "JsonPathError", "load_json", "CsvTable", "CsvRow", "parse_decimal",
+           "kwh_to_wh", "field_error"]
+
+
+class PlatformError(ApplicationError):
+    """The platform answered with an error instead of data (HTTP error body, per-point error,
+    distributor error inside an HTTP 200).
+
+    Attributes:
+        platform: ``"datadis"``, ``"eloverblik"``...
+        code: the platform's error code as an int (Datadis HTTP status or distributor
+            ``errorCode``, Eloverblik ``errorCode`` such as 20013 / 30002), ``None`` if none.
+        text: the platform's error text as sent.
+        http_status: the HTTP status when the body says it (Spring ``status``) or the caller
+            passed it (the clients do), else ``None``.
+        readings: Readings of the other parts of a partial answer (e.g. the metering points
+            that succeeded, the distributors that answered); empty when nothing came through.
+        retry_after: seconds to wait before asking again (HTTP 429/503 ``Retry-After``), or None.
+    """
+
+    def __init__(self, layer: str, offset: int | None, message: str, code: int | None = None, *,
+                 platform: str = "", text: str = "", http_status: int | None = None,
+                 readings: Sequence[Any] = (), retry_after: float | None = None) -> None:
+        self.platform = platform
+        self.text = text
+        self.http_status = http_status
+        self.readings = list(readings)
+        self.retry_after = retry_after
+        super().__init__(layer, offset, message, code)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_platform_error, (self.__class__, self.layer, self.offset, self.message, self.code,
+                                          self.platform, self.text, self.http_status, self.readings,
+                                          self.retry_after))
+
+
+def _rebuild_platform_error(cls: type, layer: str, offset: int | None, message: str, code: int | None,
+                            platform: str, text: str, http_status: int | None, readings: list,
+                            retry_after: float | None) -> "PlatformError":
+    return cls(layer, offset, message, code, platform=platform, text=text, http_status=http_status,
+               readings=readings, retry_after=retry_after)
+
+
+class CsvError(FramingError):
+    """A CSV cell or row that is not what the export's layout says.
+
+    ``offset`` is the byte offset of the cell in the input; ``line`` (1-based, the header is
+    line 1) and ``column`` (1-based) locate it for a human, ``column_name`` is the header text.
+    """
+
+    def __init__(self, layer: str, offset: int | None, message: str, line: int | None = None,
+                 column: int | None = None, column_name: str | None = None) -> None:
+        self.line = line
+        self.column = column
+        self.column_name = column_name
+        where = ""
+        if line is not None:
+            where = f"line {line}" + (f", column {column}" if column is not None else "") + \
+                (f" ({column_name})" if column_name else "") + ": "
+        super().__init__(layer, offset, where + message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_csv_error, (self.__class__, self.layer, self.offset, self.message, self.line,
+                                     self.column, self.column_name))
+
+
+def _rebuild_csv_error(cls: type, layer: str, offset: int | None, message: str, line: int | None,
+                       column: int | None, column_name: str | None) -> "CsvError":
+    err = cls(layer, offset, "", line, column, column_name)
+    err.message = message
+    err.args = (f"[{layer}{f' at byte {offset}' if offset is not None else ''}] {message}",)
+    return err
+
+
+class JsonPathError(FramingError):
+    """A JSON value that is not what the platform documents; ``path`` names it
+    (``timeCurve[3].time``). JSON carries no useful byte offsets once parsed: offset is None."""
+
+    def __init__(self, layer: str, offset: int | None, message: str, path: str = "") -> None:
+        self.path = path
+        super().__init__(layer, offset, f"{path}: {message}" if path and not message.startswith(path) else message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_json_error, (self.__class__, self.layer, self.offset, self.message, self.path))
+
+
+def _rebuild_json_error(cls: type, layer: str, offset: int | None, message: str, path: str) -> "JsonPathError":
+    err = cls(layer, offset, message, "")
+    err.path = path
+    return err
+
+
+def field_error(layer: str, path: str, message: str) -> JsonPathError:
+    return JsonPathError(layer, None, message, path)
+
+
+# ---- JSON ---------------------------------------------------------------------------------------
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate key {k!r}")
+        out[k] = v
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def load_json(data: bytes, layer: str) -> Any:
+    """Parse a JSON body strictly (UTF-8, optional BOM, fractions as Decimal, no duplicate keys).
+
+    A body that ends early raises IncompleteError, other syntax errors FramingError, both with
+    the byte offset.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise FramingError(layer, err.start, "the body is not UTF-8 text") from None
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as err:
+        offset = len(text[:err.pos].encode("utf-8")) + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        if err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string"):
+            raise IncompleteError(layer, offset, f"the JSON body ends early ({err.msg})") from None
+        raise FramingError(layer, offset, f"not valid JSON: {err.msg}") from None
+    except ValueError as err:
+        raise FramingError(layer, None, f"not valid JSON: {err}") from None
+    except RecursionError:
+        raise FramingError(layer, None, "JSON nested too deeply") from None
+
+
+JSON_START = re.compile(rb"\A(?:\xef\xbb\xbf)?[ \t\r\n]*[\[{\"]")
+
+
+def json_doc(data: bytes) -> Any | None:
+    """The parsed JSON body for sniffers, or None when it is not JSON (never raises)."""
+    if not JSON_START.match(data[:64]):
+        return None
+    try:
+        return load_json(data, "sniff")
+    except Exception:  # noqa: BLE001 - a sniffer only asks "is it mine"
+        return None
+
+
+# ---- numbers ------------------------------------------------------------------------------------
+
+_DEC_COMMA = re.compile(r"[+-]?[0-9]{1,15},[0-9]{1,12}\Z")
+_DEC_POINT = re.compile(r"[+-]?(?:[0-9]{1,15}(?:\.[0-9]{0,12})?|\.[0-9]{1,12})\Z")
+
+
+def parse_decimal(text: str) -> Decimal:
+    """A quantity written as text: ``"0,267"`` (decimal comma, every national CSV) or ``"0.412"``
+    (Eloverblik strings). Thousands separators are refused (no export uses them; ``"1.234,5"``
+    would be ambiguous). Raises ValueError with the reason."""
+    t = text.strip()
+    if _DEC_COMMA.match(t):
+        return Decimal(t.replace(",", "."))
+    if _DEC_POINT.match(t):
+        return Decimal(t)
+    raise ValueError(f"{text!r} is not a decimal number (digits with one decimal comma or point)")
+
+
+def json_number(value: Any) -> Decimal | None:
+    """A JSON number or numeric string as Decimal; None for null. ValueError otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    if isinstance(value, int):
+        if abs(value) > 10**15:
+            raise ValueError(f"{value} is out of range for an energy quantity")
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite() or abs(value) > 10**15:
+            raise ValueError(f"{value} is out of range for an energy quantity")
+        return value
+    if isinstance(value, str):
+        return parse_decimal(value)
+    raise ValueError(f"{value!r} is not a number")
+
+
+def kwh_to_wh(value: Decimal | None) -> float | None:
+    return None if value is None else float(value * 1000)
+
+
+# ---- CSV ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    """One data row: its cells, 1-based line number and the byte offset of each cell."""
+
+    line: int
+    cells: tuple[str, ...]
+    offsets: tuple[int, ...]
+
+
+class CsvTable:
+    """A ``;``-separated export with a header row: cells unquoted, offsets kept for errors.
+
+    Accepts a UTF-8 BOM, CRLF or LF, double-quoted cells (``"0,139"``), Excel formula cells
+    (``="541448..."``), a trailing separator, blank lines. Text is UTF-8, else cp1252 (common in
+    Spanish distributor CSVs, research/cloud.md section 7).
+    """
+
+    def __init__(self, data: bytes, layer: str, sep: str = ";") -> None:
+        self.layer = layer
+        self.data = data
+        bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        body = data[bom:]
+        try:
+            text = body.decode("utf-8")
+            self._enc = "utf-8"
+        except UnicodeDecodeError:
+            text = body.decode("cp1252", errors="replace")
+            self._enc = "cp1252"
+        if "\x00" in text:
+            raise FramingError(layer, data.find(b"\x00"), "NUL byte: not a text export")
+        rows: list[CsvRow] = []
+        pos = bom
+        for lineno, raw in enumerate(text.splitlines(keepends=True), start=1):
+            line = raw.rstrip("\r\n")
+            nbytes = len(raw.encode(self._enc, errors="replace"))
+            if line.strip():
+                cells, offs = self._split(line, pos, lineno, sep)
+                rows.append(CsvRow(lineno, cells, offs))
+            pos += nbytes
+        if not rows:
+            raise IncompleteError(layer, 0, "empty export: no header row")
+        self.header = tuple(c.strip() for c in rows[0].cells)
+        self.header_line = rows[0].line
+        self.rows = rows[1:]
+
+    def _split(self, line: str, base: int, lineno: int, sep: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        cells: list[str] = []
+        offs: list[int] = []
+        i = 0
+        n = len(line)
+        while True:
+            start = i
+            if line.startswith('="', i):        # Excel formula wrapping: ="541448..."
+                end = line.find('"', i + 2)
+                if end < 0:
+                    raise CsvError(self.layer, base + len(line[:i].encode(self._enc, errors="replace")),
+                                   "unterminated =\"...\" cell", lineno, len(cells) + 1)
+                cells.append(line[i + 2:end])
+                i = end + 1
+            elif line.startswith('"', i):
+                buf = []
+                j = i + 1
+                while True:
+                    k = line.find('"', j)
+                    if k < 0:
+                        raise CsvError(self.layer, base + len(line[:i].encode(self._enc, errors="replace")),
+                                       "unterminated quoted cell", lineno, len(cells) + 1)
+                    buf.append(line[j:k])
+                    if line.startswith('""', k):
+                        buf.append('"')
+                        j = k + 2
+                        continue
+                    i = k + 1
+                    break
+                cells.append("".join(buf))
+            else:
+                k = line.find(sep, i)
+                k = n if k < 0 else k
+                cells.append(line[i:k])
+                i = k
+            offs.append(base + len(line[:start].encode(self._enc, errors="replace")))
+            if i >= n:
+                break
+            if line[i] != sep:
+                raise CsvError(self.layer, base + len(line[:i].encode(self._enc, errors="replace")),
+                               f"expected {sep!r} after a quoted cell, found {line[i]!r}", lineno, len(cells))
+            i += 1
+            if i == n:           # trailing separator (e-distribuzione rows): no empty last cell
+                break
+        return tuple(cells), tuple(offs)
+
+    def error(self, row: CsvRow, col: int | None, message: str) -> CsvError:
+        """A CsvError for ``row`` (0-based column ``col`` or None for the whole row)."""
+        if col is None or col >= len(row.offsets):
+            return CsvError(self.layer, row.offsets[0] if row.offsets else None, message, row.line, None)
+        name = self.header[col] if col < len(self.header) else None
+        return CsvError(self.layer, row.offsets[col], message, row.line, col + 1, name)
+
+    def cell(self, row: CsvRow, col: int) -> str:
+        """The cell (stripped), or a CsvError when the row is too short."""
+        if col >= len(row.cells):
+            raise self.error(row, None, f"the row has {len(row.cells)} cells; column {col + 1} "
+                                        f"({self.header[col] if col < len(self.header) else '?'}) is missing")
+        return row.cells[col].strip()
+
+    def decimal(self, row: CsvRow, col: int, *, empty_ok: bool = True) -> Decimal | None:
+        text = self.cell(row, col)
+        if not text:
+            if empty_ok:
+                return None
+            raise self.error(row, col, "empty cell; expected a number")
+        try:
+            return parse_decimal(text)
+        except ValueError as err:
+            raise self.error(row, col, str(err)) from None
+
+    def index(self, *names: str) -> int | None:
+        """Column index of the first header matching one of ``names`` (case-insensitive)."""
+        low = [normalise_header(h) for h in self.header]
+        for name in names:
+            n = normalise_header(name)
+            if n in low:
+                return low.index(n)
+        return None
+
+
+def normalise_header(text: str) -> str:
+    import unicodedata
+    t = unicodedata.normalize("NFKD", text.strip().lower())
+    t = "".join(c for c in t if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", t)
+
+
+def first_line(data: bytes, limit: int = 4096) -> str:
+    """The header line as text (BOM removed, UTF-8 or cp1252) for sniffers."""
+    head = data[:limit]
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    end = head.find(b"\n")
+    line = head if end < 0 else head[:end]
+    try:
+        return line.decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        return line.decode("cp1252", errors="replace").rstrip("\r")
+
+
+def header_cells(data: bytes) -> list[str]:
+    return [normalise_header(c.strip().strip('"')) for c in first_line(data).split(";")]
+
+
+def unsupported(layer: str, message: str, **recognised: Any) -> UnsupportedError:
+    return UnsupportedError(layer, None, message, recognised)
+
+
+def iter_dicts(value: Any, layer: str, path: str) -> Iterator[tuple[str, dict]]:
+    if not isinstance(value, list):
+        raise field_error(layer, path, f"expected a list, got {type(value).__name__}")
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise field_error(layer, f"{path}[{i}]", f"expected an object, got {type(item).__name__}")
+        yield f"{path}[{i}]", item
