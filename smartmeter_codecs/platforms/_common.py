@@ -244,9 +244,14 @@ class CsvTable:
             pos += nbytes
         if not rows:
             raise IncompleteError(layer, 0, "empty export: no header row")
-        self.header = tuple(c.strip() for c in rows[0].cells)
+        header = rows[0].cells
+        if len(header) > 1 and header[-1].strip() == "":
+            header = header[:-1]     # a trailing separator after the header (older exports)
+        self.header = tuple(c.strip() for c in header)
         self.header_line = rows[0].line
-        self.rows = rows[1:]
+        # a trailing separator after a data row (e-distribuzione writes one): not a cell
+        self.rows = [CsvRow(r.line, r.cells[:-1], r.offsets[:-1])
+                     if len(r.cells) == len(self.header) + 1 and r.cells[-1].strip() == "" else r for r in rows[1:]]
 
     def _split(self, line: str, base: int, lineno: int, sep: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
         cells: list[str] = []
@@ -290,7 +295,9 @@ class CsvTable:
                 raise CsvError(self.layer, base + len(line[:i].encode(self._enc, errors="replace")),
                                f"expected {sep!r} after a quoted cell, found {line[i]!r}", lineno, len(cells))
             i += 1
-            if i == n:           # trailing separator (e-distribuzione rows): no empty last cell
+            if i == n:           # a separator at the end: an empty last cell
+                cells.append("")
+                offs.append(base + len(line.encode(self._enc, errors="replace")))
                 break
         return tuple(cells), tuple(offs)
 

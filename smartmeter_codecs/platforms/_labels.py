@@ -18,7 +18,9 @@
   count intervals from local midnight in elapsed time: see :func:`ordinal`.
 * **local start/end pairs** (Fluvius CSV, Eloverblik CSV): :func:`map_start_end`; repeated pairs
   are taken in order of appearance (first = summer offset), an until-time that lies before
-  the from-time (Fluvius ``02:45 -> 02:00`` at the autumn change) is the other occurrence.
+  the from-time (Fluvius ``02:45 -> 02:00`` at the autumn change) is the other occurrence, and
+  a summer-time repeated hour written ``02:00 -> 03:00`` (nominal wall labels) lasts the
+  series' usual interval.
 """
 from __future__ import annotations
 
@@ -154,5 +156,13 @@ def map_start_end(pairs: Sequence[tuple[str, dt.datetime, dt.datetime]], tz: Zon
             raise LabelError(i, f"until-time {b:%Y-%m-%d %H:%M} is not after the from-time {a:%Y-%m-%d %H:%M}")
         want = nominal(series)
         exact = [e for e in cands if want is not None and e - start == want]
-        out.append(Mapped(start, exact[0] if exact else min(cands)))
+        if exact:
+            end = exact[0]
+        elif want is not None and want <= dt.timedelta(hours=1) and (amb or is_ambiguous(b, tz)):
+            # the repeated hour written with nominal wall labels (summer 02:00 -> "03:00"):
+            # the until label cannot be placed, the series' interval length can
+            end = start + want
+        else:
+            end = min(cands)
+        out.append(Mapped(start, end))
     return out
