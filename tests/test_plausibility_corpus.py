@@ -143,7 +143,15 @@ def _osgp_cases() -> Iterator[Case]:
                        smc.Keys(authentication_key=e["key_hex"]) if e["key_hex"] else None, False)
 
 
-CASES = [*_dlms_cases(), *_mbus_cases(), *_p1_cases(), *_json_cases(), *_sml_cases(), *_osgp_cases()]
+def _platform_cases() -> Iterator[Case]:
+    from smartmeter_codecs.platforms import CODECS as PLATFORM_CODECS
+    for e in _load("platforms/cloud.json")["entries"]:
+        data = e["body"].encode("utf-8")
+        fmt = max(PLATFORM_CODECS, key=lambda c: c.sniff(data)).name   # the one that claims it
+        yield Case(f"platforms/cloud.json:{e['id']}", fmt, data, None, False)
+
+
+CASES = [*_dlms_cases(), *_mbus_cases(), *_p1_cases(), *_json_cases(), *_sml_cases(), *_osgp_cases(), *_platform_cases()]
 
 # Fixture files that hold no frame a codec decodes (and why); every other file must be walked.
 NOT_FRAMES = {
