@@ -349,3 +349,63 @@ def test_inspect_shows_readings():
     assert "Consumo_kWh" in str(insp)
     bad = smc.inspect(body("es-datadis-401"))
     assert isinstance(bad.error, PlatformError)
+
+
+# ---- further real exports (fixtures/platforms/more_real_exports.json) -----------------------------
+
+MORE = {e["id"]: e for e in json.loads((FIX.parent / "more_real_exports.json").read_text())["entries"]}
+
+
+def _day_readings(rs, day, zone):
+    from zoneinfo import ZoneInfo
+    tz = ZoneInfo(zone)
+    a = dt.datetime.combine(day, dt.time()).replace(tzinfo=tz).astimezone(UTC)
+    b = dt.datetime.combine(day + dt.timedelta(days=1), dt.time()).replace(tzinfo=tz).astimezone(UTC)
+    return [r for r in rs if a < r.timestamp.astimezone(UTC) <= b], a, b
+
+
+def test_more_real_exports_autodetected():
+    for eid, e in MORE.items():
+        rs = smc.decode_all(e["body"])
+        assert rs and {r.format for r in rs} == {e["format"]}, eid
+        assert all(r.quality == "measured" for r in rs), eid      # complete runs of lines: no hole
+
+
+def test_elhub_real_spring_day():
+    rs = smc.decode_all(MORE["no-elhub-minside-csv-2026-03-dst"]["body"])
+    day, a, b = _day_readings(rs, dt.date(2026, 3, 29), "Europe/Oslo")
+    assert len(day) == 23 and day[0].timestamp - day[0].interval == a and day[-1].timestamp == b
+    assert {r.interval for r in rs} == {dt.timedelta(hours=1)}
+    change = [r for r in day if r.timestamp.astimezone(UTC) == utc("2026-03-29T01:00")]
+    assert change[0].active_energy_import_delta == 1575.0 and change[0].timestamp.isoformat() == "2026-03-29T03:00:00+02:00"
+    lines = [ln.split(";") for ln in MORE["no-elhub-minside-csv-2026-03-dst"]["body"].splitlines()[1:]]
+    want = sum(Decimal(c[3].replace(",", ".")) for c in lines if c[0].startswith("2026-03-29"))
+    assert sum(r.active_energy_import_delta for r in day) == pytest.approx(float(want * 1000))
+    assert len(rs) == 27
+
+
+def test_edistribucion_real_dst_days():
+    spring = smc.decode_all(MORE["es-csv-edistribucion-2025-03-30"]["body"])
+    day, a, b = _day_readings(spring, dt.date(2025, 3, 30), "Europe/Madrid")
+    assert len(day) == 23 and day[0].timestamp - day[0].interval == a and day[-1].timestamp == b
+    sums = _column_sums(MORE["es-csv-edistribucion-2025-03-30"]["body"], "30/03/2025")
+    assert sum(r.active_energy_import_delta for r in day) == pytest.approx(sums[0])     # AE_kWh
+    assert sum(r.active_energy_export_delta for r in day) == pytest.approx(sums[1])     # AS_KWh
+    # hour 2 (01:00-02:00 CET) ends at the instant of the change, written in summer time
+    assert [r.timestamp.isoformat() for r in day[1:3]] == ["2025-03-30T03:00:00+02:00", "2025-03-30T04:00:00+02:00"]
+    autumn = smc.decode_all(MORE["es-csv-edistribucion-2025-10-26"]["body"])
+    day, a, b = _day_readings(autumn, dt.date(2025, 10, 26), "Europe/Madrid")
+    assert len(day) == 25 and day[0].timestamp - day[0].interval == a and day[-1].timestamp == b
+    # Hora 3 and 4 are 02:00-03:00 CEST and 02:00-03:00 CET: same wall hour, different instants
+    assert [r.timestamp.isoformat() for r in day[2:4]] == ["2025-10-26T02:00:00+01:00", "2025-10-26T03:00:00+01:00"]
+    assert [r.active_energy_import_delta for r in day[2:4]] == [222.0, 245.0]
+    assert day[-1].timestamp.isoformat() == "2025-10-27T00:00:00+01:00" and day[-1].active_energy_import_delta == 262.0
+    sums = _column_sums(MORE["es-csv-edistribucion-2025-10-26"]["body"], "26/10/2025")
+    assert sum(r.active_energy_import_delta for r in day) == pytest.approx(sums[0])
+    assert sum(r.active_energy_export_delta for r in day) == pytest.approx(sums[1])
+
+
+def _column_sums(text, date):
+    """AE and AS sums of one date in Wh, straight from the lines (independent of the decoder)."""
+    rows = [ln.split(";") for ln in text.splitlines()[1:] if ln.split(";")[1] == date]
+    return tuple(float(sum(Decimal(r[i].replace(",", ".")) for r in rows) * 1000) for i in (3, 4))

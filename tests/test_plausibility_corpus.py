@@ -149,6 +149,8 @@ def _platform_cases() -> Iterator[Case]:
         data = e["body"].encode("utf-8")
         fmt = max(PLATFORM_CODECS, key=lambda c: c.sniff(data)).name   # the one that claims it
         yield Case(f"platforms/cloud.json:{e['id']}", fmt, data, None, False)
+    for e in _load("platforms/more_real_exports.json")["entries"]:
+        yield Case(f"platforms/more_real_exports.json:{e['id']}", e["format"], e["body"].encode("utf-8"), None, False)
 
 
 CASES = [*_dlms_cases(), *_mbus_cases(), *_p1_cases(), *_json_cases(), *_sml_cases(), *_osgp_cases(), *_platform_cases()]
