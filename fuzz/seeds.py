@@ -74,6 +74,7 @@ _FILES: dict[str, str | None] = {
     "p1/corpus.json": "p1", "p1/more_real_telegrams.json": "p1",
     "chain2/messages.json": "chain2", "chain2/foreign_json.json": None, "smgw/responses.json": None,
     "sml/corpus.json": "sml", "sml/more_real_frames.json": "sml",
+    "platforms/cloud.json": None, "platforms/more_real_exports.json": None,
 }
 _HEX_DATA = ("sml/",)   # files whose "data" is hex without an "encoding" field
 
@@ -84,6 +85,9 @@ def _format(rel: str, entry: dict[str, Any], data: bytes) -> str | None:
     if rel == "mbus/corpus.json":
         cat = str(entry.get("category", ""))
         return "dlms" if cat == "dlms-over-mbus" else "wmbus" if "wireless" in cat else "mbus"
+    if rel.startswith("platforms/"):   # platform bodies and exports: the codec that claims it
+        from smartmeter_codecs.platforms import CODECS
+        return max(CODECS, key=lambda c: c.sniff(data)).name
     # gateway bodies: TRuDI XML or SMGW JSON; other foreign JSON is a negative seed for Chain 2
     if rel == "smgw/responses.json" or entry.get("corpus") == "smgw.json":
         return "trudi-xml" if data.lstrip(b"\xef\xbb\xbf \r\n").startswith(b"<") else "smgw-han"

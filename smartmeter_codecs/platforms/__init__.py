@@ -3,19 +3,19 @@
 One format name per platform body or export (``smc.formats()`` lists them), each autodetected
 from its content:
 
-=========================  ====================================================================
-``datadis``                Datadis (ES) API JSON: consumption, supplies, contract, max power
-``es-csv``                 Spanish load-curve CSV (CNMC/distributors, Datadis web, i-DE)
-``eloverblik``             Eloverblik (DK) API JSON: time series, meter readings, details
-``eloverblik-csv``         Eloverblik time-series CSV export
-``elhub-csv``              Elhub Min side (NO) metering-value CSV
-``edistribuzione-csv``     e-distribuzione (IT) area-clienti quarter-hour CSV
-``edistribuzione-app``     e-distribuzione app ``querydailyloadprofile`` JSON
-``portale-consumi-csv``    Portale Consumi (IT, Acquirente Unico) electricity CSV
-``fluvius-csv``            Mijn Fluvius (BE) consumption-history CSV (NL/EN)
-``fluvius-api``            Fluvius ESCO API v3 ``Mandate/energy`` JSON
-``mijnaansluiting``        Mijn Aansluiting / mijnenergiedata (NL) daily register JSON
-=========================  ====================================================================
+| format | what |
+|---|---|
+| `datadis` | Datadis (ES) API JSON: consumption, supplies, contract, max power |
+| `es-csv` | Spanish load-curve CSV (CNMC/distributors, Datadis web, i-DE) |
+| `eloverblik` | Eloverblik (DK) API JSON: time series, meter readings, details |
+| `eloverblik-csv` | Eloverblik time-series CSV export |
+| `elhub-csv` | Elhub Min side (NO) metering-value CSV |
+| `edistribuzione-csv` | e-distribuzione (IT) area-clienti quarter-hour CSV |
+| `edistribuzione-app` | e-distribuzione app `querydailyloadprofile` JSON |
+| `portale-consumi-csv` | Portale Consumi (IT, Acquirente Unico) electricity CSV |
+| `fluvius-csv` | Mijn Fluvius (BE) consumption-history CSV (NL/EN) |
+| `fluvius-api` | Fluvius ESCO API v3 `Mandate/energy` JSON |
+| `mijnaansluiting` | Mijn Aansluiting / mijnenergiedata (NL) daily register JSON |
 
 Interval series give one Reading per interval: ``timestamp`` = interval end (tz-aware, the
 local UTC offset of that instant), ``interval``, ``active_energy_import_delta`` /
