@@ -43,8 +43,8 @@ print("Site from the Datadis contract:", contract.to_site(main_fuse_a=25).contra
 
 # 5. A month of (simulated) hourly Datadis data, October 2025 with its 25-hour day.
 madrid = ZoneInfo("Europe/Madrid")
-start = dt.datetime(2025, 10, 1, tzinfo=madrid).astimezone(dt.timezone.utc)
-end = dt.datetime(2025, 11, 1, tzinfo=madrid).astimezone(dt.timezone.utc)
+start = dt.datetime(2025, 10, 1, tzinfo=madrid).astimezone(dt.UTC)
+end = dt.datetime(2025, 11, 1, tzinfo=madrid).astimezone(dt.UTC)
 month, t = [], start
 while t < end:
     t += dt.timedelta(hours=1)
@@ -63,7 +63,7 @@ print("Datadis month:", len(readings), "hours,", round(sum(r.active_energy_impor
 # 6. Resampled to 15 minutes next to a Norwegian HAN capture (Kaifa, 2.5 s power pushes).
 frame = readings_frame(readings)
 frame["start"] = [r.timestamp - r.interval for r in readings]
-hourly = frame.set_index(frame["start"].map(lambda s: s.astimezone(dt.timezone.utc)))
+hourly = frame.set_index(frame["start"].map(lambda s: s.astimezone(dt.UTC)))
 # an hourly value has no shape inside the hour: spread evenly (mean power constant in the hour)
 power = (hourly["active_energy_import_delta"] / (hourly["interval"].dt.total_seconds() / 3600)).rename("W")
 quarter = power.resample("15min").ffill()

@@ -43,11 +43,11 @@ class PlatformServer(http.server.ThreadingHTTPServer):
     def url(self) -> str:
         return f"{self.scheme}://127.0.0.1:{self.server_address[1]}"
 
-    def __enter__(self) -> "PlatformServer":
+    def __enter__(self) -> PlatformServer:
         threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.shutdown()
         self.server_close()
 
@@ -135,7 +135,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if auth != f"Bearer {DATA_TOKEN}":
             return self._send(401, '"#20012: Unauthorized"')
         if route.startswith("meterdata/gettimeseries/"):
-            _, frm, to, agg = route.rsplit("/", 3)
+            _, frm, to, _agg = route.rsplit("/", 3)
             if frm == to:
                 return self._send(400, BODIES["dk-eloverblik-error-30002"])
             if frm == "2099-01-01":

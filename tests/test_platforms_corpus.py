@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import pathlib
-import re
 from decimal import Decimal
 
 import pytest
@@ -15,7 +14,7 @@ from smartmeter_codecs.platforms import PlatformError, datadis, eloverblik
 
 FIX = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "platforms" / "cloud.json"
 ENTRIES = {e["id"]: e for e in json.loads(FIX.read_text())["entries"]}
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def body(eid: str) -> str:
@@ -221,7 +220,7 @@ def test_es_csv_ide_portal_wh():
     assert [r.active_energy_import_delta for r in rs] == [500.0, 100.0]     # Wh, not kWh
     assert ends(rs) == [utc("2024-01-01T00:00"), utc("2024-01-01T01:00")]   # FECHA-HORA = start
     assert [r.tariff for r in rs] == ["P3", "P3"]
-    assert rs[0].register("GENERACION Wh").value == Decimal("200")
+    assert rs[0].register("GENERACION Wh").value == Decimal(200)
     assert rs[0].active_energy_export_delta is None
 
 
@@ -331,7 +330,7 @@ def test_fluvius_api():
 
 def test_mijnaansluiting():
     rs = smc.decode_all(body("nl-mijnaansluiting-json"))
-    assert [r.register("1-0:1.8.1").value for r in rs] == [Decimal("9738650"), Decimal("9838650"), Decimal("9948650")]
+    assert [r.register("1-0:1.8.1").value for r in rs] == [Decimal(9738650), Decimal(9838650), Decimal(9948650)]
     assert [r.timestamp.isoformat() for r in rs] == ["2023-05-01T00:00:00+02:00", "2023-05-02T00:00:00+02:00",
                                                      "2023-05-03T00:00:00+02:00"]
     assert {r.meter_id for r in rs} == {"871690930000909597"}

@@ -13,7 +13,7 @@ import pytest
 import smartmeter_codecs as smc
 from smartmeter_codecs.platforms import CsvError, JsonPathError
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 H = dt.timedelta(hours=1)
 Q = dt.timedelta(minutes=15)
 # (spring, autumn) change days of the years used

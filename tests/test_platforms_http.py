@@ -6,16 +6,23 @@ import ssl
 import urllib.parse
 
 import pytest
-
-from smartmeter_codecs.io.platforms_http import DatadisClient, EloverblikClient, PlatformConnectionError, send
-from smartmeter_codecs.platforms import PlatformError
-from smartmeter_codecs.platforms.http import (RATE_LIMITS, Datadis, ElhubEnergyData, Eloverblik, HttpRequest,
-                                              HttpResponse, check_response, retry_after)
-
 from _platform_server import DATA_TOKEN, JWT, PASSWORD, REFRESH, USER, PlatformServer
 from _smgw_server import make_certificate
 
-UTC = dt.timezone.utc
+from smartmeter_codecs.io.platforms_http import DatadisClient, EloverblikClient, PlatformConnectionError, send
+from smartmeter_codecs.platforms import PlatformError
+from smartmeter_codecs.platforms.http import (
+    RATE_LIMITS,
+    Datadis,
+    ElhubEnergyData,
+    Eloverblik,
+    HttpRequest,
+    HttpResponse,
+    check_response,
+    retry_after,
+)
+
+UTC = dt.UTC
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def test_es_energy_periods_circular_3_2020():
     assert es_energy_period(dt.datetime(2025, 10, 12, 12, tzinfo=MAD)) == "P3"      # Sunday, national day
     assert es_energy_period(dt.datetime(2025, 12, 8, 11, tzinfo=MAD)) == "P3"       # Inmaculada (Monday)
     # an aware UTC time is converted first: 09:30Z in summer is 11:30 in Madrid
-    assert es_energy_period(dt.datetime(2025, 7, 1, 9, 30, tzinfo=dt.timezone.utc)) == "P1"
+    assert es_energy_period(dt.datetime(2025, 7, 1, 9, 30, tzinfo=dt.UTC)) == "P1"
 
 
 def test_totals_by_period_on_real_series():

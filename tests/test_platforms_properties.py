@@ -9,7 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smartmeter_codecs as smc
@@ -17,7 +17,7 @@ from smartmeter_codecs._registry import get_codec
 from smartmeter_codecs.model import Reading
 from smartmeter_codecs.platforms import CODECS, CsvError, JsonPathError, PlatformError
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 NAMES = [c.name for c in CODECS]
 
 

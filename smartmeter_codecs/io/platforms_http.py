@@ -13,10 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import logging
-import socket
 import ssl
 import urllib.parse
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..model import Reading
 from ..platforms import datadis as _datadis
@@ -24,7 +23,7 @@ from ..platforms import eloverblik as _eloverblik
 from ..platforms._common import PlatformError
 from ..platforms.http import Datadis, Eloverblik, HttpRequest, HttpResponse, check_response
 
-__all__ = ["send", "DatadisClient", "EloverblikClient", "PlatformConnectionError", "PlatformError", "MAX_BODY"]
+__all__ = ["MAX_BODY", "DatadisClient", "EloverblikClient", "PlatformConnectionError", "PlatformError", "send"]
 
 log = logging.getLogger("smartmeter_codecs.io.platforms_http")
 #: largest body accepted (a 24-month hourly curve is ~3 MB)
@@ -57,7 +56,7 @@ def send(request: HttpRequest, *, timeout: float = 120.0, context: ssl.SSLContex
             raise PlatformConnectionError(f"{request.url}: body larger than {MAX_BODY} bytes")
         log.debug("%s %s -> %s (%d bytes)", request.method, request.url, resp.status, len(body))
         return HttpResponse(resp.status, {k: v for k, v in resp.getheaders()}, body)
-    except (socket.timeout, TimeoutError) as err:
+    except TimeoutError as err:
         raise PlatformConnectionError(f"{request.url}: timed out after {timeout} s") from err
     except (OSError, http.client.HTTPException) as err:
         if isinstance(err, PlatformConnectionError):
@@ -87,7 +86,7 @@ class DatadisClient:
         return send(req, timeout=self.timeout, context=self.context)
 
     def token(self) -> str:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         if self._token is None or self._token_time is None or now - self._token_time > dt.timedelta(hours=23):
             self._token = Datadis.parse_login(self._send(self.api.login(self._user, self._password)))
             self._token_time = now
@@ -136,7 +135,7 @@ class EloverblikClient:
         return send(req, timeout=self.timeout, context=self.context)
 
     def data_token(self) -> str:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         if self._token is None or self._token_time is None or now - self._token_time > dt.timedelta(hours=23):
             self._token = Eloverblik.parse_token(self._send(self.api.token(self._refresh)))
             self._token_time = now

@@ -28,7 +28,7 @@ the APIs are in :mod:`.requests`; HTTP clients in :mod:`smartmeter_codecs.io.pla
 """
 from __future__ import annotations
 
-from . import datadis, eloverblik, elhub, es_csv, fluvius, italy, mijnaansluiting
+from . import datadis, elhub, eloverblik, es_csv, fluvius, italy, mijnaansluiting
 from ._codec import PlatformCodec
 from ._common import CsvError, JsonPathError, PlatformError
 from ._labels import CONVENTIONS
@@ -70,7 +70,29 @@ MIJNAANSLUITING = PlatformCodec("mijnaansluiting", "Mijn Aansluiting / mijnenerg
 CODECS = (DATADIS, ES_CSV, ELOVERBLIK, ELOVERBLIK_CSV, ELHUB_CSV, EDISTRIBUZIONE_CSV, EDISTRIBUZIONE_APP,
           PORTALE_CONSUMI_CSV, FLUVIUS_CSV, FLUVIUS_API, MIJNAANSLUITING)
 
-__all__ = ["PlatformCodec", "PlatformError", "CsvError", "JsonPathError", "CONVENTIONS", "CODECS", "DATADIS", "ES_CSV",
-           "ELOVERBLIK", "ELOVERBLIK_CSV", "ELHUB_CSV", "EDISTRIBUZIONE_CSV", "EDISTRIBUZIONE_APP",
-           "PORTALE_CONSUMI_CSV", "FLUVIUS_CSV", "FLUVIUS_API", "MIJNAANSLUITING", "datadis", "es_csv", "eloverblik",
-           "elhub", "italy", "fluvius", "mijnaansluiting"]
+__all__ = [
+    "CODECS",
+    "CONVENTIONS",
+    "DATADIS",
+    "EDISTRIBUZIONE_APP",
+    "EDISTRIBUZIONE_CSV",
+    "ELHUB_CSV",
+    "ELOVERBLIK",
+    "ELOVERBLIK_CSV",
+    "ES_CSV",
+    "FLUVIUS_API",
+    "FLUVIUS_CSV",
+    "MIJNAANSLUITING",
+    "PORTALE_CONSUMI_CSV",
+    "CsvError",
+    "JsonPathError",
+    "PlatformCodec",
+    "PlatformError",
+    "datadis",
+    "elhub",
+    "eloverblik",
+    "es_csv",
+    "fluvius",
+    "italy",
+    "mijnaansluiting",
+]

@@ -1,7 +1,8 @@
 """One codec object per platform format, built from the platform module's functions."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import DecodeError, UnsupportedError
 from ..inspection import Field, Inspection
@@ -76,4 +77,4 @@ class PlatformCodec:
 
     def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> None:
         """None: platform bodies and exports are complete documents, not byte streams."""
-        return None
+        return

@@ -7,14 +7,24 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import Any, Iterator, Sequence
+from decimal import Decimal
+from typing import Any
 
 from ..errors import ApplicationError, FramingError, IncompleteError, UnsupportedError
 
-__all__ = ["PlatformError", "CsvError", "JsonPathError", "load_json", "CsvTable", "CsvRow", "parse_decimal",
-           "kwh_to_wh", "field_error"]
+__all__ = [
+    "CsvError",
+    "CsvRow",
+    "CsvTable",
+    "JsonPathError",
+    "PlatformError",
+    "field_error",
+    "kwh_to_wh",
+    "load_json",
+    "parse_decimal",
+]
 
 
 class PlatformError(ApplicationError):
@@ -51,7 +61,7 @@ class PlatformError(ApplicationError):
 
 def _rebuild_platform_error(cls: type, layer: str, offset: int | None, message: str, code: int | None,
                             platform: str, text: str, http_status: int | None, readings: list,
-                            retry_after: float | None) -> "PlatformError":
+                            retry_after: float | None) -> PlatformError:
     return cls(layer, offset, message, code, platform=platform, text=text, http_status=http_status,
                readings=readings, retry_after=retry_after)
 
@@ -80,7 +90,7 @@ class CsvError(FramingError):
 
 
 def _rebuild_csv_error(cls: type, layer: str, offset: int | None, message: str, line: int | None,
-                       column: int | None, column_name: str | None) -> "CsvError":
+                       column: int | None, column_name: str | None) -> CsvError:
     err = cls(layer, offset, "", line, column, column_name)
     err.message = message
     err.args = (f"[{layer}{f' at byte {offset}' if offset is not None else ''}] {message}",)
@@ -99,7 +109,7 @@ class JsonPathError(FramingError):
         return (_rebuild_json_error, (self.__class__, self.layer, self.offset, self.message, self.path))
 
 
-def _rebuild_json_error(cls: type, layer: str, offset: int | None, message: str, path: str) -> "JsonPathError":
+def _rebuild_json_error(cls: type, layer: str, offset: int | None, message: str, path: str) -> JsonPathError:
     err = cls(layer, offset, message, "")
     err.path = path
     return err

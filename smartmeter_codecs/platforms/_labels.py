@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from ._time import day_bounds, exists, gap_start, is_ambiguous, resolve
 
-__all__ = ["EndLabel", "Mapped", "map_end_labels", "CONVENTIONS", "ordinal", "map_start_end", "LabelError"]
+__all__ = ["CONVENTIONS", "EndLabel", "LabelError", "Mapped", "map_end_labels", "map_start_end", "ordinal"]
 
 CONVENTIONS = ("hour-ending", "wall-clock-end")
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Literal
 from zoneinfo import ZoneInfo
 
 from ..errors import FramingError
 from ..model import Reading, Register
 from ._time import local
 
-__all__ = ["Part", "assemble", "QUALITY_RANK", "worst", "MAX_FILL"]
+__all__ = ["MAX_FILL", "QUALITY_RANK", "Part", "assemble", "worst"]
 
 #: Normalised qualities, best first; an interval built from several parts gets the worst.
 QUALITY_RANK = {"no consumption": 0, "measured": 1, "calculated": 2, "estimated": 3, "not validated": 4,
@@ -49,7 +49,7 @@ class Part:
     meter: str | None
     start: dt.datetime
     end: dt.datetime
-    direction: Literal["import", "export"] | None
+    direction: str | None              # "import", "export" or None (a register only)
     wh: Decimal | None
     quality: str
     registers: tuple[Register, ...] = ()
@@ -125,7 +125,7 @@ def _missing(start: dt.datetime, end: dt.datetime, base: dt.timedelta | None, me
              profile: str | None, tz: ZoneInfo) -> list[Reading]:
     """Readings with quality "missing" covering [start, end): steps of the series' usual
     interval when it is at most one hour (fixed in UTC), else one Reading for the whole hole."""
-    out = []
+    out: list[Reading] = []
     if base is not None and base <= dt.timedelta(hours=1) and (end - start) % base == dt.timedelta(0):
         t = start
         while t < end:

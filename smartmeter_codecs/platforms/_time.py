@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import UnsupportedError
 
-__all__ = ["zone", "UTC", "resolve", "is_ambiguous", "exists", "local", "day_bounds", "day_hours"]
+__all__ = ["UTC", "day_bounds", "day_hours", "exists", "is_ambiguous", "local", "resolve", "zone"]
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @functools.cache

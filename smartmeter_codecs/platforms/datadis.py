@@ -22,9 +22,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from ..errors import FramingError
 from ..model import Reading, Register
@@ -33,8 +34,22 @@ from ._labels import CONVENTIONS, EndLabel, LabelError, map_end_labels
 from ._series import Part, assemble
 from ._time import local, resolve, zone
 
-__all__ = ["FORMAT", "LAYER", "ZONES", "Supply", "Contract", "MaxPower", "DistributorError", "supplies", "contracts",
-           "max_power", "decode", "classify", "encode_consumption", "QUALITY"]
+__all__ = [
+    "FORMAT",
+    "LAYER",
+    "QUALITY",
+    "ZONES",
+    "Contract",
+    "DistributorError",
+    "MaxPower",
+    "Supply",
+    "classify",
+    "contracts",
+    "decode",
+    "encode_consumption",
+    "max_power",
+    "supplies",
+]
 
 FORMAT = "datadis"
 LAYER = "datadis"

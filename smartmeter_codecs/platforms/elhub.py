@@ -24,7 +24,7 @@ from ._labels import LabelError, map_start_end
 from ._series import Part, assemble
 from ._time import UTC, parse_iso, zone
 
-__all__ = ["FORMAT", "LAYER", "sniff", "decode", "encode_csv"]
+__all__ = ["FORMAT", "LAYER", "decode", "encode_csv", "sniff"]
 
 FORMAT = "elhub-csv"
 LAYER = "elhub-csv"
@@ -80,7 +80,13 @@ def decode(data: bytes, *, profile: str | None = None) -> list[Reading]:
         except LabelError as err:
             raise t.error(old_rows[err.index], c_from, err.message) from None
         it = iter(mapped)
-        bounds = [b if b[0] != dt.datetime.min else (lambda m: (m.start, m.end))(next(it)) for b in bounds]
+        placed: list[tuple[dt.datetime, dt.datetime]] = []
+        for pair in bounds:
+            if pair[0] == dt.datetime.min:        # an old-format row: take the next mapped pair
+                m = next(it)
+                pair = (m.start, m.end)
+            placed.append(pair)
+        bounds = placed
     parts = []
     for row, (start, end) in zip(t.rows, bounds):
         name = t.cell(row, c_name) if c_name is not None else ""

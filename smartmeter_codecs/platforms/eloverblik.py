@@ -21,9 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from ..errors import FramingError
 from ..model import Reading, Register
@@ -32,8 +33,22 @@ from ._labels import LabelError, map_start_end
 from ._series import Part, assemble
 from ._time import UTC, local, parse_iso, zone
 
-__all__ = ["FORMAT", "CSV_FORMAT", "LAYER", "QUALITY", "ERROR_CODES", "MeteringPointDetails", "details", "decode",
-           "decode_csv", "sniff", "sniff_csv", "encode_timeseries", "encode_csv", "parse_error"]
+__all__ = [
+    "CSV_FORMAT",
+    "ERROR_CODES",
+    "FORMAT",
+    "LAYER",
+    "QUALITY",
+    "MeteringPointDetails",
+    "decode",
+    "decode_csv",
+    "details",
+    "encode_csv",
+    "encode_timeseries",
+    "parse_error",
+    "sniff",
+    "sniff_csv",
+]
 
 FORMAT = "eloverblik"
 CSV_FORMAT = "eloverblik-csv"
@@ -56,7 +71,7 @@ ERROR_CODES = {
 }
 _FIXED = {"PT15M": dt.timedelta(minutes=15), "PT1H": dt.timedelta(hours=1)}
 _CALENDAR = {"PT1D": "day", "P1D": "day", "P1M": "month", "PT1Y": "year", "P1Y": "year"}
-_ERROR_TEXT = re.compile(r"#([0-9]{4,6}):\s*(.*)\Z", re.S)
+_ERROR_TEXT = re.compile(r"#([0-9]{4,6}):\s*(.*)\Z", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +319,7 @@ def details(data: bytes) -> list[MeteringPointDetails]:
     for path, el in ok:
         d = el["result"]
 
-        def num(key: str) -> Decimal | None:
+        def num(key: str, d: dict = d, path: str = path) -> Decimal | None:
             try:
                 return json_number(d.get(key)) if d.get(key) not in (None, "") else None
             except ValueError as e:
@@ -362,13 +377,14 @@ def encode_timeseries(readings: list[Reading], *, resolution: str = "PT1H") -> b
             raise ValueError("a time-series point needs a timestamp")
         start = (r.timestamp - step).astimezone(tz)
         by_day.setdefault(start.date(), []).append(r)
-    periods = []
+    periods: list[dict[str, Any]] = []
     for day, rs in sorted(by_day.items()):
         d0 = dt.datetime.combine(day, dt.time()).replace(tzinfo=tz).astimezone(UTC)
         d1 = dt.datetime.combine(day + dt.timedelta(days=1), dt.time()).replace(tzinfo=tz).astimezone(UTC)
         points = []
         for r in rs:
-            pos = int(((r.timestamp - step).astimezone(UTC) - d0) / step) + 1  # type: ignore[operator]
+            assert r.timestamp is not None
+            pos = int(((r.timestamp - step).astimezone(UTC) - d0) / step) + 1
             pt: dict[str, Any] = {"position": str(pos)}
             if r.active_energy_import_delta is not None and r.quality != "missing":
                 pt["out_Quantity.quantity"] = _kwh_str(r.active_energy_import_delta)

@@ -31,7 +31,7 @@ from ._labels import CONVENTIONS, EndLabel, LabelError, map_end_labels, ordinal
 from ._series import Part, assemble
 from ._time import day_bounds, resolve, zone
 
-__all__ = ["FORMAT", "LAYER", "sniff", "decode", "encode_csv"]
+__all__ = ["FORMAT", "LAYER", "decode", "encode_csv", "sniff"]
 
 FORMAT = "es-csv"
 LAYER = "es-csv"

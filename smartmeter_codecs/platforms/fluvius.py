@@ -34,8 +34,16 @@ from ._labels import LabelError, map_start_end
 from ._series import Part, assemble
 from ._time import UTC, parse_iso, zone
 
-__all__ = ["CSV_FORMAT", "API_FORMAT", "sniff_csv", "decode_csv", "encode_csv", "sniff_api", "decode_api",
-           "encode_api"]
+__all__ = [
+    "API_FORMAT",
+    "CSV_FORMAT",
+    "decode_api",
+    "decode_csv",
+    "encode_api",
+    "encode_csv",
+    "sniff_api",
+    "sniff_csv",
+]
 
 CSV_FORMAT = "fluvius-csv"
 API_FORMAT = "fluvius-api"

@@ -12,13 +12,23 @@ import datetime as dt
 import json
 import re
 import urllib.parse
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ._common import PlatformError
 
-__all__ = ["HttpRequest", "HttpResponse", "RateLimit", "RATE_LIMITS", "Datadis", "Eloverblik", "ElhubEnergyData",
-           "check_response", "retry_after"]
+__all__ = [
+    "RATE_LIMITS",
+    "Datadis",
+    "ElhubEnergyData",
+    "Eloverblik",
+    "HttpRequest",
+    "HttpResponse",
+    "RateLimit",
+    "check_response",
+    "retry_after",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +96,7 @@ def retry_after(resp: HttpResponse, now: dt.datetime | None = None) -> float | N
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -110,7 +120,7 @@ def check_response(platform: str, resp: HttpResponse) -> None:
         text = str(msg) if msg else text
     elif isinstance(doc, str):
         text = doc
-        m = re.match(r"#([0-9]{4,6}):\s*(.*)", doc, re.S)
+        m = re.match(r"#([0-9]{4,6}):\s*(.*)", doc, re.DOTALL)
         if m:
             code, text = int(m[1]), m[2]
     if resp.status == 429 and platform == "datadis" and not text:

@@ -33,8 +33,19 @@ from ._labels import ordinal
 from ._series import Part, assemble
 from ._time import UTC, day_bounds, exists, local, parse_iso, resolve, zone
 
-__all__ = ["EDIS_FORMAT", "APP_FORMAT", "PC_FORMAT", "sniff_edistribuzione", "decode_edistribuzione",
-           "encode_edistribuzione", "sniff_app", "decode_app", "sniff_portale", "decode_portale", "encode_portale"]
+__all__ = [
+    "APP_FORMAT",
+    "EDIS_FORMAT",
+    "PC_FORMAT",
+    "decode_app",
+    "decode_edistribuzione",
+    "decode_portale",
+    "encode_edistribuzione",
+    "encode_portale",
+    "sniff_app",
+    "sniff_edistribuzione",
+    "sniff_portale",
+]
 
 EDIS_FORMAT = "edistribuzione-csv"
 APP_FORMAT = "edistribuzione-app"
@@ -214,7 +225,7 @@ def decode_portale(data: bytes, *, profile: str | None = None) -> list[Reading]:
         present = [n for n, _, v in values if v is not None]
         if present and max(present) > count:
             n = max(present)
-            raise t.error(row, dict((k, c) for k, c, _ in values)[n],
+            raise t.error(row, {k: c for k, c, _ in values}[n],
                           f"ea{n} on {day.isoformat()}, a day with {count} quarter hours")
         if present:
             for n, col, v in values:

@@ -23,7 +23,7 @@ from ..obis import ObisCode
 from ._common import field_error, json_doc, json_number, load_json
 from ._time import local, parse_iso, zone
 
-__all__ = ["FORMAT", "sniff", "decode", "encode"]
+__all__ = ["FORMAT", "decode", "encode", "sniff"]
 
 FORMAT = "mijnaansluiting"
 ZONE = "Europe/Amsterdam"
@@ -74,7 +74,8 @@ def decode(data: bytes, *, profile: str | None = None) -> list[Reading]:
                     value = json_number(rd.get("Value"))
                 except ValueError as err:
                     raise field_error(FORMAT, qpath, str(err)) from None
-                rt = rd.get("ReadingType") if isinstance(rd.get("ReadingType"), dict) else {}
+                rt_raw = rd.get("ReadingType")
+                rt: dict[str, Any] = rt_raw if isinstance(rt_raw, dict) else {}
                 mult, unit = rt.get("Multiplier", ""), rt.get("Unit", "")
                 if mult not in _MULT or unit != "Wh":
                     raise field_error(FORMAT, f"{qpath}.ReadingType", f"expected Multiplier k and Unit Wh, got {rt!r}")

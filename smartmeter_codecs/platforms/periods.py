@@ -15,7 +15,7 @@ in P3 / F3 anyway).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from ..model import Reading
 from ._time import zone
