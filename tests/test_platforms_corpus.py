@@ -408,3 +408,29 @@ def _column_sums(text, date):
     """AE and AS sums of one date in Wh, straight from the lines (independent of the decoder)."""
     rows = [ln.split(";") for ln in text.splitlines()[1:] if ln.split(";")[1] == date]
     return tuple(float(sum(Decimal(r[i].replace(",", ".")) for r in rows) * 1000) for i in (3, 4))
+
+
+# ---- layout fixtures of almax-es/luzfija.es tests/fixtures (synthetic values, real layouts) ------
+
+def test_spanish_csv_with_a_title_preamble():
+    # cabecera_no_primera_linea.csv (commit 1042d062): two title lines before the header
+    text = ("Exportación generada por la distribuidora\nLíneas de información extra\n"
+            "CUPS;Fecha;Hora;AE_kWh;AS_kWh\nES123;01/01/2024;1;1,0;0,0\n")
+    (r,) = smc.decode_all(text)
+    assert (r.format, r.meter_id, r.active_energy_import_delta, r.active_energy_export_delta) == ("es-csv", "ES123", 1000.0, 0.0)
+    assert r.timestamp.astimezone(UTC) == utc("2024-01-01T00:00")
+
+
+def test_spanish_csv_ide_raw_layout_and_empty_cups():
+    # ide_bruto.csv (commit 98e42b79): FechaHora start times, energies in Wh
+    rs = smc.decode_all("CUPS;FechaHora;CONSUMO Wh;GENERACION Wh\nES123;01/01/2024 00:00;500;200\n"
+                        "ES123;01/01/2024 01:00;100;400\n")
+    assert [r.active_energy_import_delta for r in rs] == [500.0, 100.0]
+    # e-distribucion.csv (commit daa788ea): empty CUPS, and "Hora 25" on 1 January, a 24-hour day
+    text = ("CUPS;Fecha;Hora;AE_kWh;AS_kWh;AE_AUTOCONS_kWh;REAL/ESTIMADO\n;01/01/2024;1;1,0;0,0;0,0;R\n"
+            ";01/01/2024;25;0,2;0,5;0,0;R\n")
+    with pytest.raises(smc.FramingError) as info:
+        smc.decode_all(text)
+    assert info.value.line == 3 and info.value.column_name == "Hora"
+    (r,) = smc.decode_all(text.rsplit("\n", 2)[0] + "\n")
+    assert r.meter_id is None and r.quality == "measured" and r.active_energy_import_delta == 1000.0

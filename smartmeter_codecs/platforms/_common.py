@@ -157,6 +157,9 @@ def load_json(data: bytes, layer: str) -> Any:
         raise FramingError(layer, None, "JSON nested too deeply") from None
 
 
+#: most title lines (without a separator) accepted before a CSV header
+PREAMBLE = 5
+
 JSON_START = re.compile(rb"\A(?:\xef\xbb\xbf)?[ \t\r\n]*[\[{\"]")
 
 
@@ -252,8 +255,15 @@ class CsvTable:
                 cells, offs = self._split(line, pos, lineno, sep)
                 rows.append(CsvRow(lineno, cells, offs))
             pos += nbytes
+        # a preamble before the header (a title line some distributors write: "Exportación
+        # generada por la distribuidora") has no separator: skip up to PREAMBLE such lines
+        skipped = 0
+        while rows and len(rows[0].cells) < 2 and skipped < PREAMBLE and len(rows) > 1:
+            rows.pop(0)
+            skipped += 1
         if not rows:
             raise IncompleteError(layer, 0, "empty export: no header row")
+        self.preamble = skipped
         header = rows[0].cells
         if len(header) > 1 and header[-1].strip() == "":
             header = header[:-1]     # a trailing separator after the header (older exports)
@@ -354,12 +364,17 @@ def normalise_header(text: str) -> str:
 
 
 def first_line(data: bytes, limit: int = 4096) -> str:
-    """The header line as text (BOM removed, UTF-8 or cp1252) for sniffers."""
+    """The header line as text (BOM removed, UTF-8 or cp1252) for sniffers: the first line
+    with a ``;``, after at most :data:`PREAMBLE` title lines without one."""
     head = data[:limit]
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
-    end = head.find(b"\n")
-    line = head if end < 0 else head[:end]
+    lines = head.split(b"\n")
+    line = lines[0]
+    for candidate in lines[:PREAMBLE + 1]:
+        if b";" in candidate:
+            line = candidate
+            break
     try:
         return line.decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:

@@ -146,7 +146,7 @@ def decode(data: bytes, *, profile: str | None = None) -> list[Reading]:
         raise FramingError(LAYER, 0, "the header has neither Fecha+Hora nor FECHA-HORA columns")
     parts = []
     for row, (start, end, how, merged) in zip(rows, bounds):
-        meter = t.cell(row, cups)
+        meter = t.cell(row, cups) or None     # some e-distribución files leave CUPS empty
         qtext = t.cell(row, c_q) if c_q is not None else ""
         quality = _QUALITY.get(qtext.lower(), "unknown")
         regs = [Register(t.header[i], t.cell(row, i), None, None, f"{t.header[i]} as written",
