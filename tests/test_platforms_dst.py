@@ -368,3 +368,20 @@ def test_fluvius_api_autumn_utc_slices():
     body = {"data": {"headpoint": {"$type": "metering-on-meter", "ean": "541440010000000001", "energyType": "E",
                                    "physicalMeters": [{"seqNumber": "1", "meterID": "M", "quarterHourlyEnergy": slices}]}}}
     assert_day(smc.decode_all(json.dumps(body)), day, "Europe/Brussels", Q, [0.01] * n)
+
+
+def test_edistribuzione_header_repeating_the_dst_hour():
+    # a 100-column header (02:xx twice) read in order; on ordinary days the repeats stay empty
+    cols = [f"{m // 60:02d}:{m % 60:02d}-{(m + 15) // 60 % 24:02d}:{(m + 15) % 60:02d}" for m in range(0, 1440, 15)]
+    header = "Giorno;" + ";".join(cols[:12] + cols[8:12] + cols[12:])
+    autumn = DAYS[2024][1]
+    values = [f"0,{i + 100}" for i in range(100)]
+    ordinary = ["0,1"] * 12 + [""] * 4 + ["0,1"] * 84
+    rs = smc.decode_all(header + "\n" + edis_row(autumn, values) + "\n" + edis_row(autumn + dt.timedelta(days=1), ordinary))
+    day = [r for r in rs if r.timestamp.astimezone(UTC) <= bounds(autumn, "Europe/Rome")[1]]
+    assert_day(day, autumn, "Europe/Rome", Q, [float(f"0.{i + 100}") for i in range(100)])
+    assert len(rs) == 196 and all(r.quality != "missing" for r in rs)
+    ordinary[13] = "0,2"
+    with pytest.raises(CsvError) as info:
+        smc.decode_all(header + "\n" + edis_row(autumn + dt.timedelta(days=1), ordinary))
+    assert info.value.column == 15 and "occurs once" in str(info.value)

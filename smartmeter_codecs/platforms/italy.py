@@ -31,7 +31,7 @@ from ..model import Reading, Register
 from ._common import CsvTable, field_error, header_cells, json_doc, json_number, load_json
 from ._labels import ordinal
 from ._series import Part, assemble
-from ._time import UTC, day_bounds, exists, local, parse_iso, resolve, zone
+from ._time import UTC, day_bounds, exists, is_ambiguous, local, parse_iso, resolve, zone
 
 __all__ = [
     "APP_FORMAT",
@@ -97,6 +97,11 @@ def decode_edistribuzione(data: bytes, *, profile: str | None = None) -> list[Re
             occ = seen.get(minutes, 0)
             seen[minutes] = occ + 1
             start = resolve(naive, tz, min(occ, 1)) if exists(naive, tz) else None
+            if occ and start is not None and not is_ambiguous(naive, tz):
+                if value is None:
+                    continue   # a repeated DST column on an ordinary day: empty, nothing to place
+                raise t.error(row, col, f"a second value for {naive:%d/%m/%Y %H:%M}, a time that occurs once "
+                                        "that day")
             if start is None:
                 if value is None:
                     continue   # a column for a time the spring change skips: empty, nothing to place
