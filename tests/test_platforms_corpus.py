@@ -367,7 +367,7 @@ def test_more_real_exports_autodetected():
     for eid, e in MORE.items():
         rs = smc.decode_all(e["body"])
         assert rs and {r.format for r in rs} == {e["format"]}, eid
-        assert all(r.quality == "measured" for r in rs), eid      # complete runs of lines: no hole
+        assert "missing" not in {r.quality for r in rs}, eid      # complete runs of lines: no hole
 
 
 def test_elhub_real_spring_day():
@@ -434,3 +434,13 @@ def test_spanish_csv_ide_raw_layout_and_empty_cups():
     assert info.value.line == 3 and info.value.column_name == "Hora"
     (r,) = smc.decode_all(text.rsplit("\n", 2)[0] + "\n")
     assert r.meter_id is None and r.quality == "measured" and r.active_energy_import_delta == 1000.0
+
+
+def test_fluvius_gas_export_is_not_electricity():
+    rs = smc.decode_all(MORE["be-fluvius-csv-nl-gas-hourly"]["body"])
+    assert [r.timestamp.astimezone(UTC) for r in rs] == [utc("2022-01-10T06:00"), utc("2022-01-10T07:00"),
+                                                         utc("2022-01-10T08:00")]
+    assert all(r.active_energy_import_delta is None and r.active_energy_export_delta is None for r in rs)
+    assert [(reg.value, reg.unit) for reg in rs[1].registers] == [(Decimal("5.445"), "kWh"), (Decimal("0.495"), "m3")]
+    assert [r.quality for r in rs] == ["no consumption", "measured", "measured"]
+    assert rs[1].registers[0].extra["Calorische Bovenwaarde"] == "Voorlopig"

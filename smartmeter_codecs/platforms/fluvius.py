@@ -11,7 +11,8 @@
   first) and one row reads ``02:45 -> 02:00`` (the until time already in winter time).
   ``Gevalideerd``/``Read``/``Validated`` -> measured, ``Geschat``/``Estimated`` -> estimated,
   ``Geen verbruik``/``No consumption`` with an empty Volume -> 0 Wh with quality
-  "no consumption". Gas rows (m³, ``Calorische Bovenwaarde``) stay registers.
+  "no consumption". A gas export (``Calorische Bovenwaarde`` column; kWh and m³ rows per hour)
+  gives Readings with the gas quantities as registers only: its kWh are gas energy.
 * ``fluvius-api`` (ESCO API v3 ``GET /v3/api/Mandate/energy``, research 5.2): time slices
   ``dailyEnergy|hourlyEnergy|quarterHourlyEnergy`` ``[{start, end (UTC), measurements: [{offtake|
   injection|production|auxiliary: {total|day|night|reactive|...: {value, unit, validationState}}}]}]``
@@ -89,8 +90,11 @@ def decode_csv(data: bytes, *, profile: str | None = None) -> list[Reading]:
     idx = {k: t.index(*names) for k, names in {
         "fd": ("van datum", "from (date)"), "ft": ("van tijdstip", "from (time)"),
         "td": ("tot datum", "until (date)"), "tt": ("tot tijdstip", "until (time)"),
-        "ean": ("ean", "ean code"), "reg": ("register",), "vol": ("volume",), "unit": ("eenheid", "unit"),
+        "ean": ("ean", "ean code", "ean-code"), "reg": ("register",), "vol": ("volume",), "unit": ("eenheid", "unit"),
         "q": ("validatiestatus", "validation status")}.items()}
+    # a gas export (hourly kWh and m³ rows, "Calorische Bovenwaarde"): its kWh are gas energy,
+    # never the electricity fields of the Reading - they stay registers
+    gas = t.index("calorische bovenwaarde", "caloric upper value", "calorific value") is not None
     missing = [k for k in ("fd", "ft", "td", "tt", "ean", "vol") if idx[k] is None]
     if missing:
         raise FramingError(CSV_FORMAT, 0, f"not a Fluvius export: header lacks {missing}")
@@ -115,14 +119,15 @@ def decode_csv(data: bytes, *, profile: str | None = None) -> list[Reading]:
         value = t.decimal(row, idx["vol"])  # type: ignore[arg-type]
         qtext = t.cell(row, idx["q"]).lower() if idx["q"] is not None else ""
         quality = _QUALITY.get(qtext, "unknown")
-        direction = _direction(reg) if unit.lower() in ("kwh", "wh") else None
+        direction = _direction(reg) if unit.lower() in ("kwh", "wh") and not gas else None
         if value is None:
             if quality == "no consumption":
                 value = Decimal(0)
             else:
                 quality = "missing"
         wh = None if value is None else (value * 1000 if unit.lower() == "kwh" else value)
-        regs = (Register(reg or "Volume", value, unit.replace("m³", "m3"), None, f"{reg} ({unit})",
+        regs = (Register(reg or "Volume", value, unit.replace("m³", "m3"), None,
+                         f"{reg} ({unit}{', gas' if gas else ''})",
                          {"line": row.line, "status": t.cell(row, idx["q"]) if idx["q"] is not None else None,
                           **{t.header[i]: t.cell(row, i) for i in range(len(t.header))
                              if i < len(row.cells) and i not in (idx["vol"], idx["reg"])}}),)
