@@ -385,3 +385,13 @@ def test_edistribuzione_header_repeating_the_dst_hour():
     with pytest.raises(CsvError) as info:
         smc.decode_all(header + "\n" + edis_row(autumn + dt.timedelta(days=1), ordinary))
     assert info.value.column == 15 and "occurs once" in str(info.value)
+
+
+def test_datadis_two_supplies_in_one_body_each_with_its_dst_labels():
+    day = DAYS[2025][1]
+    a = json.loads(datadis_body(day, hours(1, 2, 3, 3, *range(4, 25)), [0.1] * 25, cups="ES0021000000000000AA"))
+    b = json.loads(datadis_body(day, hours(1, 2, 2, *range(3, 25)), [0.2] * 25, cups="ES0021000000000000BB"))
+    rs = smc.decode_all(json.dumps(a + b))
+    for cups, v in (("ES0021000000000000AA", 0.1), ("ES0021000000000000BB", 0.2)):
+        mine = [r for r in rs if r.meter_id == cups]
+        assert_day(mine, day, "Europe/Madrid", H, [v] * 25)

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from ._time import day_bounds, exists, gap_start, is_ambiguous, resolve
 
-__all__ = ["CONVENTIONS", "EndLabel", "LabelError", "Mapped", "map_end_labels", "map_start_end", "ordinal"]
+__all__ = ["CONVENTIONS", "EndLabel", "LabelError", "Mapped", "map_end_labels", "map_end_labels_by", "map_start_end", "ordinal"]
 
 CONVENTIONS = ("hour-ending", "wall-clock-end")
 
@@ -115,6 +115,24 @@ def map_end_labels(labels: Sequence[EndLabel], tz: ZoneInfo, length: dt.timedelt
         except LabelError as err:
             errors.append(err)
     raise max(errors, key=lambda e: e.index)
+
+
+def map_end_labels_by(keys: Sequence[object], labels: Sequence[EndLabel], tz: ZoneInfo, length: dt.timedelta,
+                      convention: str | None = None) -> list[tuple[Mapped, str]]:
+    """:func:`map_end_labels` per series (``keys[i]``: the supply of label i; a body may hold
+    several CUPS, each with its own repeated labels). LabelError carries the global index."""
+    groups: dict[object, list[int]] = {}
+    for i, k in enumerate(keys):
+        groups.setdefault(k, []).append(i)
+    out: list[tuple[Mapped, str] | None] = [None] * len(labels)
+    for idx in groups.values():
+        try:
+            mapped, conv = map_end_labels([labels[i] for i in idx], tz, length, convention)
+        except LabelError as err:
+            raise LabelError(idx[err.index], err.message) from None
+        for i, m in zip(idx, mapped):
+            out[i] = (m, conv)
+    return [x for x in out if x is not None]
 
 
 def ordinal(day: dt.date, n: int, length: dt.timedelta, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:

@@ -30,7 +30,7 @@ from typing import Any
 from ..errors import FramingError
 from ..model import Reading, Register
 from ._common import PlatformError, field_error, json_number, load_json
-from ._labels import CONVENTIONS, EndLabel, LabelError, map_end_labels
+from ._labels import CONVENTIONS, EndLabel, LabelError, map_end_labels_by
 from ._series import Part, assemble
 from ._time import local, resolve, zone
 
@@ -228,11 +228,11 @@ def _consumption(items: list[Any], base: str, profile: str | None) -> list[Readi
     quarter = any(lab.minutes % 60 for lab in labels)
     length = dt.timedelta(minutes=15 if quarter else 60)
     try:
-        mapped, used = map_end_labels(labels, tz, length, convention)
+        mapped = map_end_labels_by([item.get("cups") for _, item in rows], labels, tz, length, convention)
     except LabelError as err:
         raise field_error(LAYER, f"{rows[err.index][0]}.time", err.message) from None
     parts = []
-    for (path, item), lab, m in zip(rows, labels, mapped):
+    for (path, item), (m, used) in zip(rows, mapped):
         cups = _str(item, "cups", path)
         method = item.get("obtainMethod", "")
         if not isinstance(method, str):

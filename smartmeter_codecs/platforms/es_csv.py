@@ -27,7 +27,7 @@ from typing import Any
 from ..errors import FramingError
 from ..model import Reading, Register
 from ._common import CsvTable, header_cells, normalise_header
-from ._labels import CONVENTIONS, EndLabel, LabelError, map_end_labels, ordinal
+from ._labels import CONVENTIONS, EndLabel, LabelError, map_end_labels_by, ordinal
 from ._series import Part, assemble
 from ._time import day_bounds, resolve, zone
 
@@ -124,10 +124,11 @@ def decode(data: bytes, *, profile: str | None = None) -> list[Reading]:
                 labels.append(EndLabel(_date(t, row, c_date), int(m[1]) * 60 + int(m[2])))
             length = dt.timedelta(minutes=15 if any(lab.minutes % 60 for lab in labels) else 60)
             try:
-                mapped, conv = map_end_labels(labels, tz, length, profile if profile in CONVENTIONS else None)
+                mapped = map_end_labels_by([t.cell(row, cups) for row in rows], labels, tz, length,
+                                           profile if profile in CONVENTIONS else None)
             except LabelError as err:
                 raise t.error(rows[err.index], c_hour, err.message) from None
-            bounds = [(m.start, m.end, f"end label ({conv})", m.merged) for m in mapped]
+            bounds = [(m.start, m.end, f"end label ({conv})", m.merged) for m, conv in mapped]
         else:
             nums = []
             for row, h in zip(rows, hours):
