@@ -222,6 +222,23 @@ def test_edistribuzione_round_trip_ordinary_days(year, month, values):
 
 
 @settings(max_examples=20, deadline=None)
+@given(year=YEAR, month=MONTH, values=WH)
+def test_edistribuzione_app_round_trip_over_dst_days(year, month, values):
+    day = _last_sunday(year, month)
+    readings = _series("Europe/Rome", day, dt.timedelta(minutes=15), values, None)
+    got = smc.decode_all(get_codec("edistribuzione-app").encode_series(readings))
+    _same(got, readings)
+    assert len(got) in (92, 100)
+
+
+def test_datadis_reactive_and_distributor_bodies_are_unsupported():
+    for body in ('{"reactiveEnergy": {"cups": "ES1", "energy": []}, "distributorError": []}',
+                 '{"distExistenceUser": {"distributorCodes": ["2"]}, "distributorError": []}'):
+        with pytest.raises(smc.UnsupportedError):
+            smc.decode_all(body, format="datadis")
+
+
+@settings(max_examples=20, deadline=None)
 @given(values=st.lists(st.integers(0, 10**9), min_size=1, max_size=5))
 def test_mijnaansluiting_round_trip(values):
     from smartmeter_codecs.model import Register
@@ -242,4 +259,4 @@ def test_single_reading_encode_through_the_public_api():
     (back,) = smc.decode_all(data)
     assert back.timestamp == r.timestamp and back.active_energy_import_delta == 100.0
     with pytest.raises(ValueError):
-        smc.encode(r, format="edistribuzione-app")
+        smc.encode(r, format="mijnaansluiting")     # a register body: no interval value to write

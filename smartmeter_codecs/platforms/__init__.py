@@ -57,7 +57,7 @@ EDISTRIBUZIONE_CSV = PlatformCodec("edistribuzione-csv", "e-distribuzione (IT) a
                                    italy.sniff_edistribuzione, italy.decode_edistribuzione,
                                    italy.encode_edistribuzione)
 EDISTRIBUZIONE_APP = PlatformCodec("edistribuzione-app", "e-distribuzione (IT) app querydailyloadprofile JSON",
-                                   italy.sniff_app, italy.decode_app)
+                                   italy.sniff_app, italy.decode_app, italy.encode_app)
 PORTALE_CONSUMI_CSV = PlatformCodec("portale-consumi-csv", "Portale Consumi (IT, Acquirente Unico) electricity CSV",
                                     italy.sniff_portale, italy.decode_portale, italy.encode_portale)
 FLUVIUS_CSV = PlatformCodec("fluvius-csv", "Mijn Fluvius (BE) consumption-history CSV (Dutch or English)",

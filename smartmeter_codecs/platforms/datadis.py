@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..errors import FramingError
+from ..errors import FramingError, UnsupportedError
 from ..model import Reading, Register
 from ._common import PlatformError, field_error, json_number, load_json
 from ._labels import CONVENTIONS, EndLabel, LabelError, map_end_labels_by
@@ -141,6 +141,8 @@ def classify(doc: Any) -> str | None:
             return _ENVELOPES[keys[0]]
         if "distExistenceUser" in doc:
             return "distributors"
+        if "reactiveEnergy" in doc:
+            return "reactive"
         return None
     if isinstance(doc, list):
         if not doc:
@@ -414,6 +416,11 @@ def decode(data: bytes, *, profile: str | None = None) -> list[Reading]:
         out = [_supply_reading(s) for s in supplies(data)] if _items(doc, kind)[0] else []
     elif kind == "contract":
         out = [_contract_reading(c) for c in contracts(data)] if _items(doc, kind)[0] else []
+    elif kind in ("reactive", "distributors"):
+        # get-reactive-data: no real capture exists (research 1.1, UNVERIFIED layout); the
+        # distributor list carries no reading
+        raise UnsupportedError(LAYER, None, f"a Datadis {kind} body carries no reading this decoder places",
+                               {"kind": kind, "keys": sorted(doc)[:8]})
     elif kind == "max-power":
         out = [_maxpower_reading(m) for m in _max_power(doc, profile if profile in ZONES else None)]
     else:

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from decimal import Decimal
 from typing import Any
@@ -280,3 +281,29 @@ def encode_portale(readings: list[Reading]) -> bytes:
     for (pod, day), vals in sorted(rows.items()):
         lines.append(f"{pod};{day:%d/%m/%Y};;;;;;;;;;;{day:%Y%m};" + ";".join(vals) + ";" + ";" * 99)
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def encode_app(readings: list[Reading]) -> bytes:
+    """A ``querydailyloadprofile`` body: one element per Italian local day, ``initialSample`` =
+    the UTC instant of local midnight, samples numbered in elapsed quarter hours (92/100 on
+    DST days), values in kWh as strings."""
+    tz = zone(ZONE)
+    days: dict[dt.date, list[dict[str, str]]] = {}
+    for r in readings:
+        if r.timestamp is None or r.interval != _Q:
+            raise ValueError("a load-profile sample needs a timestamp and a 15-minute interval")
+        start = (r.timestamp - _Q).astimezone(UTC)
+        day = start.astimezone(tz).date()
+        a, _ = day_bounds(day, tz)
+        n = int((start - a) / _Q) + 1
+        v = r.active_energy_import_delta
+        if v is not None:
+            days.setdefault(day, []).append({"id": str(n), "val": format((Decimal(repr(v)) / 1000).normalize(), "f")})
+    data = []
+    for day, samples in sorted(days.items()):
+        a, _ = day_bounds(day, tz)
+        data.append({"readings": {"energyType": "A1", "sampleDate": f"{day:%Y%m%d}", "sampleValues": samples},
+                     "sampleFrequency": 15, "timeType": "CONS",
+                     "initialSample": a.strftime("%Y-%m-%dT%H:%M:%S.000+00:00")})
+    return json.dumps({"data": data}).encode("utf-8")
+

@@ -119,6 +119,8 @@ def encode(readings: list[Reading]) -> bytes:
                 "DateAndOrTime": {"DateTime": r.timestamp.isoformat(timespec="milliseconds")},
                 "ReadingType": {"Multiplier": "k", "Unit": "Wh"},
                 "Value": float(Decimal(str(reg.value)) / 1000)})
+    if not by:
+        raise ValueError("no OBIS register (1.8.x / 2.8.x) with a value to write")
     body = [{"MarketEvaluationPoint": {"MRID": ean, "RegisterList": [
         {"Meter": {"MRID": "E0000000000000000"}, "MRID": name, "ReadingList": rl} for name, rl in regs.items()]}}
         for ean, regs in by.items()]
