@@ -444,3 +444,22 @@ def test_fluvius_gas_export_is_not_electricity():
     assert [(reg.value, reg.unit) for reg in rs[1].registers] == [(Decimal("5.445"), "kWh"), (Decimal("0.495"), "m3")]
     assert [r.quality for r in rs] == ["no consumption", "measured", "measured"]
     assert rs[1].registers[0].extra["Calorische Bovenwaarde"] == "Voorlopig"
+
+
+@pytest.mark.parametrize("eid,day,hours", [("es-datadis-ide-2023-10-29-full-day", dt.date(2023, 10, 29), 25),
+                                            ("es-datadis-ide-2024-03-31-full-day", dt.date(2024, 3, 31), 23)])
+def test_datadis_real_full_dst_days(eid, day, hours):
+    body = MORE[eid]["body"]
+    rs = smc.decode_all(body)
+    assert "missing" not in {r.quality for r in rs} and len(rs) == len(json.loads(body))
+    mine, a, b = _day_readings(rs, day, "Europe/Madrid")
+    assert mine[0].timestamp - mine[0].interval == a and mine[-1].timestamp == b
+    assert sum((r.interval for r in mine), dt.timedelta()) == dt.timedelta(hours=hours)
+    want = sum(Decimal(str(x["consumptionKWh"])) for x in json.loads(body) if x["date"] == day.strftime("%Y/%m/%d"))
+    assert sum(r.active_energy_import_delta for r in mine) == pytest.approx(float(want * 1000))
+    spans = [(r.timestamp - r.interval, r.timestamp) for r in rs]
+    assert all(x[1] == y[0] for x, y in zip(spans, spans[1:]))          # contiguous, nothing twice
+    if hours == 25:
+        (merged,) = [r for r in mine if r.interval == dt.timedelta(hours=2)]
+        assert merged.active_energy_import_delta == 2566.0
+        assert merged.timestamp.astimezone(UTC) == utc("2023-10-29T01:00")
