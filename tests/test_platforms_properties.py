@@ -260,3 +260,15 @@ def test_single_reading_encode_through_the_public_api():
     assert back.timestamp == r.timestamp and back.active_energy_import_delta == 100.0
     with pytest.raises(ValueError):
         smc.encode(r, format="mijnaansluiting")     # a register body: no interval value to write
+
+
+def test_dates_at_the_edge_of_the_calendar_are_typed_errors():
+    body = '[{"cups":"E","date":"9999/12/31","time":"24:00","consumptionKWh":1,"obtainMethod":""}]'
+    with pytest.raises(smc.UnsupportedError):
+        smc.decode_all(body)
+    assert isinstance(smc.inspect(body).error, smc.UnsupportedError)
+    with pytest.raises(smc.DecodeError):
+        smc.decode_all(body.replace("consumptionKWh", "maxPower").replace('"obtainMethod":""', '"period":"1"'))
+    csv = "CUPS;Fecha;Hora;Consumo_kWh;Metodo_obtencion\nES1;31/12/9999;24;0,1;R\n"
+    with pytest.raises(smc.DecodeError):
+        smc.decode_all(csv)

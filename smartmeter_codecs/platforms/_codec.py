@@ -42,7 +42,9 @@ class PlatformCodec:
         except DecodeError:
             raise
         except (RecursionError, MemoryError, OverflowError) as err:  # hostile input, not a bug to hide
-            raise UnsupportedError(self.name, None, f"input too large or deep to decode: {type(err).__name__}") from None
+            # a date at the edge of the calendar (9999-12-31 24:00), a body nested too deep
+            raise UnsupportedError(self.name, None, f"input outside what can be decoded ({type(err).__name__}: "
+                                                    f"a date beyond year 9999, or too large or deep)") from None
 
     def inspect(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> Inspection:
         """The Readings with their source rows/paths; ``error`` set when decoding stopped."""
@@ -50,7 +52,7 @@ class PlatformCodec:
         root = Field(self.name, 0, len(data))
         insp = Inspection(data, self.name, root)
         try:
-            readings = self._decode(data, profile=profile)
+            readings = self.decode_all(data, profile=profile)
             insp.readings.extend(readings)
             for i, r in enumerate(readings):
                 node = root.add(f"reading[{i}]", value=r.timestamp.isoformat() if r.timestamp else r.meter_id,

@@ -351,8 +351,11 @@ def _max_power(doc: Any, profile: str | None) -> list[MaxPower]:
         day = _date(item.get("date"), f"{path}.date")
         assert day is not None
         mins = _minutes(item.get("time"), f"{path}.time")
-        naive = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=mins)
-        instant = resolve(naive, tz, 0)
+        try:
+            naive = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=mins)
+            instant = resolve(naive, tz, 0)
+        except OverflowError:
+            raise field_error(LAYER, f"{path}.date", "outside the datetime range") from None
         if instant is None:
             raise field_error(LAYER, f"{path}.time", f"{naive:%Y-%m-%d %H:%M} does not exist (DST gap)")
         p = _num(item, "maxPower", path)
