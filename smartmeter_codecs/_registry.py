@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from .model import Reading
     from .errors import DecodeError
 
-__all__ = ["Codec", "FrameStream", "FORMATS", "get_codec", "available_codecs"]
+__all__ = ["Codec", "FrameStream", "FORMATS", "get_codec", "available_codecs", "PROFILE_TABLES",
+           "profile_formats", "profile_names", "profile_zones"]
 
 
 @runtime_checkable
@@ -139,3 +140,42 @@ def _available() -> tuple[Codec, ...]:
         if codec is not None:
             out.append(codec)
     return tuple(out)
+
+
+# Where each format keeps its profile table (format -> module, attribute): the names profile=
+# may take for that format. Formats not listed take no profile. An entry of a table may carry a
+# ``zone`` (IANA name or fixed offset): the clock zone that profile settles (zones.py).
+PROFILE_TABLES: dict[str, tuple[str, str]] = {
+    "dlms": ("smartmeter_codecs.dlms.profiles", "PROFILES"),
+    "p1": ("smartmeter_codecs.p1.mapping", "PROFILES"),
+    "sml": ("smartmeter_codecs.sml.mapping", "PROFILES"),
+    "smgw-han": ("smartmeter_codecs.smgw.codec", "VENDORS"),
+}
+
+
+@functools.cache
+def _profile_table(fmt: str) -> tuple[tuple[str, str | None], ...]:
+    try:
+        module, attr = PROFILE_TABLES[fmt]
+        table = getattr(importlib.import_module(module), attr)
+    except (KeyError, ImportError, AttributeError):   # no profiles, or the format is not in this build
+        return ()
+    if isinstance(table, dict):
+        return tuple((str(name), getattr(entry, "zone", None)) for name, entry in table.items())
+    return tuple((str(name), None) for name in table)
+
+
+def profile_names(fmt: str) -> list[str]:
+    """The profile names of ``fmt`` (empty for a format without profiles)."""
+    return [n for n, _ in _profile_table(fmt)]
+
+
+def profile_formats(profile: str) -> list[str]:
+    """The formats whose profile table has ``profile`` (usually one)."""
+    wanted = profile.lower()   # P1 country codes are accepted in any case
+    return [fmt for fmt in PROFILE_TABLES if any(n.lower() == wanted for n, _ in _profile_table(fmt))]
+
+
+def profile_zones(fmt: str) -> dict[str, str]:
+    """Profile name -> clock zone, for the profiles of ``fmt`` that settle the zone."""
+    return {n: z for n, z in _profile_table(fmt) if z}

@@ -1,17 +1,19 @@
-"""The public entry points (DESIGN.md section 2): decode, decode_all, formats, inspect, encode."""
+"""The public entry points (docs/api.md): decode, decode_all, formats, inspect, encode."""
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import re
 from dataclasses import dataclass
 
 from ._hexdump import parse_dump
-from ._registry import FORMATS, Codec, available_codecs, get_codec
+from ._registry import FORMATS, Codec, available_codecs, get_codec, profile_formats, profile_zones
 from .errors import DecodeError, UnsupportedError
 from .inspection import Field, Inspection
 from .keys import KeysArg, check_authenticated
 from .model import Reading
 from .plausibility import screen
+from .zones import TzArg, localise, resolve_zone
 
 __all__ = ["decode", "decode_all", "formats", "inspect", "encode", "FormatInfo", "to_bytes", "text_encoding"]
 
@@ -88,10 +90,10 @@ def text_encoding(codec: object) -> str:
     return str(getattr(codec, "text_encoding", "utf-8"))
 
 
-def _input(data: Data, format: str | None) -> tuple[bytes, Codec]:
+def _input(data: Data, format: str | None, profile: str | None = None) -> tuple[bytes, Codec]:
     """The input's bytes and its codec; text is encoded the way the chosen format needs."""
     raw = to_bytes(data)
-    codec = _pick_codec(raw, format)
+    codec = _pick_codec(raw, format, profile)
     if isinstance(data, str):
         enc = text_encoding(codec)
         if enc != "utf-8":
@@ -99,7 +101,16 @@ def _input(data: Data, format: str | None) -> tuple[bytes, Codec]:
     return raw, codec
 
 
-def _pick_codec(data: bytes, format: str | None) -> Codec:
+def candidate_codecs(profile: str | None) -> list[Codec]:
+    """The codecs autodetection asks: all, or with a profile only the formats whose profile
+    table has the name (a profile is one format's convention; the others would reject it). A
+    name no format has goes to all of them: the detected format rejects it with its own list."""
+    codecs = available_codecs()
+    owners = profile_formats(profile) if profile is not None else []
+    return [c for c in codecs if c.name in owners] if owners else codecs
+
+
+def _pick_codec(data: bytes, format: str | None, profile: str | None = None) -> Codec:
     if format is not None:
         try:
             return get_codec(format)
@@ -108,7 +119,7 @@ def _pick_codec(data: bytes, format: str | None) -> Codec:
     if not data:
         raise UnsupportedError("detect", 0, "empty input: nothing to decode")
     best: tuple[int, Codec] | None = None
-    for codec in available_codecs():
+    for codec in candidate_codecs(profile):
         try:
             score = codec.sniff(data)
         except Exception:  # a sniffer must never break detection of other formats
@@ -162,8 +173,20 @@ def _sniff_after_noise(data: bytes) -> Codec | None:
     return None
 
 
+def finish(reading: Reading, keys: KeysArg, tz: _dt.tzinfo | None) -> Reading:
+    """The post-decode steps every entry point applies, in one place: with an authentication
+    key no unauthenticated frame yields a Reading (keys.py); a naive timestamp gets ``tz`` or its
+    profile's zone, or a quality note (zones.py); no implausible value reaches an SI field
+    silently (plausibility.py)."""
+    return screen(localise(check_authenticated(reading, keys), tz, profile_zones(reading.format)))
+
+
+def _tz(tz: TzArg) -> _dt.tzinfo | None:
+    return None if tz is None else resolve_zone(tz)
+
+
 def decode_all(data: Data, *, format: str | None = None, keys: KeysArg = None,
-               profile: str | None = None) -> list[Reading]:
+               profile: str | None = None, tz: TzArg = None) -> list[Reading]:
     """Every Reading in ``data``: several frames, multi-telegram sequences, time series.
 
     Args:
@@ -174,28 +197,33 @@ def decode_all(data: Data, *, format: str | None = None, keys: KeysArg = None,
             downgraded, tag-less or plaintext frame raises :class:`DecryptionError` (the rule
             is in :mod:`smartmeter_codecs.keys`), so every Reading says ``authenticated=True``.
         profile: a national list/profile name where the frame cannot tell a convention
-            (e.g. ``"kamstrup-se"``); ``None`` picks the documented default.
+            (e.g. ``"kamstrup-se"``); ``None`` picks the documented default. With
+            ``format=None`` only the formats that have this profile are tried.
+        tz: the zone of a meter clock sent without a UTC offset: an IANA name
+            (``"Europe/Oslo"``), a fixed offset (``"+01:00"``) or a :class:`datetime.tzinfo`.
+            ``None`` uses the profile's zone where the profile settles it, else leaves such a
+            timestamp naive and says so in ``quality`` (see :mod:`smartmeter_codecs.zones`).
 
     Raises:
         DecodeError: (a subclass) for any input that cannot be decoded. Never anything
             else for bad input.
+        ValueError: an unknown format, profile or time zone name (the caller's mistake).
     """
-    raw, codec = _input(data, format)
-    # the safety nets: no implausible value reaches an SI field silently (plausibility.py); with
-    # an authentication key no unauthenticated frame yields a Reading (keys.py)
-    return [screen(check_authenticated(r, keys)) for r in codec.decode_all(raw, keys=keys, profile=profile)]
+    zone = _tz(tz)
+    raw, codec = _input(data, format, profile)
+    return [finish(r, keys, zone) for r in codec.decode_all(raw, keys=keys, profile=profile)]
 
 
 def decode(data: Data, *, format: str | None = None, keys: KeysArg = None,
-           profile: str | None = None) -> Reading:
+           profile: str | None = None, tz: TzArg = None) -> Reading:
     """Decode one message into a :class:`Reading`.
 
     When the input holds several readings (e.g. two concatenated frames), the *last* one is
     returned: it is the meter's most recent state. Use :func:`decode_all` for all of them.
     Raises :class:`UnsupportedError` when the input is valid but carries no reading (e.g. an
-    HDLC supervisory frame).
+    HDLC supervisory frame). Arguments as for :func:`decode_all`.
     """
-    readings = decode_all(data, format=format, keys=keys, profile=profile)
+    readings = decode_all(data, format=format, keys=keys, profile=profile, tz=tz)
     if not readings:
         raise UnsupportedError("application", None,
                                "the input is well-formed but carries no meter reading")
@@ -203,21 +231,22 @@ def decode(data: Data, *, format: str | None = None, keys: KeysArg = None,
 
 
 def inspect(data: Data, *, format: str | None = None, keys: KeysArg = None,
-            profile: str | None = None) -> Inspection:
+            profile: str | None = None, tz: TzArg = None) -> Inspection:
     """A layer tree of ``data`` with byte offsets (``str()`` = text tree, HTML in Jupyter).
 
     Never raises for bad input: the returned Inspection shows what was understood and sets
-    ``error`` to the DecodeError that stopped decoding.
+    ``error`` to the DecodeError that stopped decoding. Arguments as for :func:`decode_all`.
     """
+    zone = _tz(tz)
     try:
-        raw, codec = _input(data, format)
+        raw, codec = _input(data, format, profile)
     except DecodeError as err:
         raw = to_bytes(data)
         return Inspection(raw, "unknown", Field("input", 0, len(raw)), [], err)
     ins = codec.inspect(raw, keys=keys, profile=profile)
-    # the same safety nets as decode_all: inspection shows the Readings decode would return
+    # the same post-decode steps as decode_all: inspection shows the Readings decode would return
     try:
-        ins.readings = [screen(check_authenticated(r, keys)) for r in ins.readings]
+        ins.readings = [finish(r, keys, zone) for r in ins.readings]
     except DecodeError as err:
         ins.readings, ins.error = [], err
     return ins

@@ -229,7 +229,7 @@ def _file_reader(arg: str, ns: argparse.Namespace, keys: Keys | None) -> tuple[M
     show = bool(size) and not ns.no_progress and sys.stderr.isatty() and not sys.stdout.isatty()
     progress = _Progress(size or 0, name) if show else None
     reader = MeterReader(lambda: _Prefixed(prefix, conn), description=name, format=ns.format, keys=keys,
-                         profile=ns.profile, reconnect=None, errors="yield",
+                         profile=ns.profile, tz=ns.tz, reconnect=None, errors="yield",
                          on_bytes=progress.update if progress else None)
     return reader, progress
 
@@ -245,10 +245,10 @@ def _live_reader(ns: argparse.Namespace, keys: Keys | None) -> MeterReader:
     if ns.port:
         return read_serial(ns.port, preset=ns.preset, baudrate=ns.baud, bytesize=ns.bytesize,
                            parity=ns.parity, stopbits=ns.stopbits, format=ns.format, keys=keys,
-                           profile=ns.profile, reconnect=_backoff(ns), idle_timeout=ns.idle_timeout)
+                           profile=ns.profile, tz=ns.tz, reconnect=_backoff(ns), idle_timeout=ns.idle_timeout)
     host, port = parse_hostport(ns.tcp)
-    return read_tcp(host, port, format=ns.format, keys=keys, profile=ns.profile, reconnect=_backoff(ns),
-                    idle_timeout=ns.idle_timeout)
+    return read_tcp(host, port, format=ns.format, keys=keys, profile=ns.profile, tz=ns.tz,
+                    reconnect=_backoff(ns), idle_timeout=ns.idle_timeout)
 
 
 def _cmd_stream(ns: argparse.Namespace) -> int:
@@ -408,6 +408,8 @@ def _flagged(err: ValueError, ns: argparse.Namespace) -> str:
         return f"-f/--format: {msg}"
     if msg.startswith("unknown serial preset"):
         return f"--preset: {msg}"
+    if msg.startswith(("unknown time zone", "time zone offset")):
+        return f"--tz: {msg}"
     if msg.startswith("unknown") and "profile" in msg:
         return f"-p/--profile: {msg}"
     if msg.startswith(("expected HOST:PORT", "TCP port")):
@@ -423,7 +425,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("-v", "--verbose", action="count", default=0, help="log connections (-vv: debug)")
     sub = ap.add_subparsers(dest="command", required=True)
 
-    def decoding(p: argparse.ArgumentParser) -> None:
+    def decoding(p: argparse.ArgumentParser, zone: bool = True) -> None:
         p.add_argument("-f", "--format", help=f"format name ({_formats_help()}); default: autodetect")
         p.add_argument("-p", "--profile", help="national list/profile where the frame cannot tell ("
                        + "; ".join(f"{k}: {', '.join(v)}" for k, v in _profiles().items()) + ")")
@@ -431,6 +433,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("-a", "--auth-key", help="authentication key (hex)")
         p.add_argument("--system-title", help="system title (hex) when the frame does not carry it")
         p.add_argument("--binary", action="store_true", help="treat files as raw bytes even if they look like a hex dump")
+        if zone:
+            p.add_argument("--tz", metavar="ZONE", help="zone of a meter clock sent without UTC offset, e.g. "
+                           "Europe/Oslo or +01:00 (default: the profile's zone where it settles it)")
 
     def serial_opts(p: argparse.ArgumentParser) -> None:
         g = p.add_argument_group("serial port")
@@ -479,7 +484,7 @@ def _parser() -> argparse.ArgumentParser:
                            description="Send captured frames (cycled) or generated frames of any format to "
                                        "a pseudo-terminal, a serial port, TCP clients or stdout.")
     p_sim.add_argument("input", nargs="*", help="capture files or hex to send as they are (default: generate)")
-    decoding(p_sim)
+    decoding(p_sim, zone=False)
     serial_opts(p_sim)
     p_sim.add_argument("--pty", nargs="?", const="", metavar="LINK",
                        help="create a pseudo-terminal (and a symlink LINK to it); readers open it as a port")
@@ -569,11 +574,11 @@ def _run(ns: argparse.Namespace) -> int:
     data = _read_input(ns.input, ns.binary)
     keys = _keys(ns)
     if ns.command == "decode":
-        readings = decode_all(data, format=ns.format, keys=keys, profile=ns.profile)
+        readings = decode_all(data, format=ns.format, keys=keys, profile=ns.profile, tz=ns.tz)
         for r in readings:
             _print_reading(r, ns.json)
         return EXIT_OK if readings else EXIT_EMPTY
-    ins = inspect(data, format=ns.format, keys=keys, profile=ns.profile)
+    ins = inspect(data, format=ns.format, keys=keys, profile=ns.profile, tz=ns.tz)
     if isinstance(ins.error, ValueError) and not isinstance(ins.error, DecodeError):
         raise ins.error   # an unknown profile is the user's mistake, not a property of the frame
     if ns.json:

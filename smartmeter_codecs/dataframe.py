@@ -24,11 +24,23 @@ def _pandas() -> Any:
 
 
 def readings_frame(readings: Iterable[Reading]) -> "pd.DataFrame":
-    """One row per Reading, one column per model field (registers left out)."""
+    """One row per Reading, one column per model field (registers left out).
+
+    ``timestamp`` is a pandas datetime column: in UTC when every timestamp carries an offset
+    (a series crossing a DST change has two offsets, which pandas cannot hold in one
+    zone-aware column otherwise), as the naive clocks when none does; a mix of aware and naive
+    timestamps (a clock without offset and no ``tz=``) stays an object column of datetimes.
+    """
     pd = _pandas()
     names = [f.name for f in dataclasses.fields(Reading) if f.name != "registers"]
     rows = [{n: getattr(r, n) for n in names} for r in readings]
-    return pd.DataFrame(rows, columns=names)
+    frame = pd.DataFrame(rows, columns=names)
+    stamps = [r["timestamp"] for r in rows if r["timestamp"] is not None]
+    if stamps and all(t.tzinfo is not None for t in stamps):
+        frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    elif stamps and all(t.tzinfo is None for t in stamps):
+        frame["timestamp"] = pd.to_datetime(frame["timestamp"])
+    return frame
 
 
 def registers_frame(readings: Iterable[Reading]) -> "pd.DataFrame":

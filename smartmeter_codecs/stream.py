@@ -19,12 +19,12 @@ from __future__ import annotations
 import logging
 from typing import Iterator
 
-from ._registry import FrameStream, available_codecs, get_codec
-from .api import Data, text_encoding, to_bytes
+from ._registry import FrameStream, get_codec
+from .api import Data, _tz, candidate_codecs, finish, text_encoding, to_bytes
 from .errors import ChecksumError, DecodeError, DecryptionError, KeyRequiredError
-from .keys import KeysArg, check_authenticated
+from .keys import KeysArg
 from .model import Reading
-from .plausibility import screen
+from .zones import TzArg
 
 __all__ = ["StreamDecoder"]
 
@@ -46,11 +46,15 @@ class StreamDecoder:
     Args:
         format: a format name, or ``None`` to detect it from the stream.
         keys: as for :func:`smartmeter_codecs.decode`.
-        profile: as for :func:`smartmeter_codecs.decode`.
+        profile: as for :func:`smartmeter_codecs.decode` (with ``format=None`` only the formats
+            that have this profile listen).
+        tz: as for :func:`smartmeter_codecs.decode`.
     """
 
-    def __init__(self, format: str | None = None, keys: KeysArg = None, profile: str | None = None) -> None:
+    def __init__(self, format: str | None = None, keys: KeysArg = None, profile: str | None = None,
+                 tz: TzArg = None) -> None:
         self.format = format
+        self._tz = _tz(tz)
         self._keys = keys
         self._profile = profile
         self._locked: FrameStream | None = None
@@ -68,7 +72,7 @@ class StreamDecoder:
             self._locked = stream
             self._encoding = text_encoding(codec)
         else:
-            for codec in available_codecs():
+            for codec in candidate_codecs(profile):
                 stream = codec.stream(keys=keys, profile=profile)
                 if stream is not None:
                     self._candidates.append((codec.name, stream, []))
@@ -79,14 +83,15 @@ class StreamDecoder:
         return iter(self._feed(data))
 
     def _checked(self, items: list[Reading | DecodeError]) -> list[Reading | DecodeError]:
-        # The nets every Reading passes, before anything else looks at it: with an authentication
-        # key an unauthenticated frame is an error item (keys.py), and no implausible value
-        # reaches an SI field silently (plausibility.py).
+        # The post-decode steps of decode_all (api.finish), before anything else looks at a
+        # Reading: with an authentication key an unauthenticated frame is an error item
+        # (keys.py); a naive timestamp gets tz= or its profile's zone (zones.py); no implausible
+        # value reaches an SI field silently (plausibility.py).
         out: list[Reading | DecodeError] = []
         for i in items:
             if isinstance(i, Reading):
                 try:
-                    i = screen(check_authenticated(i, self._keys))
+                    i = finish(i, self._keys, self._tz)
                 except DecodeError as err:
                     i = err
             out.append(i)

@@ -66,7 +66,10 @@ def test_kamstrup_documentation_examples():
     assert r1.profile == "kamstrup" and r1.meter_id == "5706567000000000"
     assert r1.active_power_import == 0.0 and r1.voltage_l3 == 0.0 and len(r1.registers) == 13
     r2 = smc.decode(E["amshan-kamstrup-doc-list2-1phase-llc"]["hex"])
-    assert r2.timestamp == dt.datetime(2017, 8, 16, 16, 0, 5) and r2.active_energy_import == 0.0
+    # the clock has deviation "not specified": the kamstrup profile places it in UTC+01:00
+    # (Kamstrup keeps standard time all year, amsreader-firmware PR #1227)
+    assert r2.timestamp == dt.datetime(2017, 8, 16, 16, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    assert r2.active_energy_import == 0.0 and "timestamp zone assumed: UTC+01:00 (profile kamstrup)" in r2.quality
 
 
 def test_austrian_push_without_spares_wels():

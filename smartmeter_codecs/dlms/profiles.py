@@ -1,4 +1,4 @@
-"""National lists and maker conventions as data (research/dlms.md §4).
+"""National lists and maker conventions as data (docs/formats/dlms.md).
 
 A frame says what it can: OBIS codes, and (Aidon, Austrian, Iskra lists) the scaler and unit
 of every value. What it does not say comes from the :class:`Profile`:
@@ -91,6 +91,9 @@ class Profile:
     source: str = ""
     lists: tuple[Layout, ...] = ()
     conventions: tuple[Convention, ...] = ()
+    #: the clock zone of a date-time sent with deviation "not specified" (0x8000), where the
+    #: profile settles it: an IANA name or a fixed offset such as "+01:00" (zones.py)
+    zone: str | None = None
 
 
 # Norwegian NVE list layouts of Kaifa KFM_001 (value-only). Source: roarfred/AmsToMqttBridge
@@ -219,6 +222,12 @@ _PF_THOUSANDTHS = Convention("power_factor", -3, "power factor in thousandths (I
 _KAMSTRUP_CV = Convention("voltage", -2, "Kamstrup firmware with two-decimal voltages (amsreader-firmware "
                                          "#814, #970, PR #1002)")
 
+# Kamstrup sends its clock with deviation "not specified" (0x8000) and keeps local *standard*
+# time all year (UtilitechAS/amsreader-firmware PR #1227 and #1191). Norway, Denmark,
+# Switzerland and Sweden all have UTC+01:00 as standard time, so the profiles that name these
+# countries settle the clock: a fixed UTC+01:00, no DST rule.
+_KAMSTRUP_ZONE = "+01:00"
+
 GENERIC = Profile(
     "generic", "Any DLMS push: OBIS-keyed values scaled by their in-band scaler-unit only; a lone "
                "value without OBIS is NVE list 1 (active power import).",
@@ -252,10 +261,11 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
                         "or in 0.01 V from firmware that sends two decimals (convention).",
             scalers={"energy": 1, "current": -2, "power_factor": -2, "power": 0, "voltage": 0},
             list_ids=("Kamstrup_V0001",), name_prefixes=("KAM",), conventions=(_KAMSTRUP_CV,),
+            zone=_KAMSTRUP_ZONE,
             source="Kamstrup HAN-NVE description; corpus kamstrup-omnipower-* notes (0.01 kWh, 0.01 A, 0.01 PF)"),
     Profile("kamstrup-se", "Kamstrup_V0001 lists as sent in Sweden: energy in Wh (amsreader issue #239).",
             scalers={"energy": 0, "current": -2, "power_factor": -2, "power": 0, "voltage": 0},
-            conventions=(_KAMSTRUP_CV,),
+            conventions=(_KAMSTRUP_CV,), zone=_KAMSTRUP_ZONE,
             source="UtilitechAS/amsreader-firmware#239 (Swedish Kamstrup Wh vs Norwegian 10 Wh)"),
     Profile("kaifa", "Kaifa KFM_001 lists (NO/SE/AT): currents in mA, voltages in dV, energy in Wh; the "
                      "Norwegian value-only lists 1/2/3 by position.",

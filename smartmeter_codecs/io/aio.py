@@ -15,6 +15,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 from ..errors import DecodeError
 from ..keys import KeysArg
 from ..stream import StreamDecoder
+from ..zones import TzArg
 from ._extras import require
 from .backoff import DEFAULT_BACKOFF, Backoff
 from .presets import get_preset
@@ -39,7 +40,7 @@ class AsyncMeterReader:
 
     def __init__(self, opener: Opener, *, description: str, format: str | None, keys: KeysArg,
                  profile: str | None, reconnect: Backoff | None, idle_timeout: float | None,
-                 errors: ErrorPolicy, stop: asyncio.Event | None) -> None:
+                 errors: ErrorPolicy, stop: asyncio.Event | None, tz: TzArg = None) -> None:
         if errors not in ("yield", "log"):
             raise ValueError(f"errors must be 'yield' or 'log', got {errors!r}")
         if idle_timeout is not None and idle_timeout <= 0:
@@ -48,7 +49,8 @@ class AsyncMeterReader:
         self.description = description
         self._keys = keys
         self._profile = profile
-        self._decoder = StreamDecoder(format=format, keys=keys, profile=profile)   # ValueError now
+        self._tz = tz
+        self._decoder = StreamDecoder(format=format, keys=keys, profile=profile, tz=tz)   # ValueError now
         self._reconnect = reconnect
         self._idle_timeout = idle_timeout
         self._errors = errors
@@ -156,7 +158,8 @@ class AsyncMeterReader:
                 if lost is not None:
                     raise lost
                 return
-            self._decoder = StreamDecoder(format=self._decoder.format, keys=self._keys, profile=self._profile)
+            self._decoder = StreamDecoder(format=self._decoder.format, keys=self._keys, profile=self._profile,
+                                          tz=self._tz)
             wait = next(delays, None) if delays is not None else None
             if wait is None:
                 if lost is not None:
@@ -169,7 +172,7 @@ class AsyncMeterReader:
 
 
 def aread_tcp(host: str, port: int | None = None, *, format: str | None = None, keys: KeysArg = None,
-              profile: str | None = None, reconnect: Backoff | None = DEFAULT_BACKOFF,
+              profile: str | None = None, tz: TzArg = None, reconnect: Backoff | None = DEFAULT_BACKOFF,
               connect_timeout: float = 10.0, idle_timeout: float | None = None,
               errors: ErrorPolicy = "yield", stop: asyncio.Event | None = None) -> AsyncMeterReader:
     """asyncio reader over TCP (arguments as :func:`~smartmeter_codecs.io.read_tcp`).
@@ -186,13 +189,14 @@ def aread_tcp(host: str, port: int | None = None, *, format: str | None = None, 
         return await asyncio.wait_for(asyncio.open_connection(h, p), connect_timeout)
 
     return AsyncMeterReader(opener, description=f"tcp {host}:{port}", format=format, keys=keys,
-                            profile=profile, reconnect=reconnect, idle_timeout=idle_timeout,
+                            profile=profile, tz=tz, reconnect=reconnect, idle_timeout=idle_timeout,
                             errors=errors, stop=stop)
 
 
 def aread_serial(port: str, *, preset: str | None = None, baudrate: int | None = None,
                  bytesize: int | None = None, parity: str | None = None, stopbits: int | None = None,
                  format: str | None = None, keys: KeysArg = None, profile: str | None = None,
+                 tz: TzArg = None,
                  reconnect: Backoff | None = DEFAULT_BACKOFF, idle_timeout: float | None = None,
                  errors: ErrorPolicy = "yield", stop: asyncio.Event | None = None) -> AsyncMeterReader:
     """asyncio reader over a serial port (arguments as :func:`~smartmeter_codecs.io.read_serial`).
@@ -212,5 +216,5 @@ def aread_serial(port: str, *, preset: str | None = None, baudrate: int | None =
     s = settings
     return AsyncMeterReader(opener, description=f"{port} ({s['baudrate']} {s['bytesize']}{s['parity']}"
                                                 f"{s['stopbits']})",
-                            format=format, keys=keys, profile=profile, reconnect=reconnect,
+                            format=format, keys=keys, profile=profile, tz=tz, reconnect=reconnect,
                             idle_timeout=idle_timeout, errors=errors, stop=stop)

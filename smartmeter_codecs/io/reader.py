@@ -18,6 +18,7 @@ from ..errors import DecodeError
 from ..keys import KeysArg
 from ..model import Reading
 from ..stream import StreamDecoder
+from ..zones import TzArg
 from .backoff import DEFAULT_BACKOFF, Backoff
 from ._extras import require
 from .presets import get_preset
@@ -53,8 +54,9 @@ class MeterReader:
     """
 
     def __init__(self, connect: Callable[[], Connection], *, description: str, format: str | None = None,
-                 keys: KeysArg = None, profile: str | None = None, reconnect: Backoff | None = None,
-                 idle_timeout: float | None = None, errors: ErrorPolicy = "yield",
+                 keys: KeysArg = None, profile: str | None = None, tz: TzArg = None,
+                 reconnect: Backoff | None = None, idle_timeout: float | None = None,
+                 errors: ErrorPolicy = "yield",
                  stop: threading.Event | None = None,
                  on_bytes: Callable[[int], None] | None = None) -> None:
         if errors not in ("yield", "log"):
@@ -65,8 +67,9 @@ class MeterReader:
         self.description = description
         self._keys = keys
         self._profile = profile
+        self._tz = tz
         # built now so an unknown format or profile is a ValueError here, not at the first byte
-        self._decoder = StreamDecoder(format=format, keys=keys, profile=profile)
+        self._decoder = StreamDecoder(format=format, keys=keys, profile=profile, tz=tz)
         self._reconnect = reconnect
         self._idle_timeout = idle_timeout
         self._errors = errors
@@ -152,7 +155,8 @@ class MeterReader:
                     raise lost
                 return
             # a fresh buffer: a frame cut by the drop cannot complete; keep the detected format
-            self._decoder = StreamDecoder(format=self._decoder.format, keys=self._keys, profile=self._profile)
+            self._decoder = StreamDecoder(format=self._decoder.format, keys=self._keys, profile=self._profile,
+                                          tz=self._tz)
             wait = next(delays, None) if delays is not None else None
             if wait is None:
                 if lost is not None:
@@ -167,7 +171,8 @@ class MeterReader:
 def read_serial(port: str, *, preset: str | None = None, baudrate: int | None = None,
                 bytesize: int | None = None, parity: str | None = None, stopbits: int | None = None,
                 format: str | None = None, keys: KeysArg = None, profile: str | None = None,
-                reconnect: Backoff | None = DEFAULT_BACKOFF, idle_timeout: float | None = None,
+                tz: TzArg = None, reconnect: Backoff | None = DEFAULT_BACKOFF,
+                idle_timeout: float | None = None,
                 errors: ErrorPolicy = "yield", stop: threading.Event | None = None) -> MeterReader:
     """Read a meter on a serial port (needs ``pip install 'smartmeter-codecs[serial]'``).
 
@@ -182,6 +187,8 @@ def read_serial(port: str, *, preset: str | None = None, baudrate: int | None = 
         format: a format name; ``None`` takes the preset's, else detects it from the stream.
         keys: as for :func:`smartmeter_codecs.decode`.
         profile: as for :func:`smartmeter_codecs.decode`.
+        tz: as for :func:`smartmeter_codecs.decode`: the zone of a meter clock sent without a
+            UTC offset.
         reconnect: back-off policy after the port fails (a USB adapter unplugged); ``None``
             raises the failure instead.
         idle_timeout: seconds without any byte after which the port is reopened.
@@ -199,12 +206,12 @@ def read_serial(port: str, *, preset: str | None = None, baudrate: int | None = 
     s = settings
     description = f"{port} ({s['baudrate']} {s['bytesize']}{s['parity']}{s['stopbits']})"
     return MeterReader(lambda: SerialConnection(port, settings), description=description, format=format,
-                       keys=keys, profile=profile, reconnect=reconnect, idle_timeout=idle_timeout,
+                       keys=keys, profile=profile, tz=tz, reconnect=reconnect, idle_timeout=idle_timeout,
                        errors=errors, stop=stop)
 
 
 def read_tcp(host: str, port: int | None = None, *, format: str | None = None, keys: KeysArg = None,
-             profile: str | None = None, reconnect: Backoff | None = DEFAULT_BACKOFF,
+             profile: str | None = None, tz: TzArg = None, reconnect: Backoff | None = DEFAULT_BACKOFF,
              connect_timeout: float = 10.0, idle_timeout: float | None = None,
              errors: ErrorPolicy = "yield", stop: threading.Event | None = None) -> MeterReader:
     """Read a meter through a TCP serial bridge (ser2net, ESP8266/ESP32 bridges, P1 dongles).
@@ -215,6 +222,8 @@ def read_tcp(host: str, port: int | None = None, *, format: str | None = None, k
         format: a format name; ``None`` detects it from the stream.
         keys: as for :func:`smartmeter_codecs.decode`.
         profile: as for :func:`smartmeter_codecs.decode`.
+        tz: as for :func:`smartmeter_codecs.decode`: the zone of a meter clock sent without a
+            UTC offset.
         reconnect: back-off policy after the connection fails or closes; ``None`` ends the
             iteration at end of stream and raises a failure.
         connect_timeout: seconds to wait for the connection.
@@ -232,12 +241,12 @@ def read_tcp(host: str, port: int | None = None, *, format: str | None = None, k
         raise ValueError(f"TCP port must be 1..65535, got {port}")
     h, p = host, port
     return MeterReader(lambda: TcpConnection(h, p, connect_timeout), description=f"tcp {host}:{port}",
-                       format=format, keys=keys, profile=profile, reconnect=reconnect,
+                       format=format, keys=keys, profile=profile, tz=tz, reconnect=reconnect,
                        idle_timeout=idle_timeout, errors=errors, stop=stop)
 
 
 def read_file(file: str | pathlib.Path | BinaryIO, *, format: str | None = None, keys: KeysArg = None,
-              profile: str | None = None, errors: ErrorPolicy = "yield",
+              profile: str | None = None, tz: TzArg = None, errors: ErrorPolicy = "yield",
               on_bytes: Callable[[int], None] | None = None) -> MeterReader:
     """Read a capture file or a binary stream (a pipe, ``sys.stdin.buffer``) to its end.
 
@@ -258,4 +267,4 @@ def read_file(file: str | pathlib.Path | BinaryIO, *, format: str | None = None,
         def connect() -> Connection:
             return FileConnection(f)
     return MeterReader(connect, description=str(description), format=format, keys=keys, profile=profile,
-                       reconnect=None, errors=errors, on_bytes=on_bytes)
+                       tz=tz, reconnect=None, errors=errors, on_bytes=on_bytes)
