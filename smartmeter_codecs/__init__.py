@@ -4,7 +4,7 @@
 >>> reading = smc.decode(frame_bytes)          # doctest: +SKIP
 >>> reading.active_power_import                # W   # doctest: +SKIP
 
-See DESIGN.md section 2 / docs/api.md for the contract.
+See docs/api.md for the contract.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Public-holiday calendars shared by the codecs and the charging rules (no format knowledge).
 
 * Easter by the anonymous Gregorian algorithm (Meeus/Jones/Butcher).
-* Italy: the national holidays of the ARERA 181/06 F3 calendar (research/chain2.md 6.3).
+* Italy: the national holidays of the ARERA 181/06 F3 calendar (docs/formats/chain2.md).
   4 October (Legge 151/2025, national holiday from 2026) is *not* included: no ARERA
   statement says the F3 calendar counts it; callers opt in.
 """

@@ -1,6 +1,6 @@
 """Sinapsi Alfa: the Chain 2 data it re-publishes as Modbus-TCP holding registers.
 
-Register map (research/chain2.md section 4; alexdelprete/ha-sinapsi-alfa ``const.py``/``api.py``
+Register map (docs/formats/chain2.md; alexdelprete/ha-sinapsi-alfa ``const.py``/``api.py``
 @43fcc19 and Supergiovane/node-red-contrib-alfasinapsi-ultimate ``alfasinapsi-map.js``, which
 agree): port 502, unit id 1, function 3, protocol addresses (0-based) below, plain unsigned
 integers in W / Wh / s (the HA integration divides by 1000 only to *display* kW/kWh).
@@ -132,7 +132,7 @@ def decode_block(data: bytes) -> Reading:
         regs.append(Register(reg.key, value, reg.unit, None, reg.description, extra))
     if not any(raws.values()):
         # after a restart the Alfa serves zeros until the Chain 2 link delivers data
-        # (integrator note, research/chain2.md section 4): nothing here is a measurement
+        # (integrator note, docs/formats/chain2.md): nothing here is a measurement
         fields["quality"] = "missing"
     return Reading(format=FORMAT, registers=tuple(regs), **fields)  # type: ignore[arg-type]
 

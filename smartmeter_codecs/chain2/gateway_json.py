@@ -1,6 +1,6 @@
 """Chain2Gate (MAC s.r.l.) JSON: the envelopes the gateway publishes, parsed and built.
 
-What the gateway sends (research/chain2.md section 3; r0bb10/chain2gate_ha, lmssdd/chain2gate,
+What the gateway sends (docs/formats/chain2.md; r0bb10/chain2gate_ha, lmssdd/chain2gate,
 rcremasco/rochouse):
 
 * WebSocket ``ws://<host>:81``: after the client sends ``"!"`` the gateway answers with
@@ -10,7 +10,7 @@ rcremasco/rochouse):
   "Type": "CF10", "Payload": {...}}}``; ``{"Chain2State": {...}}`` (content undocumented).
 
 ``Ts`` is the gateway clock as ``%Y/%m/%d %H:%M:%S`` in **UTC** (the real samples run ~20 s
-behind the meter's own epoch stamps; research/chain2.md 3.2, medium confidence). ``Meter`` is
+behind the meter's own epoch stamps; docs/formats/chain2.md, medium confidence). ``Meter`` is
 ``M1`` (the exchange meter at the grid connection) or ``M2``, ``M2_2`` ... ``M2_4`` (production
 meters, names from MAC's ``PodMType``).
 

@@ -1,6 +1,6 @@
 """Chain 2 messages to the common :class:`~smartmeter_codecs.Reading`, and back (simulators).
 
-The rules (issue 5; research/chain2.md section 3), as tables:
+The rules (issue 5; docs/formats/chain2.md), as tables:
 
 * ``InstantPower`` -> ``active_power_import`` (W), ``TotalActEnergy`` -> ``active_energy_import``
   (Wh), ``ContractPower`` -> ``contracted_power`` (W), ``AvailablePower`` -> ``available_power``

@@ -5,7 +5,7 @@ builds them from a ``Payload`` object, a future raw-frame decoder could build th
 frame. Each class lists its fields as data (:class:`FieldSpec`: JSON key, attribute, kind,
 unit, description); ``from_payload`` and ``to_payload`` are driven by that table.
 
-Sources of the field lists (see ``research/chain2.md`` section 3.3): the real CF5/CF10/CF20
+Sources of the field lists (see `docs/formats/chain2.md`): the real CF5/CF10/CF20
 messages and the parsers in rcremasco/rochouse ``chain2/websock.py`` @cf2d41e (CF1, CF5, CF9,
 CF10, CF20, CF21, CF22, CF23, CF51); r0bb10/chain2gate_ha (CF1, CF21, CF22 with
 ``AvailablePower`` and ``SwitchOffCountdownSeconds``); lmssdd/chain2gate (CF1, CF21 with

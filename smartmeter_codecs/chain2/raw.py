@@ -1,6 +1,6 @@
 """The seam where a raw Chain 2 frame decoder plugs in.
 
-What is known about the raw frames (research/chain2.md section 2): Chain 2 runs over PLC in the
+What is known about the raw frames (docs/formats/chain2.md): Chain 2 runs over PLC in the
 CENELEC C band (CEI TS 13-84) with a data model and application layer in CEI TS 13-83. Those
 texts are paywalled; no public source gives the frame format, the CRC, the OBIS list or the
 security suite, and no raw capture was found. The gateway JSON strongly suggests DLMS/COSEM

@@ -1,6 +1,6 @@
 """Italian time-of-use bands F1/F2/F3 (ARERA delibera 181/06), for any instant.
 
-The rule (research/chain2.md section 6.3; ARERA 181/06 as quoted by acea.it, grupacq.energy,
+The rule (docs/formats/chain2.md; ARERA 181/06 as quoted by acea.it, grupacq.energy,
 emmeaservizinnovativi.it and the Hera 2012 document), in Italian local clock hours:
 
 * **F1** (peak): Monday-Friday 08:00-19:00, except national holidays;

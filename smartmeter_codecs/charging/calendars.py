@@ -18,7 +18,7 @@ from ..holidays import easter_sunday, italian_holidays
 __all__ = ["easter_sunday", "es_holidays", "es_power_period", "is_it_f3", "it_holidays"]
 
 # CNMC Circular 3/2020: national holidays with a fixed date that cannot be moved, plus 6 January
-# (Good Friday has no fixed date and is excluded) (research/calc.md §2.6).
+# (Good Friday has no fixed date and is excluded) (docs/charging.md).
 _ES_FIXED: tuple[tuple[int, int], ...] = (
     (1, 1), (1, 6), (5, 1), (8, 15), (10, 12), (11, 1), (12, 6), (12, 8), (12, 25))
 

@@ -1,6 +1,6 @@
 """The stateful part: PV modes, enable/disable delays, 1p/3p switching, slew limit.
 
-:class:`ChargeController` follows evcc's loadpoint logic (research/calc.md §1.1, evcc
+:class:`ChargeController` follows evcc's loadpoint logic (docs/charging.md, evcc
 ``core/loadpoint.go`` ``pvMaxCurrent`` / ``pvScalePhases``) with evcc's defaults (enable 0 W /
 60 s, disable 0 W / 180 s, immediate phase switch when not charging, +2 A for EVs that draw less
 than offered), adds EVerest's switch budget and power hysteresis and openWB's slew limit and

@@ -1,6 +1,6 @@
 """Household (non-EV) load per phase from a Reading, signed and conservatively bounded.
 
-Rules (research/calc.md §3.2, §3.4, §5 step 2):
+Rules (docs/charging.md, household measurement):
 
 * A measured phase current wins over power / voltage: household power factors of 0.8-0.95 make
   ``P / V`` underestimate the current (scenario 32).

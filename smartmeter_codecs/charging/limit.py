@@ -1,6 +1,6 @@
 """How much current may the charger draw right now: the stateless calculator.
 
-Calculation order (research/calc.md §5):
+Calculation order (docs/charging.md):
 
 1. staleness: a reading older than ``max_age_s`` gives 0 A (or ``Site.failsafe_power_w``);
 2. household load per phase (:mod:`.household`): signed, measured currents first, bounded;

@@ -10,7 +10,7 @@ citing the LPC spec):
   failsafe duration minimum (default 2 h) has passed [LPC-922] -> unlimited (autonomous);
 * autonomous is left only on a heartbeat plus a new limit.
 
-research/calc.md scenario 17 words the duration as "at least"; the spec / EVerest use it as the
+Scenario 17 of fixtures/charging/scenarios.json words the duration as "at least"; the spec / EVerest use it as the
 point where failsafe ends at the latest. This module follows the spec (see docs/charging.md).
 The clock is injected: a callable returning an aware ``datetime``.
 """

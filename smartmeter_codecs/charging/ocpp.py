@@ -1,4 +1,4 @@
-"""OCPP 1.6 / 2.0.1 charging-rate unit conversions (research/calc.md §1.4).
+"""OCPP 1.6 / 2.0.1 charging-rate unit conversions (docs/charging.md).
 
 ``chargingRateUnit`` ``A`` is per phase, ``W`` is the total; "Current per phase = Power / (Line
 Voltage x Number of Phases)" with the nominal line-to-neutral voltage, and ``numberPhases`` absent

@@ -52,7 +52,7 @@ class Reason(str):
         phase: the grid phase (1..3) it refers to, when it is a per-phase factor.
 
     Equality with a string compares the code, case-insensitively, ignoring a ``":detail"``
-    suffix and accepting the names used in research/calc.md (``"STALE:grid"``,
+    suffix and accepting the names used in docs/charging.md (``"STALE:grid"``,
     ``"L2_UNKNOWN_CONSERVATIVE"``). Two reasons are equal when code, message, limit and phase are.
     Instances are immutable.
     """
@@ -108,7 +108,7 @@ class Reason(str):
         return f"{self.code.value}: {self.message}" if self.message else self.code.value
 
 
-#: other spellings that compare equal (research/calc.md names and common synonyms)
+#: other spellings that compare equal (docs/charging.md names and common synonyms)
 _ALIASES: dict[str, ReasonCode] = {
     "l1_unknown_conservative": ReasonCode.PHASE_UNKNOWN,
     "l2_unknown_conservative": ReasonCode.PHASE_UNKNOWN,

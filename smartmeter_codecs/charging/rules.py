@@ -1,6 +1,6 @@
 """Country rules as data, keyed by ``Site.country`` (ISO 3166 alpha-2).
 
-Every value cites where it comes from (research/calc.md section and its sources). A site can
+Every value cites where it comes from (its public sources). A site can
 override any single value (``Site.contract_tolerance``, ``Site.unbalance_limit_a`` ...) or pass a
 whole :class:`CountryRules` as ``Site.rules`` (e.g. a Swedish DSO's peak tariff).
 """

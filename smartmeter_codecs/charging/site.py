@@ -190,7 +190,7 @@ class Dimming:
             ``limit_w`` or ``devices * Pmin * simultaneity_factor`` and own PV is netted.
         devices: number of controllable devices (SteuVE) behind the EMS.
         simultaneity_factor: the device-count factor (GZF). A parameter: the BNetzA table and the
-            evcc docs disagree (research/calc.md §2.2).
+            evcc docs disagree (docs/charging.md).
         limit_w: an explicit limit from the control signal (EEBus LPC value or failsafe).
         pmin_w: per-device minimum power (default: the country's, DE 4200 W).
     """

@@ -7,7 +7,7 @@ deviation 0x8000).
 Deviation: "the deviation of local time to UTC in minutes", defined so that
 UTC = local time + deviation (Blue Book 4.1.6.1). Central European Time is sent as -60, CEST as
 -120 (corpus: amshan asserts UTC+1 for -60). So the UTC offset of the local time is
-``-deviation`` minutes. Peers got this wrong (research/dlms.md §5.3, amsreader#809).
+``-deviation`` minutes. Peers got this wrong (docs/formats/dlms.md, amsreader#809).
 
 Clock status bits (Blue Book 4.1.6.1): 0 invalid value, 1 doubtful value, 2 different clock
 base, 3 invalid clock status, 7 daylight saving active; 0xFF = not specified.

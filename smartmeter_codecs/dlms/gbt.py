@@ -7,7 +7,7 @@ L&G E450/E570 push their data-notifications this way, one block per HDLC frame. 
 numbered from 1; the APDU is complete at the block with the last-block bit. A block 1 while
 a message is open starts a new one (the open one is reported incomplete); a gap, a repeated
 block or a last block without its predecessors is an IncompleteError: a message missing a
-block is never decoded from the blocks that did arrive (research/dlms.md §4.8).
+block is never decoded from the blocks that did arrive (docs/formats/dlms.md).
 """
 from __future__ import annotations
 

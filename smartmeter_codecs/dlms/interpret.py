@@ -1,6 +1,6 @@
 """From a notification body (A-XDR Data) to Registers and Reading fields.
 
-Three shapes cover every push seen (research/dlms.md §4):
+Three shapes cover every push seen (docs/formats/dlms.md):
 
 1. **OBIS-keyed**: anywhere in the body, an OBIS octet-string followed by its value and
    optionally a scaler-unit structure ``{integer scaler, enum unit}`` (Aidon, Kaifa SE/AT,

@@ -1,7 +1,7 @@
 """DLMS/COSEM over wired M-Bus: the transport layer on EN 13757-2 long frames.
 
 Austrian customer interfaces (Netz NÖ/EVN, TINETZ, Salzburg, Vorarlberg...) and the Polish
-Kaifa MA309 push DLMS APDUs in M-Bus long frames (research/dlms.md §4.9, research/mbus.md §3.4)::
+Kaifa MA309 push DLMS APDUs in M-Bus long frames (docs/formats/dlms.md, docs/formats/mbus.md)::
 
     68 L L 68 | C A | CI | STSAP DTSAP | APDU segment ... | CS 16
 

@@ -45,7 +45,7 @@ def _unit(name: str) -> str | None:
 
 
 UNITS: dict[str, str] = {n: u for n in FIELDS if (u := _unit(n)) is not None}
-"""The SI unit of every quantity field of a Reading (DESIGN.md section 2)."""
+"""The SI unit of every quantity field of a Reading (docs/api.md)."""
 
 
 def reading_json(reading: Reading) -> dict[str, Any]:

@@ -4,7 +4,7 @@ Standard library only (``http.client`` + ``ssl``): the gateway's certificate is 
 *before* any request byte is sent (pinning by SHA-256 fingerprint, or verification against a
 CA file/data), Digest authentication (RFC 7616, MD5 and SHA-256) is computed by the sans-I/O
 :mod:`smartmeter_codecs.smgw.digest`, and one keep-alive connection is reused across calls with
-the Digest nonce count incremented (the gateways limit sessions; research/smgw.md section 1).
+the Digest nonce count incremented (the gateways limit sessions; docs/formats/smgw.md).
 
 Certificate checking is never switched off: the constructor needs ``fingerprint`` or
 ``cafile``/``cadata``. The gateway's certificate is self-signed (Theben handbook E-2); get its
@@ -15,7 +15,7 @@ Errors: :class:`SmgwCertificateError`, :class:`SmgwAuthError`, :class:`SmgwTimeo
 :class:`SmgwConnectionError`, :class:`SmgwHttpError` (status codes), and
 :class:`~smartmeter_codecs.DecodeError` for a body that is not what the interface sends.
 
-Polling: values refresh every 15 minutes; faster polling has locked gateways (research/smgw.md
+Polling: values refresh every 15 minutes; faster polling has locked gateways (docs/formats/smgw.md
 section 1). Nothing here polls by itself.
 """
 from __future__ import annotations

@@ -13,7 +13,7 @@ sans-I/O; :class:`LinkFrameSplitter` cuts a continuous byte stream into frames.
 
 16-bit length quirk (``allow_16bit_length``): the Sagemcom T210-D meters of Austrian DSOs
 send the first DLMS segment as ``68 01 01 68`` followed by **257** bytes (C..data), a valid
-mod-256 checksum and ``16`` (research/dlms.md §4.9; amsreader-firmware#155). With the flag,
+mod-256 checksum and ``16`` (docs/formats/dlms.md; amsreader-firmware#155). With the flag,
 the two length bytes are also read as a big-endian 16-bit value ``L1 << 8 | L2`` - but only
 
 * when the standard 8-bit reading does not give a valid frame (``L < 3``, a wrong stop byte

@@ -1,5 +1,5 @@
 """P1 values -> Registers -> Reading, driven by tables (DSMR 5.0.2 P1 CS §6.4-6.12, e-MUCS,
-Luxembourg Smarty v1.1.3, Swedish branschrekommendation; research/p1sml.md §1.4-1.6).
+Luxembourg Smarty v1.1.3, Swedish branschrekommendation; docs/formats/p1.md).
 
 Value rules (documented in docs/formats/p1.md):
 
@@ -67,7 +67,7 @@ PROFILES: dict[str, Zone] = {
 }
 DEFAULT_PROFILE = "nl"   # DSMR's home; every country above but LT/IE has the same offsets
 
-# FLAG ids that are specific to one country's P1 variant (research/p1sml.md §1.2, §1.6).
+# FLAG ids that are specific to one country's P1 variant (docs/formats/p1.md).
 FLAG_PROFILES: dict[str, str] = {
     "ESO": "lt",   # ESO Lithuania data model
     "FLU": "be",   # Fluvius
@@ -393,7 +393,7 @@ def _failure_log(texts: tuple[str, ...], zone: Zone, extra: dict[str, Any]) -> t
 
 def _dsmr22_profile(texts: tuple[str, ...], zone: Zone, extra: dict[str, Any]) -> tuple[Any, str | None]:
     # 0-n:24.3.0(TST)(status)(period min)(count)(capture OBIS)(unit) + "(value)" on the next
-    # line (DSMR 3.0 P1 CS §6.7; research/p1sml.md §1.4)
+    # line (DSMR 3.0 P1 CS §6.7; docs/formats/p1.md)
     extra["timestamp"] = parse_tst(texts[0], zone)
     extra["timestamp_raw"] = texts[0]
     extra["capture_obis"] = texts[4]

@@ -12,7 +12,7 @@ Layout (IEC 62056-21 mode D as adapted by DSMR 4.2.2/5.0.2 P1 companion standard
 The CRC covers ``/`` .. ``!`` inclusive (see :mod:`.crc`). Text is read as latin-1, so a
 character offset in the decoded text is the byte offset in the input.
 
-Leniencies, each from a real telegram (research/p1sml.md §1.2, §4.1): empty lines anywhere in
+Leniencies, each from a real telegram (docs/formats/p1.md): empty lines anywhere in
 the data block; a value bracket left open at the end of a physical line continues on the next
 one (openHAB ``dsmr_42`` wraps 0-0:96.13.0 and its CRC verifies); OBIS written with ``.255`` or
 ``*255`` and the spec typos ``1-0:99:97.0``; an unpadded CRC ``!B9F``.

@@ -1,7 +1,7 @@
 """German Smart Meter Gateway (BSI TR-03109-1) HAN data: formats ``"smgw-han"`` and ``"trudi-xml"``.
 
 TR-03109-1 requires a consumer interface (IF_GW_CON) over HTTPS with Digest or TLS-client
-authentication but leaves the payload to each vendor (research/smgw.md). Modules:
+authentication but leaves the payload to each vendor (docs/formats/smgw.md). Modules:
 
 * :mod:`.theben` - Theben CONEXA IF_GW_CON JSON: request builders and response decoders;
 * :mod:`.emh` - EMH CASA REST JSON;

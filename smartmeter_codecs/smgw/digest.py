@@ -2,7 +2,7 @@
 
 The SMGW consumer interfaces authenticate with Digest (Theben IF_GW_CON A-2.1 cites RFC 2617);
 Theben firmware has been seen challenging ``algorithm=SHA-256`` and older clients forced MD5
-(research/smgw.md section 1), so MD5, SHA-256 and their ``-sess`` variants are supported, with
+(docs/formats/smgw.md), so MD5, SHA-256 and their ``-sess`` variants are supported, with
 ``qop=auth`` (or ``auth-int``, hashing the body, when that is all the server offers) and the
 RFC 2069 form without qop. ``userhash`` (RFC 7616 3.4.4) is honoured.
 

@@ -2,7 +2,7 @@
 
 No public specification exists (EMH gives it "on request"); the shapes come from field
 captures (ha-ppc-smgw issue #101, 2026), the anonymised fixture of ha-ppc-smgw and the evcc
-``emh-casa`` meter (research/smgw.md section 2.2). Every call is ``GET`` with HTTP Digest:
+``emh-casa`` meter (docs/formats/smgw.md). Every call is ``GET`` with HTTP Digest:
 
 * ``/json/metering/origin/`` -> array of meter ids (``["1emh1234567890", ...]``);
 * ``/json/metering/origin/<meter>/extended`` -> ``{"capture_time", "status", "timestamp",

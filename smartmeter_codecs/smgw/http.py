@@ -4,7 +4,7 @@ The transport (:mod:`smartmeter_codecs.io.smgw_http`) sends :class:`HttpRequest`
 hands status, headers and body back to :func:`check`; nothing here opens a socket.
 
 Facts: Theben wants ``Content-Type: application/json`` without a charset and a
-``Content-Length`` (no chunked body); some clients add ``X-Content-Length`` (research/smgw.md 1).
+``Content-Length`` (no chunked body); some clients add ``X-Content-Length`` (docs/formats/smgw.md).
 EMH needs HTTP/1.1 and ``Host`` equal to the gateway address. The status codes and their
 meanings are Theben's (IF_GW_CON A-2.1..A-2.7).
 """

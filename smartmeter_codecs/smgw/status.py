@@ -1,7 +1,7 @@
 """The 8-byte FNN status: a 4-byte SMGW status word followed by a 4-byte meter ("BZ") word.
 
 Theben sends it as ``cosem-status`` (16 hex digits) next to ``smgw-status`` and
-``meter-status`` (8 each); EMH as ``status``; TRuDI XML as ``statusFNN`` (research/smgw.md
+``meter-status`` (8 each); EMH as ``status``; TRuDI XML as ``statusFNN`` (docs/formats/smgw.md
 2.1, 2.2, 2.7).
 
 Named bits come from TRuDI's ``StatusFNN.cs`` (OpenChargingCloud/trudi-public, FNN status

@@ -2,7 +2,7 @@
 
 Source: Theben AG, *Schnittstellenbeschreibung IF_GW_CON*, version 1.4 (04.04.2020), chapters
 A-2.1..A-2.7, and the 2026 field capture of firmware v3.87 (JSON version 1.3.0); see
-research/smgw.md section 2.1.
+docs/formats/smgw.md
 
 * Discovery: ``GET /smgw/m2m`` (HTTP Digest) answers ``307`` with
   ``Location: /smgw/m2m/<userid>/json`` (A-2.1).

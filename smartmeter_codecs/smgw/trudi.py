@@ -2,7 +2,7 @@
 
 **TRuDI** (namespace ``http://vde.de/AR_2418-6.xsd`` plus NAESB ESPI): the vendor-neutral
 export every TRuDI HAN adapter produces (schema ``AR_2418-6.xsd`` v1.2; the TAF7 example
-``doc/Lastenheft/IF_Adapter_TRuDI_DatenTAF7.xml`` of PTB's TRuDI, research/smgw.md 2.7):
+``doc/Lastenheft/IF_Adapter_TRuDI_DatenTAF7.xml`` of PTB's TRuDI, docs/formats/smgw.md):
 ``UsagePoints/UsagePoint{usagePointId, Customer, InvoicingParty, SMGW, Certificate, tariffName,
 LogEntry*, MeterReading{Meter/meterId, meterReadingId, ReadingType{espi:powerOfTenMultiplier,
 espi:uom, scaler, obisCode, qualifiedLogicalName}, IntervalBlock{interval, IntervalReading{
@@ -14,7 +14,7 @@ example has multiplier 0, so it does not test it.
 
 **DKE profile** (namespace ``urn:k461-dke-de:profile_generic-1``): a COSEM profile generic
 (class 7) as PPC ``exportMeterValues`` and Theben ``taf-profile`` carry it inside CMS
-(research/smgw.md 2.3): ``capture_objects`` name the columns (logical names), each
+(docs/formats/smgw.md): ``capture_objects`` name the columns (logical names), each
 ``buffer/simple_data/column`` holds ``entry_gateway_signed{value/<type>, scaler, unit (DLMS),
 status/unsigned, capture_time}``. Status 0 = valid, 3 = not present, 4 = invalid (TRON4R
 ``cms_parser.py``, second-hand): values with another status than 0 stay registers only.

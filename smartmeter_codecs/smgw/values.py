@@ -1,6 +1,6 @@
 """The data model every SMGW vendor shares: hex logical names, DLMS units, exact scaled values.
 
-Facts (research/smgw.md section 2.8, Theben IF_GW_CON v1.4 A-2.4/A-2.6, EMH CASA captures):
+Facts (docs/formats/smgw.md, Theben IF_GW_CON v1.4 A-2.4/A-2.6, EMH CASA captures):
 
 * A value is identified by a COSEM *logical name* ``<12 hex digits OBIS>.<owner>.sm``, e.g.
   ``0100010800ff.1lgz0067558611.sm`` (owner = a meter id) or ``01005e318021.taf1-1.sm``

@@ -4,7 +4,7 @@ SML 1.04 (BSI TR-03109-1 Anlage IIIa / FNN) protects the transport frame and eve
 with CRC-16/X.25: polynomial 0x1021 processed bit-reflected, init 0xFFFF, final XOR 0xFFFF
 (check value 0x906E for "123456789"). Holley DTZ541 meters read on their RS485 terminal use
 CRC-16/KERMIT instead: the same reflected polynomial with init 0 and no final XOR (check
-0x2189); SmlLib issue #22, libsml ``sml_message.c`` fallback (research/p1sml.md §4.2 item 2).
+0x2189); SmlLib issue #22, libsml ``sml_message.c`` fallback (docs/formats/sml.md).
 
 Both are computed with :func:`binascii.crc_hqx` (the unreflected CCITT CRC, in C) on
 bit-reversed bytes, then the 16-bit result is reversed back: the same trick as

@@ -1,4 +1,4 @@
-"""SML list entries -> Registers -> Reading, and back (tables; research/p1sml.md §3.3-§4.2).
+"""SML list entries -> Registers -> Reading, and back (tables; docs/formats/sml.md).
 
 Every list entry becomes a :class:`~smartmeter_codecs.model.Register`: key = OBIS string, value =
 ``raw * 10**scaler`` in the DLMS unit of the entry (``dlms/units.py``), ``extra`` = status word,
