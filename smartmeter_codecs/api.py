@@ -262,4 +262,4 @@ def encode(reading: Reading, *, format: str, profile: str | None = None, keys: K
         codec = get_codec(format)
     except KeyError as err:
         raise ValueError(str(err.args[0])) from None
-    return codec.encode(reading, profile=profile, keys=keys, **options)  # type: ignore[call-arg]
+    return codec.encode(reading, profile=profile, keys=keys, **options)

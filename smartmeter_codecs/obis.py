@@ -62,7 +62,8 @@ class ObisCode(_ObisGroups):
             return cls(*(int(g) for g in m.groups()))
         m = _DOTTED5.match(text)
         if m and "-" not in text:
-            return cls(*(int(g) for g in m.groups()), 255)
+            a5, b5, c5, d5, e5 = (int(g) for g in m.groups())
+            return cls(a5, b5, c5, d5, e5, 255)
         m = _HEX.match(text)
         if m:
             return cls(*bytes.fromhex(m.group(1)))

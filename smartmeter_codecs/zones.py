@@ -34,11 +34,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from .model import Reading
 
-__all__ = ["TzArg", "resolve_zone", "localise", "NAIVE_NOTE"]
+__all__ = ["NAIVE_NOTE", "TzArg", "localise", "resolve_zone"]
 
 #: What ``tz=`` accepts: an IANA zone name, a fixed offset ``"+01:00"``/``"UTC"``, or a tzinfo.
 TzArg = str | _dt.tzinfo | None
@@ -112,7 +112,7 @@ def localise(reading: Reading, tz: _dt.tzinfo | None = None,
         return reading
     source = "tz="
     zone = tz
-    if zone is None and zones and reading.profile in zones:
+    if zone is None and zones and reading.profile is not None and reading.profile in zones:
         zone = resolve_zone(zones[reading.profile])
         source = f"profile {reading.profile}"
     if zone is None:

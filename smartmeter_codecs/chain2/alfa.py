@@ -28,7 +28,7 @@ from typing import Iterable, Mapping, Sequence
 
 from ..errors import FramingError, IncompleteError
 from ..inspection import Field
-from ..model import Reading, Register
+from ..model import Reading, Register, Value
 
 __all__ = ["AlfaRegister", "ALFA_MAP", "READS", "BLOCK_REGISTERS", "BLOCK_BYTES", "FORMAT",
            "decode_block", "encode_block", "block_from_reads", "inspect_block"]
@@ -117,7 +117,7 @@ def decode_block(data: bytes) -> Reading:
     fields: dict[str, object] = {}
     for reg in ALFA_MAP:
         raw = raws[reg.address]
-        value: object = raw
+        value: Value = raw
         extra = {"address": reg.address, "type": "u32" if reg.words == 2 else "u16", "raw": raw}
         if reg.address == 780:
             value = dt.datetime.fromtimestamp(raw, dt.timezone.utc) if event_valid else None

@@ -100,8 +100,8 @@ class Chain2Codec:
 
 def _inspect_doc(root: Field, doc: gateway_json.Document) -> None:
     if isinstance(doc, Chain2Data):
-        env = root.add("Chain2Data", value=doc.type, description=type(doc.message).__doc__.splitlines()[0]
-                       if type(doc.message).__doc__ else None)
+        doc_text = type(doc.message).__doc__
+        env = root.add("Chain2Data", value=doc.type, description=doc_text.splitlines()[0] if doc_text else None)
         env.add("Id", value=doc.id, description="gateway id")
         env.add("Ts", value=doc.ts.isoformat() if doc.ts else None, description="gateway clock (UTC)")
         env.add("Meter", value=doc.meter, description="meter role (M1 exchange, M2* production)")

@@ -182,7 +182,7 @@ def from_reading(reading: Reading) -> Chain2Data:
                   if f.name not in _IGNORED and getattr(reading, f.name) is not None}
     type_reg = regs.get(register_key("Type"))
     rebuilt = type_reg is not None and isinstance(type_reg.value, str) and bool(type_reg.value)
-    if rebuilt:
+    if type_reg is not None and isinstance(type_reg.value, str) and type_reg.value:   # = rebuilt
         type_code = type_reg.value
     else:
         candidates = list(_CARRIES)

@@ -359,6 +359,7 @@ class Message:
     def items(self) -> Iterator[tuple[str, FieldSpec | None, Any, Any]]:
         """``(key, spec, json_value, parsed_value)`` for every field present, in payload order
         of the table then ``extra`` (extra keys are interpreted via :data:`FIELD_INDEX`)."""
+        spec: FieldSpec | None
         for spec in self.FIELDS:
             value = getattr(self, spec.attr)
             if value is not None:
@@ -379,7 +380,7 @@ class Message:
 def _check_table(cls: type) -> type:
     """Class decorator: every FieldSpec.attr must be a dataclass field (tables are data)."""
     names = {f.name for f in dc_fields(cls)}
-    missing = [s.attr for s in cls.FIELDS if s.attr not in names]
+    missing = [s.attr for s in cls.FIELDS if s.attr not in names]  # type: ignore[attr-defined]
     if missing or "extra" not in names:
         raise TypeError(f"{cls.__name__}: table attrs without a field: {missing}")
     return cls
@@ -608,7 +609,7 @@ class GenericMessage(Message):
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any],
-                     type_code: str = "") -> "GenericMessage":  # type: ignore[override]
+                     type_code: str = "") -> "GenericMessage":
         return cls(type_code=type_code, extra=tuple(payload.items()))
 
 
@@ -648,7 +649,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
 #: JSON key -> FieldSpec over every table (a key means the same in every message type).
 FIELD_INDEX: dict[str, FieldSpec] = {}
 for _cls in (*MESSAGE_TYPES.values(), Chain2Info):
-    for _spec in _cls.FIELDS:
+    for _spec in _cls.FIELDS:  # type: ignore[attr-defined]
         FIELD_INDEX.setdefault(_spec.key, _spec)
 del _cls, _spec
 

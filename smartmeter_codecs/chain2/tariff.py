@@ -48,9 +48,9 @@ def holidays(year: int, extra_holidays: Collection[dt.date | tuple[int, int]] = 
     days = set(italian_holidays(year))
     for h in extra_holidays:
         if isinstance(h, dt.date):
-            day = h.date() if isinstance(h, dt.datetime) else h
-            if day.year == year:
-                days.add(day)
+            date = h.date() if isinstance(h, dt.datetime) else h
+            if date.year == year:
+                days.add(date)
         else:
             month, day = h
             try:

@@ -203,7 +203,7 @@ def measure(reading: Reading, site: Site, ev_currents_a: Sequence[float] = (0.0,
         grid_power = sum(p_phase[: site.phases])  # type: ignore[arg-type]
     elif it and site.phases == 3 and all(g is not None for g in grid):
         # |P| <= V_ll * (|I1|+|I2|+|I3|) / sqrt(3) (equal for a balanced load)
-        grid_power = site.nominal_voltage * sum(abs(g) for g in grid) / _SQRT3  # type: ignore[arg-type]
+        grid_power = site.nominal_voltage * sum(abs(g) for g in grid) / _SQRT3  # type: ignore[arg-type,misc]
     elif all(e is not None for e in est):
         grid_power = sum(est)  # type: ignore[arg-type]
 

@@ -481,7 +481,7 @@ def _evaluate(ctx: _Ctx, charger: Charger, n: int) -> _Candidate:
     raw = min(r.limit_a if not math.isnan(r.limit_a) else 0.0 for r in caps if r.limit_a is not None)
     limiting = [r for r in caps if r.code is not R.CHARGER_MAX and r.limit_a is not None
                 and r.limit_a < charger.max_current_a - _EPS]
-    limiting.sort(key=lambda r: r.limit_a)  # stable: ties keep the calculation order
+    limiting.sort(key=lambda r: r.limit_a or 0.0)  # stable (limit_a is never None here): ties keep the calculation order
     if not limiting:
         limiting.append(caps[0])
     if ctx.stale is not None:

@@ -176,7 +176,7 @@ def decode_data(buf: bytes, pos: int = 0, end: int | None = None, _depth: int = 
         if count > end - p:  # every element needs at least one byte (its tag)
             raise IncompleteError(LAYER, pos, f"{TYPE_NAMES[tag]} of {count} elements cannot fit in the "
                                               f"{end - p} bytes left")
-        items = []
+        items: list[Any] = []
         append = items.append
         fixed = _FAST
         for _ in range(count):
@@ -205,7 +205,7 @@ def decode_data(buf: bytes, pos: int = 0, end: int | None = None, _depth: int = 
 
 class _TypeDesc(NamedTuple):
     tag: int
-    count: int                      # array: element count
+    count: int  # type: ignore[assignment]  # array: element count (shadows tuple.count, unused)
     children: tuple["_TypeDesc", ...]
     size: int                       # fewest content bytes one value of this type occupies
     nodes: int                      # Data values one value of this type expands to

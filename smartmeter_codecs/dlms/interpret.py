@@ -70,7 +70,7 @@ def _plausible_obis(d: Data) -> bool:
     if d.tag != 9 or len(d.value) != 6:
         return False
     a, b = d.value[0], d.value[1]
-    return a <= 15 and b <= 64
+    return bool(a <= 15 and b <= 64)
 
 
 def _is_scaler_unit(d: Data) -> bool:
@@ -391,10 +391,11 @@ def _scale(raw: int | float, scaler: int) -> int | float:
     if scaler == 0:
         return raw
     if scaler > 0:
-        return raw * 10 ** scaler
+        # int ** int with a variable exponent is Any to mypy (a negative one gives a float)
+        return raw * 10 ** scaler  # type: ignore[no-any-return]
     # Dividing by an exact power of ten is correctly rounded (IEEE 754), so 12056 mA gives the
     # double nearest to 12.056, as round(raw * 10.0**scaler, -scaler) would, but faster.
-    return raw / 10 ** -scaler
+    return raw / 10 ** -scaler  # type: ignore[no-any-return]
 
 
 def _plain(d: Data, obis: ObisCode | None) -> Any:
@@ -504,6 +505,7 @@ def registers_to_fields(regs: tuple[Register, ...]) -> dict[str, Any]:
     """Reading fields from registers (the first register of a code wins)."""
     fields: dict[str, Any] = {}
     special: dict[ObisCode, Register] = {}
+    r: Register | None
     for r in regs:
         obis = r.obis
         if obis is None:

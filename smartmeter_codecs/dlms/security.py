@@ -222,7 +222,7 @@ def make_iv(system_title: bytes, invocation_counter: int) -> bytes:
     return bytes(system_title) + invocation_counter.to_bytes(4, "big")
 
 
-def _ctr_keystream_cipher(key: bytes, iv: bytes) -> Cipher:
+def _ctr_keystream_cipher(key: bytes, iv: bytes) -> Cipher[modes.CTR]:
     # GCM's first plaintext block uses counter block IV || 00000002 (SP 800-38D 7.1). CTR from
     # `cryptography` increments the whole 128-bit block while GCM's inc32 wraps the low 32 bits:
     # they differ only after 2^32 - 2 blocks (64 GiB), far beyond any APDU.
@@ -482,7 +482,7 @@ def unwrap(apdu: bytes, keys: KeysArg, *, validate: Callable[[bytes], None], off
     ic = int.from_bytes(data[r.pos:r.pos + _IC_LENGTH], "big")
     r.fields.append(("invocation_counter", offset + r.pos, offset + r.pos + _IC_LENGTH, ic))
     r.pos += _IC_LENGTH
-    recognised = {"tag": hdr.tag, "security_control": sc_byte, "invocation_counter": ic}
+    recognised: dict[str, int | str] = {"tag": hdr.tag, "security_control": sc_byte, "invocation_counter": ic}
     if hdr.system_title is not None:
         recognised["system_title"] = hdr.system_title.hex()
     if sc.compression:

@@ -278,6 +278,7 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
                                                 payload_start=base + 8), keys, base - 1)
     msb_first = ci == CI_LONG_MSB
     compact = ci in COMPACT_CIS
+    address: Address | None
     if ci in (CI_LONG, CI_LONG_MSB) or COMPACT_CIS.get(ci) == "long":
         if len(data) < 12:
             raise FramingError(LAYER, base + len(data),

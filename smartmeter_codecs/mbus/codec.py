@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import Any
 
 from .._extra_bytes import note_extra_bytes
 from ..errors import ChecksumError, DecodeError, UnsupportedError
@@ -66,7 +67,7 @@ def _unknown_format(err: DecodeError) -> bool:
     return isinstance(err, UnsupportedError) and "format_signature" in (err.recognised or {})
 
 
-def _decode_in_order(items: list, decode: object) -> list[Telegram]:
+def _decode_in_order(items: list[Any], decode: object) -> list[Telegram]:
     """Decode frames in order with one FormatStore behind ``decode``; a compact frame whose
     format only a LATER full frame of the same input teaches is retried at the end (one input
     is one capture: its full frames document its compact ones). Other errors raise at once."""

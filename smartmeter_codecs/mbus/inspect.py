@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import DecodeError
+from ..errors import DecodeError, IncompleteError
 from ..inspection import Field, Inspection
 from . import link as _link
 from . import vif as _vif
@@ -38,6 +38,7 @@ def _record_node(parent: Field, rec: DataRecord, index: int) -> None:
             pos += 1 + n
         combinables = iter(rec.combinables)
         for i, v in enumerate(rec.vifes):
+            meaning: str | None
             if i == 0 and rec.extension_table is not None:
                 meaning = f"{rec.extension_table} table: {rec.info.description}"
             elif v in rec.manufacturer_vifes:
@@ -90,7 +91,7 @@ def inspect_wired(data: bytes, keys: Any, fmt: str, decode_all: Callable[..., li
     pos = 0
     try:
         if not data:
-            raise _link.IncompleteError(_link.LAYER, 0, "no bytes")
+            raise IncompleteError(_link.LAYER, 0, "no bytes")
         while pos < len(data):
             frame = _link.parse_frame(data, pos)
             node = root.add(f"frame ({_FRAME_KIND[frame.kind]})", frame.start, frame.end)

@@ -505,7 +505,7 @@ def _fixed_payload(reading: Reading) -> bytes | None:
     return bytes.fromhex(ident.rjust(8, "0"))[::-1] + bytes((access & 0xFF, status)) + mu + data
 
 
-def _fixed_raw(reg: Register, code: int) -> int:
+def _fixed_raw(reg: Register, code: int) -> Any:
     info = FIXED_UNITS[code]
     value = reg.value
     if info.kind != "number":

@@ -18,6 +18,7 @@ Scaling rules (column ``rule``):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "APPLICATION_ERRORS",
@@ -61,7 +62,7 @@ TIME_UNITS = (("s", 1), ("min", 60), ("h", 3600), ("d", 86400))
 # pp for FD 68-6F: 00 hours, 01 days, 10 months, 11 years
 _TIME_H = ((3600, "s"), (86400, "s"), (1, "month"), (1, "year"))
 
-Rule = tuple
+Rule = tuple[Any, ...]
 Row = tuple[int, int, str, str, "str | None", Rule, str]
 
 # --- EN 13757-3:2018 Table 10: primary VIF (extension bit removed) ---------------------------

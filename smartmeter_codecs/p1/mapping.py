@@ -415,6 +415,7 @@ def to_reading(telegram: Telegram, *, profile: str | None = None) -> Reading:
     regs = tuple(line_register(line, zone) for line in telegram.lines)
     fields: dict[str, Any] = {}
     by_obis: dict[ObisCode, Register] = {}
+    r: Register | None
     for r in regs:
         if r.obis is not None:
             by_obis.setdefault(r.obis, r)

@@ -161,7 +161,7 @@ def _extra_time(reg: Any, key: str) -> Any:
     return reg.extra.get(key) if reg is not None else None
 
 
-def _emh_body(reading: Reading, values: list, when: dt.datetime | None) -> dict[str, Any]:
+def _emh_body(reading: Reading, values: list[Any], when: dt.datetime | None) -> dict[str, Any]:
     first = next((r for *_, r in values if r is not None), None)
     capture = format_time(when) if when else _extra_time(first, "capture_time")
     body: dict[str, Any] = {}
@@ -184,7 +184,7 @@ def _emh_body(reading: Reading, values: list, when: dt.datetime | None) -> dict[
     return body
 
 
-def _theben_body(reading: Reading, values: list, when: dt.datetime | None) -> list[dict[str, Any]]:
+def _theben_body(reading: Reading, values: list[Any], when: dt.datetime | None) -> list[dict[str, Any]]:
     channels = []
     meta = []
     for name, raw, scaler, unit, reg in values:

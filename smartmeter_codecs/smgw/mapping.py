@@ -187,7 +187,7 @@ def to_readings(samples: Iterable[Sample], *, format: str, profile: str | None =
         if flags:
             local_notes.append("status flags: " + ", ".join(flags) + " (bit order inferred from the FNN mask; "
                                "values kept)")
-        by_field = {}
+        by_field: dict[str, Register] = {}
         for s, reg in pairs:
             if s.name is not None and s.value is not None:
                 f = reading_field(s.name.obis)
@@ -257,7 +257,7 @@ def reading_samples(reading: Reading) -> list[tuple[str | None, int, int | None,
         field = reading_field(reg.obis)
         current = getattr(reading, field) if field else None
         if field and current is not None and reg.value is not None and x.get("scaled", True) \
-                and float(reg.value) != current and field not in covered:
+                and float(reg.value) != current and field not in covered:  # type: ignore[arg-type]
             raw, scaler = _digits(current)
             out.append((name, raw, scaler, x.get("unit_code"), reg))
         else:

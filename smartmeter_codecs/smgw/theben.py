@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -498,8 +498,9 @@ class SelfTest:
 
 
 Response = SmgwInfo | UserInfo | UsagePointInfo | Readings | Log | SelfTest
-_PARSERS = {"smgw-info": _smgw_info, "user-info": _user_info, "usage-point-info": _usage_point_info,
-            "readings": _readings, "log": _log}
+_PARSERS: dict[str, Callable[[dict[str, Any]], Response]] = {
+    "smgw-info": _smgw_info, "user-info": _user_info, "usage-point-info": _usage_point_info,
+    "readings": _readings, "log": _log}
 
 
 def is_theben(doc: Any) -> bool:

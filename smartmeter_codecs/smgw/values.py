@@ -117,7 +117,7 @@ def unit_symbol(code: int | None) -> str | None:
 def scaled(raw: int, scaler: int) -> int | Decimal:
     """``raw * 10**scaler``, exact: an int for scaler >= 0, a Decimal otherwise."""
     if scaler >= 0:
-        return raw * 10 ** scaler
+        return int(raw * 10 ** scaler)
     return Decimal(raw).scaleb(scaler)
 
 

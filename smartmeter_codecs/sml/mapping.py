@@ -233,7 +233,7 @@ def parse_server_id(raw: bytes) -> ServerId:
             and raw[5] <= 99):
         serial = int.from_bytes(raw[6:10], "big")
         if serial <= 99_999_999:
-            flag = raw[2:5].decode("ascii")
+            flag: str | None = raw[2:5].decode("ascii")
             return ServerId(raw, f"{raw[1]}{flag}{raw[5]:02d}{serial:08d}", "din43863-5", flag, serial)
     if raw and all(0x20 < c < 0x7F for c in raw):
         return ServerId(raw, raw.decode("ascii"), "ascii")
@@ -265,7 +265,7 @@ def _scaled(raw: int, scaler: int | None) -> int | float:
     if not scaler:
         return raw
     if scaler > 0:
-        return raw * 10 ** scaler
+        return int(raw * 10 ** scaler)
     return float(Decimal(raw).scaleb(scaler))
 
 
@@ -368,6 +368,7 @@ def to_reading(entries: Iterable[ListEntry], *, server_id: bytes | None, profile
     regs = [entry_register(e) for e in entries]
     quality = list(notes)
     by_obis: dict[ObisCode, tuple[Register, ListEntry]] = {}
+    r: Register | None
     for r, e in zip(regs, entries):
         if r.obis is not None:
             by_obis.setdefault(r.obis, (r, e))

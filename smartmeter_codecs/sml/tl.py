@@ -210,7 +210,7 @@ def encode_tl(kind: int, length: int) -> bytes:
 
 
 def _nibbles(value: int, count: int | None = None) -> list[int]:
-    out = []
+    out: list[int] = []
     while value or not out:
         out.append(value & 0x0F)
         value >>= 4
