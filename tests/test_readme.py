@@ -8,7 +8,7 @@ import re
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
+BLOCKS = re.findall(r"```python\n(.*?)```", README, re.DOTALL)
 
 
 def _charge_block() -> str:
@@ -24,8 +24,8 @@ def test_readme_charge_limit_example_gives_its_comment(monkeypatch):
     expected = ast.literal_eval(comment.strip())
     monkeypatch.chdir(ROOT)           # the example names the fixture relative to the checkout
     namespace: dict[str, object] = {}
-    exec(compile("\n".join(body), "README.md", "exec"), namespace)   # noqa: S102 - our own README
-    got = eval(compile(expr.strip(), "README.md", "eval"), namespace)  # noqa: S307
+    exec(compile("\n".join(body), "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    got = eval(compile(expr.strip(), "README.md", "eval"), namespace)
     assert got == expected
 
 
