@@ -1,4 +1,4 @@
-"""One receive buffer for every stream splitter (DESIGN.md §3, after h11's ``_receivebuffer.py``).
+"""One receive buffer for every stream splitter (docs/design.md, after h11's ``_receivebuffer.py``).
 
 The four stream splitters (HDLC, M-Bus, P1, Chain 2 JSON) each used to append chunks, drop
 consumed bytes, re-base error offsets and bound their buffer on their own. This module owns

@@ -3,7 +3,7 @@ uses, sans-I/O (``receive(bytes) -> bytes``). For tests, examples and wallbox de
 without a meter on the desk.
 
 What it models (IEC 62056-46 / -5-3, as the research on Spanish PRIME optical ports describes
-them, research/es-local.md):
+them, docs/formats/dlms-client.md):
 
 * HDLC: answers only frames for its server address; SNRM -> UA with negotiated parameters
   (each side's transmit size is capped by the other's receive size), DISC -> UA (DM when not
@@ -282,7 +282,7 @@ class SimulatedMeter:
 
 # One row of the instantaneous-values profile 0.0.21.0.5.255 of a Circutor meter read through
 # a PRIME concentrator (gisce/primestg@79494f0 spec/data/Ciclo_instant_data_minute_*.csv,
-# research/es-local.md section 4): V1, I1, V2, I2, V3, I3, sum I, +P, -P, +Q, -Q, PF (raw).
+# docs/formats/dlms-client.md): V1, I1, V2, I2, V3, I3, sum I, +P, -P, +Q, -Q, PF (raw).
 ES_PRIME_ROW = (235, 409, 235, 326, 236, 337, 1074, 1211, 0, 1964, 0, 520)
 
 # The columns' logical names and A-XDR types follow the research (clock, then V/I pairs,
@@ -306,7 +306,7 @@ def es_prime_meter(*, password: bytes = b"00000001", client_sap: int = 2, row: t
                    contracted_w: tuple[int, ...] = (4600, 4600, 0, 0, 0, 0), rows: int = 1,
                    **kwargs: object) -> SimulatedMeter:
     """A simulated Spanish PRIME meter: reading client ``client_sap`` with LLS ``password``
-    (the defaults are the values seen in public code for a ZIV meter, research/es-local.md
+    (the defaults are the values seen in public code for a ZIV meter, docs/formats/dlms-client.md
     section 3 - a simulation, not a claim about any real meter), the instantaneous-values
     profile with ``row``, the energy and power registers the ESPHome ZIV component reads, and
     contracted powers P1..P6 (0.1.94.34.11..16.255).

@@ -12,7 +12,7 @@ Sequence (IEC 62056-21 6.3 and Annex E):
 4. both switch to baud rate Z with 8 data bits, no parity, and the HDLC session starts with
    SNRM.
 
-Research (research/es-local.md section 3): the ZIV 5CTM answers HDLC directly at 9600 8N1
+Research (docs/formats/dlms-client.md): the ZIV 5CTM answers HDLC directly at 9600 8N1
 (no sign-on) in the one working public implementation; a Spanish field app and another
 public tool sign on first. Both start-ups are offered; neither is assumed.
 """

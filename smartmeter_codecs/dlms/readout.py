@@ -20,7 +20,7 @@ Scaling is never hard-coded: every numeric value is scaled by the scaler_unit (a
 of Register/Extended register, attribute 4 of Demand register) read from the meter itself;
 the profile's columns come from its capture_objects (attribute 3). A value whose scaler or
 column meaning could not be read stays an unnamed raw register and ``quality`` says why
-(research/es-local.md section 4: scalers differ by make, e.g. the Circutor row fits both
+(docs/formats/dlms-client.md: scalers differ by make, e.g. the Circutor row fits both
 (1 W, 0.01 A) and (10 W, 0.1 A)).
 
 The scalers and capture objects are cached between polls (they do not change while the
@@ -71,7 +71,7 @@ class ReadoutPlan:
     descriptions: tuple[tuple[str, str], ...] = ()
 
 
-# Spanish PRIME companion (research/es-local.md section 4): the instantaneous-values profile
+# Spanish PRIME companion (docs/formats/dlms-client.md): the instantaneous-values profile
 # (gisce/primestg dlms_templates GET_INSTANT), the four registers the ESPHome ZIV component
 # reads (viric/esphome-ziv), contracted powers P1..P6 0.1.94.34.11..16.255 (primestg).
 ES_PRIME = ReadoutPlan(
@@ -295,7 +295,7 @@ def run_readout(readout: Readout, get_many: Callable[[list[AttributeRef]], list[
         try:
             batch = steps.send(results)
         except StopIteration as done:
-            return done.value
+            return done.value  # type: ignore[no-any-return]  # the generator's return value (a Reading)
 
 
 __all__ += ["DataAccessResult"]

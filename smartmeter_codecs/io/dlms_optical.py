@@ -1,7 +1,7 @@
 """Run the sans-I/O DLMS client over an optical head on a serial port (pyserial, optional
 extra ``serial``), or over any object with ``write(bytes)`` and ``read(timeout) -> bytes``.
 
-Two start-ups (research/es-local.md section 3; the user chooses, none is assumed):
+Two start-ups (docs/formats/dlms-client.md; the user chooses, none is assumed):
 
 * ``start="direct"``: HDLC straight away at 9600 baud 8N1 (what the working ESPHome component
   does with a ZIV 5CTM);
@@ -73,7 +73,7 @@ class SerialLink:
         if not first:
             return b""
         waiting = self._port.in_waiting
-        return first + (self._port.read(waiting) if waiting else b"")
+        return first + (self._port.read(waiting) if waiting else b"")  # type: ignore[no-any-return]  # pyserial: bytes
 
     def iec_signon(self, *, address: str = "", timeout: float = 2.0, max_baud: int | None = None) -> Identification:
         """IEC 62056-21 sign-on and switch to HDLC (mode E); returns the meter's identification."""
@@ -212,7 +212,7 @@ def find_server_address(link: Link, settings: ClientSettings, *, sizes: tuple[in
                         response_timeout: float = 3.0) -> ServerAddress | None:
     """Which address size the meter answers: one SNRM per size (no login is attempted), the
     first that gets UA (then DISC) or DM wins. A Spanish field app tries 1, 4 and 2 bytes
-    for logical 1 / physical 16 (research/es-local.md section 3). None when nothing answers."""
+    for logical 1 / physical 16 (docs/formats/dlms-client.md). None when nothing answers."""
     for size in sizes:
         s = settings.server
         candidate = ServerAddress.make(s.logical, None if size == 1 else (s.physical if s.physical is not None

@@ -8,7 +8,7 @@ all in the sans-I/O client; this module only moves bytes and keeps time:
   100 ms, DG "Response timing"); poll no faster than once a second on average (DG "Calling
   Procedures" note);
 * 9600 baud by default (DG "MEP Port Baud Rate"). The DG does not state the parity: the
-  dabbler.dk client uses 8N1, the NES-MEP-Reader README says 8E1 (research/osgp.md 8.3), so it
+  dabbler.dk client uses 8N1, the NES-MEP-Reader README says 8E1 (docs/formats/osgp.md), so it
   is a parameter.
 
 Wiring: the MEP port is an RS-232-level serial port behind the meter's terminal cover (Danish

@@ -25,9 +25,9 @@ What it does, and why (MEP Client Developer's Guide, DG):
 * configuration once: BT00 (formats), BT15 (CT/VT ratios), BT21 (dimensions), BT27 (present
   value sources), ET03 (serial number); then each poll cycle reads the BT28 present values,
   the first BT23 summations and the BT52 clock, and yields one Reading (DG "Minimal wallbox
-  read set", research/osgp.md 5.1). Partial reads keep every answer inside the 476-byte limit.
+  read set", docs/formats/osgp.md). Partial reads keep every answer inside the 476-byte limit.
 * digests are verified over request + answer for every answer (dabbler's ESP32 client never
-  does: research/osgp.md 8.9).
+  does: docs/formats/osgp.md).
 * alerts (``00 00``) are counted in :attr:`alerts`; servicing them (ET13, EP39) is left to the
   application (DG "Alert Sequence").
 * 0x0B (authentication failure, wrong key) stops the cycle: retrying cannot help.

@@ -83,7 +83,7 @@ def mep_key(key: bytes | bytearray | str) -> bytes:
       used").
     * text of exactly 20 characters: the ASCII bytes, first 16. Danish DSOs hand out the MBK as
       a 20-character string that looks like hex but is used as ASCII (dabbler.dk Sommerhack 2021
-      slides p.10-11; research/osgp.md section 1.1).
+      slides p.10-11; docs/formats/osgp.md).
     * text of 32 or 40 hex digits (spaces/colons allowed): those bytes, first 16.
     """
     if isinstance(key, str):

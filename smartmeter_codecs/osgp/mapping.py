@@ -1,6 +1,6 @@
 """C12.19 table data -> Registers -> Reading (NES meters).
 
-Rules (DG ch. 4; research/osgp.md section 5):
+Rules (DG ch. 4; docs/formats/osgp.md):
 
 * BT28 present values and BT23 total summations fill Reading fields, by the source id their
   selection table gives (BT27/BT22) or, when that was not read, by the DG's documented NES

@@ -22,7 +22,7 @@ __all__ = ["Rc4", "mep_encrypt_key", "mep_packet_key", "plc_rc4_base_key", "plc_
 try:  # cryptography >= 43
     from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4 as _ARC4
 except ImportError:  # pragma: no cover - cryptography 41/42
-    from cryptography.hazmat.primitives.ciphers.algorithms import ARC4 as _ARC4  # type: ignore[attr-defined,no-redef]
+    from cryptography.hazmat.primitives.ciphers.algorithms import ARC4 as _ARC4  # type: ignore[attr-defined,no-redef,unused-ignore]
 from cryptography.hazmat.primitives.ciphers import Cipher
 
 # DG Appendix B: UCHAR ConstKey[16]

@@ -100,7 +100,7 @@ def _need(data: bytes, n: int, what: str) -> None:
         raise IncompleteError(LAYER, len(data), f"{what}: expected at least {n} bytes, got {len(data)}")
 
 
-# --- NI formats (BT00 byte 2; ANSI C12.19-1997 via the Yukon implementation, research/osgp.md 5.2)
+# --- NI formats (BT00 byte 2; ANSI C12.19-1997 via the Yukon implementation, docs/formats/osgp.md)
 
 _NI_INT = {7: 3, 8: 4, 9: 5, 10: 6, 11: 8}      # INT24, INT32, INT40, INT48, INT64
 _NI_FLOAT = {0: ("<d", 8), 1: ("<f", 4)}         # FLOAT64, FLOAT32
@@ -550,7 +550,7 @@ def table_fields(table: int, config: MeterConfig) -> list[TableField] | None:
     if table == BT28:
         # DG p.215: PresDmdRcd = [TIME if BT21.0.6] + NI_FMAT2; then PRESENT_VALUES NI_FMAT1.
         # The DG prints the offset as (A+4)*BT21.8 + "Present Value Number": the x4 (NI size)
-        # is missing there (erratum, research/osgp.md 8.6).
+        # is missing there (erratum, docs/formats/osgp.md).
         psel = config.present_selection
         pos = 0
         for i in range(dims.present_demands):
