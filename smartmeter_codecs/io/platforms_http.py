@@ -6,7 +6,7 @@ Nothing retries by itself: Datadis refuses an identical query for 24 hours (HTTP
 retry it), Eloverblik asks for a pause after 429/503; both come back as
 :class:`~smartmeter_codecs.platforms.PlatformError` with ``http_status``, ``code``, ``text``
 and ``retry_after``. Timeouts default to 120 s: Datadis answers consumption queries in tens of
-seconds (research/cloud.md 1.1).
+seconds (docs/formats/platforms.md).
 """
 from __future__ import annotations
 

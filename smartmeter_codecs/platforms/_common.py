@@ -59,8 +59,8 @@ class PlatformError(ApplicationError):
                                           self.retry_after))
 
 
-def _rebuild_platform_error(cls: type, layer: str, offset: int | None, message: str, code: int | None,
-                            platform: str, text: str, http_status: int | None, readings: list,
+def _rebuild_platform_error(cls: type[PlatformError], layer: str, offset: int | None, message: str, code: int | None,
+                            platform: str, text: str, http_status: int | None, readings: list[Any],
                             retry_after: float | None) -> PlatformError:
     return cls(layer, offset, message, code, platform=platform, text=text, http_status=http_status,
                readings=readings, retry_after=retry_after)
@@ -89,7 +89,7 @@ class CsvError(FramingError):
                                      self.column, self.column_name))
 
 
-def _rebuild_csv_error(cls: type, layer: str, offset: int | None, message: str, line: int | None,
+def _rebuild_csv_error(cls: type[CsvError], layer: str, offset: int | None, message: str, line: int | None,
                        column: int | None, column_name: str | None) -> CsvError:
     err = cls(layer, offset, "", line, column, column_name)
     err.message = message
@@ -109,7 +109,7 @@ class JsonPathError(FramingError):
         return (_rebuild_json_error, (self.__class__, self.layer, self.offset, self.message, self.path))
 
 
-def _rebuild_json_error(cls: type, layer: str, offset: int | None, message: str, path: str) -> JsonPathError:
+def _rebuild_json_error(cls: type[JsonPathError], layer: str, offset: int | None, message: str, path: str) -> JsonPathError:
     err = cls(layer, offset, message, "")
     err.path = path
     return err
@@ -230,7 +230,7 @@ class CsvTable:
 
     Accepts a UTF-8 BOM, CRLF or LF, double-quoted cells (``"0,139"``), Excel formula cells
     (``="541448..."``), a trailing separator, blank lines. Text is UTF-8, else cp1252 (common in
-    Spanish distributor CSVs, research/cloud.md section 7).
+    Spanish distributor CSVs, docs/formats/platforms.md).
     """
 
     def __init__(self, data: bytes, layer: str, sep: str = ";") -> None:
@@ -389,7 +389,7 @@ def unsupported(layer: str, message: str, **recognised: Any) -> UnsupportedError
     return UnsupportedError(layer, None, message, recognised)
 
 
-def iter_dicts(value: Any, layer: str, path: str) -> Iterator[tuple[str, dict]]:
+def iter_dicts(value: Any, layer: str, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
     if not isinstance(value, list):
         raise field_error(layer, path, f"expected a list, got {type(value).__name__}")
     for i, item in enumerate(value):

@@ -1,7 +1,7 @@
 """The three ways platforms label an interval in local wall time, turned into UTC bounds.
 
 * **end labels** (Datadis ``time``, Datadis web CSV ``Hora`` ``HH:MM``): ``01:00`` ... ``24:00``
-  name the *end* of the hour. Two conventions exist on DST days (research/cloud.md 1.1):
+  name the *end* of the hour. Two conventions exist on DST days (docs/formats/platforms.md):
 
   - ``"hour-ending"`` (lenorix captures, 2025/2026): the label is the start wall hour + 1;
     autumn repeats ``03:00``, spring omits ``03:00``;

@@ -4,7 +4,7 @@ A platform row carries one quantity of one interval (Fluvius: one register per r
 import and surplus in one row). Decoders turn rows into :class:`Part` values with absolute
 UTC bounds; :func:`assemble` merges the parts of one interval into one Reading, refuses
 overlapping intervals, and fills every hole between intervals of the same metering point with
-a Reading whose quality is ``"missing"`` (research/cloud.md section 7: a missing value is not
+a Reading whose quality is ``"missing"`` (docs/formats/platforms.md: a missing value is not
 zero, a missing label is not a gap).
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Datadis (Spain) private API bodies: consumption, supplies, contract detail, max power, errors.
 
-Facts (research/cloud.md section 1.1; lenorix/datadis-php-client docs and real captures,
+Facts (docs/formats/platforms.md; lenorix/datadis-php-client docs and real captures,
 eddie-energy/eddie fixtures):
 
 * v1 endpoints answer a bare JSON array, v2 an envelope (``timeCurve``, ``supplies``,

@@ -1,6 +1,6 @@
 """Elhub "Min side" (Norway) metering-value CSV export (format ``elhub-csv``).
 
-Facts (research/cloud.md section 3.1; a real export in fredrik-lindseth/Stromkalkulator):
+Facts (docs/formats/platforms.md; a real export in fredrik-lindseth/Stromkalkulator):
 ``Fra;Til;Målenavn;Volum;Enhet;Kvalitet;Registreringstidspunkt``, UTF-8 with BOM, ``;``,
 decimal comma; ``Fra``/``Til`` ISO 8601 with the local offset (unambiguous on DST days);
 ``Målenavn`` ``KWH 60 Forbruk`` (consumption -> import) or ``... Produksjon`` (production ->

@@ -1,7 +1,7 @@
 """Eloverblik / DataHub (Denmark) API bodies: time series, meter readings, metering-point
 details, error bodies; and the ``timeseries/export`` CSV (format ``eloverblik-csv``).
 
-Facts (research/cloud.md section 2; Energinet OpenAPI files, real responses):
+Facts (docs/formats/platforms.md; Energinet OpenAPI files, real responses):
 
 * time series: ``result[].MyEnergyData_MarketDocument.TimeSeries[].Period[]`` with
   ``resolution`` (``PT15M``, ``PT1H``, ``PT1D``/``P1D``, ``P1M``, ``PT1Y``/``P1Y``), a UTC
@@ -149,7 +149,7 @@ def sniff(data: bytes) -> int:
     return 60 if kind == "error" else 95
 
 
-def _elements(doc: dict) -> tuple[list[tuple[str, dict]], list[PlatformError]]:
+def _elements(doc: dict[str, Any]) -> tuple[list[tuple[str, dict[str, Any]]], list[PlatformError]]:
     ok, failed = [], []
     for i, el in enumerate(doc["result"]):
         path = f"result[{i}]"
@@ -177,7 +177,7 @@ def _step(start_local: dt.datetime, unit: str, n: int) -> dt.datetime:
     return start_local.replace(year=start_local.year + months // 12, month=months % 12 + 1)
 
 
-def _timeseries(ok: list[tuple[str, dict]]) -> list[Part]:
+def _timeseries(ok: list[tuple[str, dict[str, Any]]]) -> list[Part]:
     tz = zone(ZONE)
     parts = []
     for path, el in ok:
@@ -274,7 +274,7 @@ def _wall(naive: dt.datetime, tz: Any) -> dt.datetime:
     return naive.replace(tzinfo=tz).astimezone(UTC)
 
 
-def _meterreadings(ok: list[tuple[str, dict]]) -> list[Reading]:
+def _meterreadings(ok: list[tuple[str, dict[str, Any]]]) -> list[Reading]:
     tz = zone(ZONE)
     out = []
     for path, el in ok:
@@ -319,7 +319,7 @@ def details(data: bytes) -> list[MeteringPointDetails]:
     for path, el in ok:
         d = el["result"]
 
-        def num(key: str, d: dict = d, path: str = path) -> Decimal | None:
+        def num(key: str, d: dict[str, Any] = d, path: str = path) -> Decimal | None:
             try:
                 return json_number(d.get(key)) if d.get(key) not in (None, "") else None
             except ValueError as e:

@@ -1,6 +1,6 @@
 """Spanish load-curve CSV files: CNMC/distributor ordinal hours, Datadis web downloads, i-DE.
 
-Layouts (research/cloud.md section 1.2; the column roles are taken from the header):
+Layouts (docs/formats/platforms.md; the column roles are taken from the header):
 
 * ``CUPS;Fecha;Hora;Consumo_kWh;Metodo_obtencion`` (CNMC, i-DE, e-distribución variants with
   ``AE_kWh;AS_KWh;AE_AUTOCONS_kWh;REAL/ESTIMADO``, Catalan ``Data``; UFD ``EHCR (kWh)``):

@@ -1,6 +1,6 @@
 """Fluvius (Belgium): "Mijn Fluvius" consumption-history CSV and the ESCO API v3 body.
 
-* ``fluvius-csv`` (research/cloud.md 5.1, real samples in two languages): ``Van datum;Van
+* ``fluvius-csv`` (docs/formats/platforms.md, real samples in two languages): ``Van datum;Van
   tijdstip;Tot datum;Tot tijdstip;EAN;Meter;Metertype;Register;Volume;Eenheid;Validatiestatus``
   (English ``From (date);From (time);Until (date);Until (time);EAN code;...;Validation status;
   Description``); UTF-8 BOM, decimal comma, EAN as ``="541448..."``; dates ``dd-mm-yyyy`` (NL)
@@ -170,9 +170,9 @@ def encode_csv(readings: list[Reading], *, language: str = "nl") -> bytes:
 _SLICES = ("quarterHourlyEnergy", "hourlyEnergy", "dailyEnergy", "halfHourlyEnergy")
 
 
-def _headpoint(doc: Any) -> dict | None:
+def _headpoint(doc: Any) -> dict[str, Any] | None:
     if isinstance(doc, dict) and isinstance(doc.get("data"), dict) and isinstance(doc["data"].get("headpoint"), dict):
-        return doc["data"]["headpoint"]
+        return doc["data"]["headpoint"]  # type: ignore[no-any-return]
     return None
 
 
@@ -190,7 +190,7 @@ def decode_api(data: bytes, *, profile: str | None = None) -> list[Reading]:
     ean = hp.get("ean")
     if not isinstance(ean, str):
         raise field_error(API_FORMAT, "data.headpoint.ean", f"expected the EAN, got {ean!r}")
-    holders: list[tuple[str, dict]] = [("data.headpoint", hp)]
+    holders: list[tuple[str, dict[str, Any]]] = [("data.headpoint", hp)]
     meters = hp.get("physicalMeters") or []
     if not isinstance(meters, list):
         raise field_error(API_FORMAT, "data.headpoint.physicalMeters", "expected a list")

@@ -2,9 +2,9 @@
 the mapping of HTTP answers to typed errors. No sockets here: :mod:`smartmeter_codecs.io.platforms_http`
 sends these requests.
 
-Sources: research/cloud.md sections 1.1 (Datadis: endpoints, the 24-hour repeat rule, the
-error table), 2 (Eloverblik: token flow, paths, 730-day window, exclusive ``dateTo``, rate
-limits) and 3.2 (Elhub: only aggregated public statistics, no per-meter API for end users).
+Sources (docs/formats/platforms.md): Datadis (endpoints, the 24-hour repeat rule, the
+error table), Eloverblik (token flow, paths, 730-day window, exclusive ``dateTo``, rate
+limits) and Elhub (only aggregated public statistics, no per-meter API for end users).
 """
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ class RateLimit:
     note: str
 
 
-#: The platforms' documented limits (research/cloud.md 1.1 and 2).
+#: The platforms' documented limits (docs/formats/platforms.md).
 RATE_LIMITS: tuple[RateLimit, ...] = (
     RateLimit("datadis", "identical consumption/max-power/reactive query (user + parameters)", 1, 86400,
               "HTTP 429 'Consulta ya realizada en las últimas 24 horas'; never retry a 429"),
@@ -144,7 +144,7 @@ class Datadis:
 
     Every data call needs ``Accept: application/json`` (else 400 or an empty 500),
     ``Accept-Encoding: identity`` (bodies have been mislabelled gzip) and an explicit
-    User-Agent (a library default has been answered 403) - research/cloud.md 1.1.
+    User-Agent (a library default has been answered 403) - docs/formats/platforms.md
     """
 
     BASE = "https://datadis.es"
@@ -248,7 +248,7 @@ class Eloverblik:
         if not isinstance(doc, dict) or not isinstance(doc.get("result"), str) or not doc["result"]:
             raise PlatformError("eloverblik", None, "the token answer has no result string", resp.status,
                                 platform="eloverblik", text=_text(resp.body)[:200], http_status=resp.status)
-        return doc["result"]
+        return str(doc["result"])
 
     @staticmethod
     def _points(ids: Iterable[str]) -> bytes:
@@ -296,7 +296,7 @@ class Eloverblik:
 class ElhubEnergyData:
     """The public Elhub Energy Data API (``api.elhub.no/energy-data/v0``, JSON:API, CC BY 4.0):
     aggregated statistics per price area, grid area or municipality only - Elhub offers end
-    users no per-metering-point API (research/cloud.md 3.2); per-meter data is the Min side
+    users no per-metering-point API (docs/formats/platforms.md); per-meter data is the Min side
     CSV (format ``elhub-csv``). The response is not decoded into Readings."""
 
     BASE = "https://api.elhub.no/energy-data/v0"

@@ -1,6 +1,6 @@
 """Italian distributor and SII exports: e-distribuzione CSV and app load profile, Portale Consumi.
 
-* ``edistribuzione-csv`` (area clienti export, research/cloud.md 4.2, a real sample):
+* ``edistribuzione-csv`` (area clienti export, docs/formats/platforms.md, a real sample):
   ``Giorno;00:00-00:15;...;23:45-00:00``, one row per day ``dd/mm/yyyy``, quoted cells, decimal
   comma, kWh per quarter hour, trailing ``;``. The columns are *local wall-clock* labels. How
   the portal writes DST days is not documented: on the spring day the four 02:xx columns name

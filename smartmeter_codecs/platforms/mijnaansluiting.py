@@ -1,6 +1,6 @@
 """Mijn Aansluiting / mijnenergiedata (EDSN, Netherlands) daily register readings.
 
-Facts (research/cloud.md section 6; eddie-energy/eddie fixture): a list of
+Facts (docs/formats/platforms.md; eddie-energy/eddie fixture): a list of
 ``{MarketEvaluationPoint: {MRID: <EAN>, RegisterList: [{Meter: {MRID}, MRID: "1.8.1",
 ReadingList: [{DateAndOrTime: {DateTime: <ISO with offset>}, ReadingType: {Multiplier: "k",
 Unit: "Wh"}, Value: 9738.65}]}]}}]``: cumulative registers named by OBIS C.D.E (1.8.1/1.8.2
@@ -107,7 +107,7 @@ def _total(vals: dict[int, Any], c: int) -> float | None:
 
 def encode(readings: list[Reading]) -> bytes:
     """A Mijn Aansluiting body with every OBIS register of the Readings (kWh, Multiplier k)."""
-    by: dict[str, dict[str, list[dict]]] = {}
+    by: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for r in readings:
         if r.timestamp is None:
             raise ValueError("a register reading needs a timestamp")
