@@ -274,6 +274,92 @@ def ours_axdr(frame: Frame) -> Setup:
     return call, f"A-XDR tree of the {len(body)} body bytes (tag {data.tag})"
 
 
+_FLOOR_SIZES = {3: 1, 15: 1, 17: 1, 22: 1, 16: 2, 18: 2, 5: 4, 6: 4, 20: 8, 21: 8}
+_FLOOR_SIGNED = {15, 16, 5, 20}
+
+
+def _floor_walk(buf: bytes, pos: int, out: list) -> int:
+    """Bare A-XDR walk: values into ``out`` (scaler-units as tuples), no checks, no objects."""
+    tag = buf[pos]
+    if tag == 1 or tag == 2:
+        n = buf[pos + 1]
+        if tag == 2 and n == 2 and buf[pos + 2] == 0x0F and buf[pos + 4] == 0x16:
+            out.append((int.from_bytes(buf[pos + 3:pos + 4], "big", signed=True), buf[pos + 5]))
+            return pos + 6
+        pos += 2
+        for _ in range(n):
+            pos = _floor_walk(buf, pos, out)
+        return pos
+    size = _FLOOR_SIZES.get(tag)
+    if size is not None:
+        out.append(int.from_bytes(buf[pos + 1:pos + 1 + size], "big", signed=tag in _FLOOR_SIGNED))
+        return pos + 1 + size
+    if tag == 9 or tag == 10:
+        n = buf[pos + 1]
+        out.append(buf[pos + 2:pos + 2 + n])
+        return pos + 2 + n
+    if tag == 0:
+        out.append(None)
+        return pos + 1
+    raise ValueError(f"floor walk: tag {tag}")
+
+
+def floor(frame: Frame) -> Setup:
+    """The pure-Python floor of issue 16: split the HDLC frames by their length field, both
+    CRCs of each through binascii.crc_hqx, join the information fields, cut the notification
+    body (as the harness does), walk the A-XDR into values and pair them into minimal
+    (OBIS bytes, scaled value, unit code) tuples. No typed errors, no model, no profile."""
+    import binascii
+
+    rev = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
+
+    def x25(chunk: bytes) -> int:
+        c = binascii.crc_hqx(chunk.translate(rev), 0xFFFF)
+        return ((rev[c & 0xFF] << 8) | rev[c >> 8]) ^ 0xFFFF
+
+    data = frame.data
+
+    def call() -> Any:
+        frames, pos, n = [], 0, len(data)
+        while pos < n:
+            length = ((data[pos + 1] & 0x07) << 8) | data[pos + 2]
+            f = data[pos:pos + length + 2]
+            hdr = _address_end(f, _address_end(f, 3)) + 1
+            if x25(f[1:hdr]) != int.from_bytes(f[hdr:hdr + 2], "little") \
+                    or x25(f[1:-3]) != int.from_bytes(f[-3:-1], "little"):
+                raise ValueError("CRC")
+            frames.append(f)
+            pos += length + 2
+            while pos < n and data[pos] == 0x7E and (pos + 1 == n or data[pos + 1] == 0x7E):
+                pos += 1
+        body = notification_body(frames)
+        values: list = []
+        _floor_walk(body, 0, values)
+        out, i, m = [], 0, len(values)
+        while i < m:
+            v = values[i]
+            if type(v) is bytes and len(v) == 6 and i + 1 < m:
+                val, unit = values[i + 1], None
+                i += 2
+                if i < m and type(values[i]) is tuple:
+                    scaler, unit = values[i]
+                    val = val * 10 ** scaler if scaler >= 0 else val / 10 ** -scaler
+                    i += 1
+                out.append((v, val, unit))
+            else:
+                out.append((None, v, None))
+                i += 1
+        return out
+
+    if frame.body is None:
+        raise Unsupported("no data-notification body")
+    try:
+        out = call()
+    except (ValueError, IndexError) as err:
+        raise Unsupported(f"floor walk failed: {err}") from None
+    return call, f"{len(out)} (OBIS, value, unit) tuples"
+
+
 LIBRARIES: dict[str, Callable[[Frame], Setup]] = {
     "ours": ours,
     "ours-axdr": ours_axdr,
@@ -281,6 +367,7 @@ LIBRARIES: dict[str, Callable[[Frame], Setup]] = {
     "dlms-cosem": dlms_cosem,
     "gurux": gurux,
     "gurux-axdr": gurux_axdr,
+    "floor": floor,
 }
 
 
@@ -306,14 +393,16 @@ def _calls_per_sample(call: Call, target_ns: int) -> int:
 
 
 def measure(frames: list[Frame], libs: list[str], repeat: int, target_ms: float,
-            warmup: int) -> dict[str, dict[str, Result]]:
+            warmup: int, registry: dict[str, Callable[[Frame], Setup]] | None = None,
+            ) -> dict[str, dict[str, Result]]:
+    registry = LIBRARIES if registry is None else registry
     results: dict[str, dict[str, Result]] = {}
     for frame in frames:
         row: dict[str, Result] = {}
         calls: dict[str, tuple[Call, int]] = {}
         for name in libs:
             try:
-                call, note = LIBRARIES[name](frame)
+                call, note = registry[name](frame)
             except ImportError as err:
                 row[name] = Result(note=f"not installed ({err.name})")
                 continue
@@ -382,7 +471,7 @@ def _revision() -> str:
 
 # (peer, ours): each ratio compares calls of the same scope, or our full decode with the peer's
 RATIOS = [("amshan", "ours"), ("dlms-cosem", "ours"), ("gurux", "ours"), ("gurux-axdr", "ours"),
-          ("gurux-axdr", "ours-axdr")]
+          ("gurux-axdr", "ours-axdr"), ("floor", "ours")]
 
 
 def _ratio(row: dict[str, Result], peer: str, base: str) -> float | None:
@@ -392,14 +481,16 @@ def _ratio(row: dict[str, Result], peer: str, base: str) -> float | None:
     return p.us_min / b.us_min
 
 
-def table(frames: list[Frame], results: dict[str, dict[str, Result]], libs: list[str]) -> str:
+def table(frames: list[Frame], results: dict[str, dict[str, Result]], libs: list[str],
+          ratios: list[tuple[str, str]] | None = None) -> str:
     """Two Markdown tables: µs per decode, then the ratios peer/ours."""
+    ratios = RATIOS if ratios is None else ratios
     head = ["frame", "bytes"] + [f"{n} µs" for n in libs]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for f in frames:
         row = results[f.id]
         lines.append("| " + " | ".join([f"`{f.id}`", str(len(f.data))] + [_us(row.get(n)) for n in libs]) + " |")
-    pairs = [(p, b) for p, b in RATIOS if p in libs and b in libs]
+    pairs = [(p, b) for p, b in ratios if p in libs and b in libs]
     head = ["frame"] + [f"{p} / {b}" for p, b in pairs]
     lines += ["", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for f in frames:

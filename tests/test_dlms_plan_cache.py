@@ -152,3 +152,24 @@ def test_threads_decode_the_same_readings():
         t.join()
     assert not errors
     assert all(r == want for r in results)
+
+
+def _strip(d):
+    """A Data tree without offsets."""
+    return (d.tag, tuple(_strip(c) for c in d.value) if d.tag in (1, 2) else d.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-128, 127), st.integers(0, 255), st.integers(0, 3))
+def test_inline_scaler_unit_equals_the_generic_path(scaler, unit, before):
+    """A scaler-unit inside a container is decoded inline (issue 16); it must equal the generic
+    recursive decode of the same bytes, offsets included."""
+    su = b"\x02\x02\x0f" + scaler.to_bytes(1, "big", signed=True) + b"\x16" + bytes([unit])
+    lead = b"\x11\x05" * before
+    body = b"\x02" + bytes([before + 1]) + lead + su
+    data, end = decode_data(body, 0)
+    assert end == len(body)
+    inline = data.value[-1]
+    alone, alone_end = decode_data(body, 2 + len(lead))       # the structure as a top-level value
+    assert inline == alone and alone_end == end
+    assert _strip(inline) == (2, ((15, scaler), (22, unit)))
