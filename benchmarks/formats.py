@@ -250,6 +250,18 @@ def run_streams(rounds: int = 3) -> str:
     return "\n".join(lines)
 
 
+def peer_versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for dist in ("pyMeterBus", "dsmr-parser", "cryptography"):
+        try:
+            out.append(f"{dist} {version(dist)}")
+        except PackageNotFoundError:
+            out.append(f"{dist} (not installed)")
+    return ", ".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--suite", nargs="*", default=[*SUITES, "streams"], choices=[*SUITES, "streams"])
@@ -260,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("smartmeter_codecs").setLevel(logging.WARNING)   # trailing-bytes notes of P1 fixtures
     if args.quick:
         args.repeat, args.sample_ms = 3, 5.0
+    print(f"peers: {peer_versions()}\n")
     for name in args.suite:
         if name == "streams":
             print(run_streams(), flush=True)
