@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-import run  # noqa: E402  (the harness: Frame, measure, table)
+import run  # the harness: Frame, measure, table
 
 FIX = ROOT / "fixtures"
 
@@ -231,7 +231,7 @@ def run_streams(rounds: int = 3) -> str:
     import smartmeter_codecs as smc
 
     lines = ["### streams (4 KiB chunks)", "",
-             "| format | input | readings | MB/s (CPU time, best of %d) | goal |" % rounds, "|---|---|---|---|---|"]
+             f"| format | input | readings | MB/s (CPU time, best of {rounds}) | goal |", "|---|---|---|---|---|"]
     goals = {"dlms": 10.0, "mbus": 5.0, "p1": 10.0}
     for name, data in stream_inputs().items():
         chunks = [data[i:i + 4096] for i in range(0, len(data), 4096)]

@@ -32,6 +32,11 @@ What each column measures (see docs/benchmarks.md for the caveats):
   scs/smartmeter-datacollector decodes pushes), no OBIS interpretation or scaling.
 * ``gurux-axdr``: ``_GXCommon.getData`` on the notification *body* only (the raw A-XDR parse
   that builds no model; the body is cut out of the frame before timing).
+* ``floor``: the pure-Python floor of issue 16: HDLC split by length, both CRCs through
+  ``binascii.crc_hqx``, a bare A-XDR walk, ``(OBIS, value, unit)`` tuples (no typed errors,
+  no profile, no model).
+
+After DLMS it runs ``benchmarks/formats.py`` (M-Bus, wM-Bus, P1, streams; ``--formats``).
 """
 from __future__ import annotations
 
@@ -584,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nWhat each library returned:\n")
     print(notes(frames, results))
     if args.formats:
-        import formats as other                       # benchmarks/formats.py
+        import formats as other  # benchmarks/formats.py
 
         print(f"\n## Other formats (peers: {other.peer_versions()})\n", flush=True)
         rep, ms = (3, 5.0) if args.quick else (9, 20.0)

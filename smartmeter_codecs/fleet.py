@@ -39,8 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import pyarrow as pa
 
-__all__ = ["COLUMNS", "SI_FIELDS", "column_batches", "decode_columns", "arrow_batches", "pandas_frames",
-           "pandas_meta", "arrow_schema", "decode_partition"]
+__all__ = ["COLUMNS", "SI_FIELDS", "arrow_batches", "arrow_schema", "column_batches", "decode_columns",
+           "decode_partition", "pandas_frames", "pandas_meta"]
 
 #: The Reading fields that carry an SI quantity (float columns).
 SI_FIELDS: tuple[str, ...] = (
@@ -58,7 +58,7 @@ _TAIL = ("tariff", "interval_s", "quality", "authenticated", "error")
 COLUMNS: tuple[str, ...] = _HEAD + SI_FIELDS + _TAIL
 
 _si = operator.attrgetter(*SI_FIELDS)
-_UTC = _dt.timezone.utc
+_UTC = _dt.UTC
 Errors = Literal["record", "skip", "raise"]
 
 
@@ -233,7 +233,7 @@ def _pyarrow() -> Any:
     return pa
 
 
-def arrow_schema() -> "pa.Schema":
+def arrow_schema() -> pa.Schema:
     """The Arrow schema of :func:`arrow_batches` (without a ``registers`` column)."""
     pa = _pyarrow()
     types: dict[str, Any] = {"capture": pa.int64(), "timestamp_utc": pa.timestamp("us", tz="UTC"),
@@ -244,7 +244,7 @@ def arrow_schema() -> "pa.Schema":
     return pa.schema([(name, types.get(name, pa.string())) for name in COLUMNS])
 
 
-def arrow_batches(captures: Iterable[Data], **kwargs: Any) -> Iterator["pa.RecordBatch"]:
+def arrow_batches(captures: Iterable[Data], **kwargs: Any) -> Iterator[pa.RecordBatch]:
     """:func:`column_batches` as ``pyarrow.RecordBatch`` objects with :func:`arrow_schema`
     (same arguments except ``registers``, which Arrow cannot hold)."""
     pa = _pyarrow()
@@ -255,7 +255,7 @@ def arrow_batches(captures: Iterable[Data], **kwargs: Any) -> Iterator["pa.Recor
         yield pa.RecordBatch.from_pydict(batch, schema=schema)
 
 
-def pandas_frames(captures: Iterable[Data], **kwargs: Any) -> Iterator["pd.DataFrame"]:
+def pandas_frames(captures: Iterable[Data], **kwargs: Any) -> Iterator[pd.DataFrame]:
     """:func:`column_batches` as pandas DataFrames with the dtypes of :func:`pandas_meta`."""
     meta = pandas_meta()
     pd = _pandas()
@@ -272,7 +272,7 @@ def _pandas() -> Any:
     return pd
 
 
-def pandas_meta() -> "pd.DataFrame":
+def pandas_meta() -> pd.DataFrame:
     """An empty DataFrame with the columns and dtypes of :func:`pandas_frames` (Dask ``meta``)."""
     pd = _pandas()
     dtypes: dict[str, Any] = {"capture": "int64", "timestamp_utc": "datetime64[us, UTC]",
@@ -283,7 +283,7 @@ def pandas_meta() -> "pd.DataFrame":
     return pd.DataFrame({name: pd.Series([], dtype=dtypes.get(name, "object")) for name in COLUMNS})
 
 
-def decode_partition(frame: "pd.DataFrame", column: str = "frame", **kwargs: Any) -> "pd.DataFrame":
+def decode_partition(frame: pd.DataFrame, column: str = "frame", **kwargs: Any) -> pd.DataFrame:
     """The rows of the captures in ``frame[column]`` as one DataFrame with :func:`pandas_meta`'s
     columns: the function a Dask ``map_partitions`` calls on each partition of a table of
     captures (``examples/fleet_dask.py``). ``capture`` numbers the captures within the

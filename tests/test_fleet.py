@@ -64,7 +64,7 @@ def test_rows_equal_decode_all_on_real_frames():
         if ts is None:
             assert cols["timestamp_utc"][n] is None and cols["timestamp_local"][n] is None
         elif ts.utcoffset() is not None:
-            assert cols["timestamp_utc"][n] == ts and cols["timestamp_utc"][n].tzinfo == dt.timezone.utc
+            assert cols["timestamp_utc"][n] == ts and cols["timestamp_utc"][n].tzinfo == dt.UTC
             assert cols["timestamp_local"][n] is None
         else:           # no offset in the frame: wall-clock time, no zone assumed
             assert cols["timestamp_local"][n] == ts and cols["timestamp_utc"][n] is None

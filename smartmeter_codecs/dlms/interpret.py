@@ -311,13 +311,13 @@ def _interpret_planned(body: Data, leaves: list[Data], profile: Profile) -> Inte
     overrides: dict[str, tuple[Convention, int]] = {}
     if plan.conv_leaves:
         by_q: dict[str, list[int | float]] = {}
-        for quantity, i in plan.conv_leaves:
-            by_q.setdefault(quantity, []).append(leaves[i].value)
+        for q, i in plan.conv_leaves:
+            by_q.setdefault(q, []).append(leaves[i].value)
         overrides = _conventions_for(by_q, profile)
     steps = plan.steps
     if plan.last_text is not None and _text_of(leaves[plan.last_text[1]].value) is not None:
         steps = steps[:-1] + (plan.last_text,)
-    regs = []
+    regs: list[Register] = []
     append = regs.append
     for kind, i, key, unit, obis, desc, tname, pos, scaler, quantity in steps:
         d = leaves[i]
@@ -387,13 +387,13 @@ def _keyed_plan(profile_name: str, shape: tuple[Any, ...]) -> _Plan | None:
     while i < n:
         if i + 1 < n and plausible_obis(i) and not scaler_unit(i + 1):
             value = i + 1
-            obis = ObisCode.from_bytes(fixed[i])
+            code: ObisCode | None = ObisCode.from_bytes(fixed[i])
             i += 2
             scaler = unit = None
             if i < n and scaler_unit(i):
                 scaler, unit = fixed[i]
                 i += 1
-            items.append((obis, value, scaler, unit, 2, len(items)))
+            items.append((code, value, scaler, unit, 2, len(items)))
         else:
             if tags[i] != 0:
                 items.append((None, i, None, None, None, i))
