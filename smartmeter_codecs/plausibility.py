@@ -143,10 +143,26 @@ def is_plausible(field: str, value: object) -> bool:
     return _inside(value, rng)
 
 
+# (field, low, high) for the fields whose range never depends on the Reading: a finite int or
+# float inside [low, high] is plausible without the full check (every Reading of every decode
+# passes here, so the common case is one comparison per set field; issue 16). Anything else
+# (NaN, infinities, bools, zero_ok ranges, interval-dependent deltas) takes the full path.
+_FAST = tuple((name, rng.low, rng.high) for name, rng in RANGES.items() if name not in _DELTAS)
+_SLOW = tuple(name for name in RANGES if name in _DELTAS)
+_NUMBER = (int, float)
+
+
 def implausible_fields(reading: Reading) -> list[tuple[str, object, Range]]:
     """``(field, value, range)`` for every SI field of ``reading`` outside its range."""
     out = []
-    for name in RANGES:
+    for name, low, high in _FAST:
+        value = getattr(reading, name)
+        if value is None or (type(value) in _NUMBER and low <= value <= high):
+            continue        # NaN fails both comparisons, +-inf is outside any finite range
+        rng = RANGES[name]
+        if not _inside(value, rng):
+            out.append((name, value, rng))
+    for name in _SLOW:
         value = getattr(reading, name)
         if value is None:
             continue

@@ -22,7 +22,7 @@ def test_mkdocs_build_strict(tmp_path):
     import importlib
     page = (tmp_path / "site" / "reference" / "index.html").read_text()
     for module in ("smartmeter_codecs", "smartmeter_codecs.io", "smartmeter_codecs.charging",
-                   "smartmeter_codecs.dataframe"):
+                   "smartmeter_codecs.dataframe", "smartmeter_codecs.fleet"):
         for name in importlib.import_module(module).__all__:
             if name != "__version__":
                 assert f'id="{module}.{name}"' in page, f"{module}.{name} missing from docs/reference.md"

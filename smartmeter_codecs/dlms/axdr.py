@@ -191,6 +191,14 @@ def decode_data(buf: bytes, pos: int = 0, end: int | None = None, _depth: int = 
                 n = buf[p + 1]
                 append(_new(Data, (9, bytes(buf[p + 2:p + 2 + n]), p, p + 2 + n)))
                 p += 2 + n
+            elif t == 2 and p + 6 <= end and buf[p + 1] == 2 and buf[p + 2] == 15 and buf[p + 4] == 22 \
+                    and _depth + 1 < MAX_DEPTH:
+                # a scaler-unit structure {integer scaler, enum unit} (Blue Book 4.3.2): one per
+                # register in most pushes, decoded without the recursive call (issue 16)
+                scaler = buf[p + 3]
+                append(_new(Data, (2, (_new(Data, (15, scaler - 256 if scaler > 127 else scaler, p + 2, p + 4)),
+                                       _new(Data, (22, buf[p + 5], p + 4, p + 6))), p, p + 6)))
+                p += 6
             else:
                 item, p = decode_data(buf, p, end, _depth + 1)
                 append(item)

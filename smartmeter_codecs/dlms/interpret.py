@@ -162,7 +162,12 @@ def _strings(leaves: list[Data], limit: int = 6) -> list[str]:
 
 
 def interpret_body(body: Data, *, profile: Profile | None = None, system_title: bytes | None = None) -> Interpretation:
-    """Registers of a notification body, with the profile that was applied."""
+    """Registers of a notification body, with the profile that was applied.
+
+    OBIS-keyed lists (the common push) go through a cached interpretation plan (see
+    :func:`_keyed_plan`); every other shape, and any list the plan does not cover, through
+    the full interpretation. Both give identical registers (tests/test_dlms_plan_cache.py).
+    """
     pol = _push_object_list(body)
     leaves = _leaves(body)
     if profile is None:
@@ -171,6 +176,16 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
             # Push-object-list pushes whose registers come without their scaler-unit are
             # Landis+Gyr's (CH, VSE 2026); no other maker in the corpus sends them unscaled.
             profile = PROFILES["landisgyr"]
+    if pol is None and PROFILES.get(profile.name) is profile:
+        planned = _interpret_planned(body, leaves, profile)
+        if planned is not None:
+            return planned
+    return _interpret_full(body, pol, leaves, profile)
+
+
+def _interpret_full(body: Data, pol: list[tuple[int, ObisCode, int]] | None, leaves: list[Data],
+                    profile: Profile) -> Interpretation:
+    """The interpretation without the plan cache (every shape)."""
     items: list[_Item] = []
     notes: list[str] = []
     chosen: _Choice | None = None
@@ -242,6 +257,187 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
     for quantity, (conv, _) in overrides.items():
         notes.append(f"convention: {quantity} read with scaler {conv.scaler} ({conv.source})")
     return Interpretation(profile, shape, regs, tuple(notes))
+
+
+# --- the interpretation plan of an OBIS-keyed list (issue 16) ------------------------------
+#
+# Meters resend the same list every push: the same OBIS codes, scaler-units and A-XDR types in
+# the same order, only the values change. Everything _interpret_full derives from that shape
+# (which leaves pair up as code/value/scaler-unit, each register's key, unit, description,
+# scaler and the static part of its ``extra``) is computed once per (profile, shape) and kept
+# in a bounded LRU cache (functools.lru_cache: thread-safe, at most _PLAN_CACHE_SIZE plans of
+# a few KB each, no state a caller can see or change). What depends on the values is still
+# done per frame exactly as _interpret_full does it: the profile conventions (a plausibility
+# test of the values), text versus binary octet strings, date-times, scaling.
+#
+# A shape key is the tuple of every leaf's A-XDR tag, with the 6-byte octet strings (the
+# candidate logical names) and the scaler-unit pairs spelled out: two lists with equal keys
+# pair up identically in _interpret_full's loop, whose decisions depend on nothing else.
+
+_PLAN_CACHE_SIZE = 1024
+_IN_BAND, _BY_PROFILE, _PLAIN = 0, 1, 2
+
+# (kind, leaf index, key, unit, obis, description, type name, position, scaler, quantity)
+_Step = tuple[int, int, str, "str | None", "ObisCode | None", "str | None", Any, int, int, "str | None"]
+
+
+class _Plan(NamedTuple):
+    steps: tuple[_Step, ...]
+    conv_leaves: tuple[tuple[str, int], ...]   # (quantity, leaf) a profile convention may rescale
+    last_text: _Step | None                    # the last step, if a printable value makes it the meter id
+
+
+def _shape_key(body: Data, leaves: list[Data]) -> tuple[Any, ...]:
+    key: list[Any] = [body.tag, len(body.value) if body.tag in (1, 2) else -1]
+    append = key.append
+    for d in leaves:
+        tag = d.tag
+        append(tag)
+        if tag == 9:
+            if len(d.value) == 6:
+                append(d.value)
+        elif tag == 2:      # a leaf structure is a scaler-unit (see _leaves)
+            v = d.value
+            append(v[0].value)
+            append(v[1].value)
+    return tuple(key)
+
+
+def _interpret_planned(body: Data, leaves: list[Data], profile: Profile) -> Interpretation | None:
+    """The registers of an OBIS-keyed list through its cached plan; None for other shapes."""
+    plan = _keyed_plan(profile.name, _shape_key(body, leaves))
+    if plan is None:
+        return None
+    overrides: dict[str, tuple[Convention, int]] = {}
+    if plan.conv_leaves:
+        by_q: dict[str, list[int | float]] = {}
+        for q, i in plan.conv_leaves:
+            by_q.setdefault(q, []).append(leaves[i].value)
+        overrides = _conventions_for(by_q, profile)
+    steps = plan.steps
+    if plan.last_text is not None and _text_of(leaves[plan.last_text[1]].value) is not None:
+        steps = steps[:-1] + (plan.last_text,)
+    regs: list[Register] = []
+    append = regs.append
+    for kind, i, key, unit, obis, desc, tname, pos, scaler, quantity in steps:
+        d = leaves[i]
+        if kind == _PLAIN:
+            extra: dict[str, Any] = {"type": tname, "position": pos}
+            if d.tag == 9:
+                extra["raw"] = d.value.hex()
+            append(_new(Register, (key, _plain(d, obis), None, obis, desc, extra)))
+            continue
+        raw = d.value
+        if kind == _IN_BAND:
+            extra = {"type": tname, "position": pos, "raw": raw, "scaler": scaler, "scaler_unit": "in-band"}
+        else:
+            conv = overrides.get(quantity) if overrides and quantity else None
+            if conv is not None:
+                scaler = conv[1]
+            extra = {"type": tname, "position": pos, "raw": raw, "scaler": scaler}
+            if conv is not None:
+                extra["scaler_unit"] = f"convention of profile {profile.name}"
+                extra["convention"] = conv[0].source
+            elif scaler:
+                extra["scaler_unit"] = f"profile {profile.name}"
+        append(_new(Register, (key, _scale(raw, scaler) if scaler else raw, unit, obis, desc, extra)))
+    notes = tuple(f"convention: {q} read with scaler {conv.scaler} ({conv.source})"
+                  for q, (conv, _) in overrides.items())
+    return Interpretation(profile, "obis", tuple(regs), notes)
+
+
+@functools.lru_cache(maxsize=_PLAN_CACHE_SIZE)
+def _keyed_plan(profile_name: str, shape: tuple[Any, ...]) -> _Plan | None:
+    """The plan of an OBIS-keyed list of this shape, or None when the list is not OBIS-keyed
+    (those shapes go through _interpret_full, which the plan does not replicate).
+
+    Built by replaying _interpret_full's OBIS-keyed branch on placeholder leaves that carry
+    only what the shape key fixes: the decisions below must stay those of that branch.
+    """
+    profile = PROFILES[profile_name]
+    tags: list[int] = []
+    fixed: dict[int, Any] = {}          # leaf index -> its 6-byte string or (scaler, unit)
+    j = 2
+    while j < len(shape):
+        tag = shape[j]
+        j += 1
+        if tag == 9 and j < len(shape) and isinstance(shape[j], bytes):
+            fixed[len(tags)] = shape[j]
+            j += 1
+        elif tag == 2:
+            fixed[len(tags)] = (shape[j], shape[j + 1])
+            j += 2
+        tags.append(tag)
+    n = len(tags)
+
+    def plausible_obis(i: int) -> bool:
+        v = fixed.get(i)
+        return tags[i] == 9 and isinstance(v, bytes) and v[0] <= 15 and v[1] <= 64
+
+    def scaler_unit(i: int) -> bool:
+        return tags[i] == 2
+
+    push_head = n > 0 and plausible_obis(0) and fixed[0][2:4] == b"\x19\x09"
+    keyed = any(plausible_obis(i) for i in range(1 if push_head else 0, n - 1))
+    if not keyed:
+        return None
+    # (obis, leaf, scaler, unit code, attribute, position) as _interpret_full's loop makes them
+    items: list[tuple[ObisCode | None, int, int | None, int | None, int | None, int]] = []
+    i = 0
+    while i < n:
+        if i + 1 < n and plausible_obis(i) and not scaler_unit(i + 1):
+            value = i + 1
+            code: ObisCode | None = ObisCode.from_bytes(fixed[i])
+            i += 2
+            scaler = unit = None
+            if i < n and scaler_unit(i):
+                scaler, unit = fixed[i]
+                i += 1
+            items.append((code, value, scaler, unit, 2, len(items)))
+        else:
+            if tags[i] != 0:
+                items.append((None, i, None, None, None, i))
+            i += 1
+    steps = [_plan_step(it, tags[it[1]], profile) for it in items]
+    last_text = None
+    if items:
+        obis, leaf, _, _, _, pos = items[-1]
+        if obis is None and tags[leaf] == 9 and pos == n - 1:
+            last_text = _plan_step((ObisCode(0, 0, 96, 1, 0, 255), leaf, None, None, None, pos), 9, profile)
+    conv_leaves: list[tuple[str, int]] = []
+    if profile.conventions:
+        for obis, leaf, scaler, _, _, _ in items:
+            tag = tags[leaf]
+            if obis is None or scaler is not None or tag not in _SIMPLE_NUMERIC or tag == 22:
+                continue
+            quantity = _obis_info(obis)[2]
+            if quantity in _CONVENTION_FIELD:
+                conv_leaves.append((quantity, leaf))
+    return _Plan(tuple(steps), tuple(conv_leaves), last_text)
+
+
+def _plan_step(it: tuple[ObisCode | None, int, int | None, int | None, int | None, int], tag: int,
+               profile: Profile) -> _Step:
+    """The static part of what _register does for one item."""
+    obis, leaf, scaler, code, attr, pos = it
+    quantity: str | None
+    if obis is not None:
+        key, obis_unit, quantity, _, desc = _obis_info(obis)
+        if attr is not None and attr != 2:
+            key = f"{key}#{attr}"
+    else:
+        key = f"value[{pos}]"
+        obis_unit = quantity = desc = None
+    tname = TYPE_NAMES.get(tag, tag)
+    if tag in _SIMPLE_NUMERIC and (tag != 22 or scaler is not None):
+        if scaler is not None:
+            unit = UNITS.get(code) if code is not None else None
+            if unit is None and (code is None or code == 255):
+                unit = obis_unit
+            return (_IN_BAND, leaf, key, unit, obis, desc, tname, pos, scaler, quantity)
+        base = profile.scalers.get(quantity, 0) if quantity else 0
+        return (_BY_PROFILE, leaf, key, obis_unit, obis, desc, tname, pos, base, quantity)
+    return (_PLAIN, leaf, key, None, obis, desc, tname, pos, 0, quantity)
 
 
 def _positional_items(values: list[Data], codes: tuple[ObisCode | None, ...] | None) -> list[_Item]:
@@ -362,6 +558,10 @@ def _conventions(items: list[_Item], profile: Profile) -> dict[str, tuple[Conven
         quantity = _obis_info(it.obis)[2]
         if quantity in _CONVENTION_FIELD:
             by_q.setdefault(quantity, []).append(it.value.value)
+    return _conventions_for(by_q, profile)
+
+
+def _conventions_for(by_q: dict[str, list[int | float]], profile: Profile) -> dict[str, tuple[Convention, int]]:
     out: dict[str, tuple[Convention, int]] = {}
     for quantity, raws in by_q.items():
         field = _CONVENTION_FIELD[quantity]
