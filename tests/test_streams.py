@@ -15,7 +15,7 @@ import pathlib
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smartmeter_codecs as smc
@@ -217,6 +217,9 @@ def test_dlms_mixes_hdlc_and_mbus_framing_in_any_order(messages, garbage, cuts):
 
 @SETTINGS
 @given(st.binary(max_size=600), st.lists(st.integers(0, 10**6), max_size=10))
+# found by hypothesis: an E5 held back behind a 68 whose header was cut by the chunk boundary
+# stayed held when the 68 turned out to start no header (M-Bus)
+@example(data=b"h\xe5\x00\x00\x00", cuts=[110])
 def test_any_bytes_any_split_same_items(data, cuts):
     for fmt in ("dlms", "mbus", "p1", "chain2", "sml"):
         one = _feed(fmt, [data])

@@ -301,6 +301,9 @@ class LinkFrameSplitter:
                 break
             end, start, kind = heapq.heappop(pending)
             self._decide(start, end, kind, out)
+        # a 68 whose header turned out not to be one (resolved in _register) no longer holds
+        # back the E5/short frames after it
+        self._flush_deferred(n, out)
         # every undecided candidate starts after n - _MAX_CANDIDATE (its end is past n)
         keep = self._scan
         if self._unsure:
