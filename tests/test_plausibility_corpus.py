@@ -153,7 +153,17 @@ def _platform_cases() -> Iterator[Case]:
         yield Case(f"platforms/more_real_exports.json:{e['id']}", e["format"], e["body"].encode("utf-8"), None, False)
 
 
-CASES = [*_dlms_cases(), *_mbus_cases(), *_p1_cases(), *_json_cases(), *_sml_cases(), *_osgp_cases(), *_platform_cases()]
+def _sample_cases() -> Iterator[Case]:
+    # fixtures/samples: one real frame per format (tests/test_samples.py has the formats)
+    from test_samples import FORMATS as SAMPLE_FORMATS
+    for name, fmt in SAMPLE_FORMATS.items():
+        raw = (FIX / "samples" / name).read_bytes()
+        data = raw if fmt == "p1" else to_bytes(raw.decode("utf-8"))
+        yield Case(f"samples/{name}", fmt, data, None, False)
+
+
+CASES = [*_dlms_cases(), *_mbus_cases(), *_p1_cases(), *_json_cases(), *_sml_cases(), *_osgp_cases(),
+         *_platform_cases(), *_sample_cases()]
 
 # Fixture files that hold no frame a codec decodes (and why); every other file must be walked.
 NOT_FRAMES = {
