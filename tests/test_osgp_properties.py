@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smartmeter_codecs as smc
@@ -136,6 +136,14 @@ _FIELDS = ("active_power_import", "active_power_export", "reactive_power_import"
            "active_energy_import", "active_energy_export", "timestamp", "meter_id")
 
 
+def _same(got: object, want: object) -> bool:
+    # numbers within float rounding; datetimes and text exactly (pytest >= 9.2's approx refuses
+    # datetimes without a tolerance)
+    if isinstance(want, float):
+        return got == pytest.approx(want)
+    return got == want
+
+
 @settings(max_examples=25, deadline=None)
 @given(readings, st.booleans())
 def test_readings_round_trip_through_mep(r, encrypt):
@@ -143,7 +151,7 @@ def test_readings_round_trip_through_mep(r, encrypt):
     back = smc.decode(data, format="osgp-mep", keys=KEYS)
     assert back.authenticated is True
     for f in _FIELDS:
-        assert getattr(back, f) == pytest.approx(getattr(r, f)), f
+        assert _same(getattr(back, f), getattr(r, f)), f
 
 
 @settings(max_examples=15, deadline=None)
@@ -155,7 +163,7 @@ def test_readings_round_trip_through_optical(r):
     for x in smc.decode_all(data, format="osgp-optical"):
         merged.update({f: getattr(x, f) for f in _FIELDS if getattr(x, f) is not None})
     for f in _FIELDS:
-        assert merged[f] == pytest.approx(getattr(r, f)), f
+        assert _same(merged[f], getattr(r, f)), f
 
 
 def _total(fn):
@@ -197,6 +205,12 @@ def test_mutated_captures_never_raise_anything_else(garbage, data):
 
 @settings(max_examples=12, deadline=None)
 @given(st.binary(max_size=60).filter(lambda g: b"\xee" not in g), st.lists(st.integers(1, 40), max_size=8))
+# found by hypothesis: 01 + the capture's length 00 57 read as a 256-byte TLS_TERMINATE (0x57)
+# frame that swallowed the first real request
+@example(garbage=b"\x01", cuts=[])
+# and: 00 00 00 + the capture cut after 4 bytes took 00 00 + the length's 00 as alerts before the
+# byte that settles it had arrived (chunked and whole feeds differed)
+@example(garbage=b"\x00\x00\x00", cuts=[4])
 def test_streams_survive_garbage_and_any_chunking(garbage, cuts):
     for fmt, cap, keys in (("osgp-mep", _capture(), KEYS),
                            ("osgp-optical", smc.encode(smc.Reading(format="x", active_power_import=5), format="osgp-optical"), None)):

@@ -233,8 +233,21 @@ class MepStream:
             if f.is_alert:
                 # inside a run of bad bytes, or when a message decodes one byte later, a 00 00 is
                 # not the meter's alert but zeros of garbage/length bytes
-                pos += 1 if self._in_garbage or self._next_decodes(buf, pos + 1) else 2
+                later = True if self._in_garbage else self._next_decodes(buf, pos + 1)
+                if later is None:
+                    break       # the message one byte on is not all here: decide when it is
+                pos += 1 if later else 2
                 continue
+            if self._conv.keys and classify(f.body).startswith("tls"):
+                # a TLS-mode frame cannot be proved with the digest key (TLS_TERMINATE 0x57 takes
+                # any data), so it must not swallow a message that can: garbage plus a length
+                # byte in front of a real request reads as one
+                q = self._verified_after(buf, pos)
+                if q is not None and q < f.end:
+                    self._garbage(out, FramingError(FORMAT_MEP, pos, "bytes before a verified MEP message "
+                                                    "(they read as a TLS frame that runs over it)"), pos)
+                    pos = q
+                    continue
             try:
                 items = self._conv.frame(f)
                 if not self._proved():
@@ -290,9 +303,13 @@ class MepStream:
                     pass
         return None
 
-    def _next_decodes(self, buf: bytes, pos: int) -> bool:
+    def _next_decodes(self, buf: bytes, pos: int) -> bool | None:
+        """Whether a message decodes at ``pos``; ``None`` while its bytes are not all here (the
+        answer must not depend on where the stream was cut into chunks)."""
         try:
             f = next_frame(buf, pos)
+        except IncompleteError:     # next_frame already refuses lengths above the MEP maximum
+            return None
         except DecodeError:
             return False
         if f.is_alert:

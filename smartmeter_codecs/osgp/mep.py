@@ -256,8 +256,14 @@ def open_response(frame: Frame, exchange: Exchange | None) -> tuple[Response, bo
     dpos = frame.end - DIGEST_SIZE
     plain = span
     cipher = exchange.response_cipher() if exchange is not None else None
-    if cipher is not None and span != b"\x0b":     # 0x0B answers are sent in clear (DG App. B)
-        plain = cipher.apply(span)
+    if cipher is not None:
+        decrypted = cipher.apply(span)
+        # 0x0B answers are sent in clear (DG App. B), but a one-byte encrypted answer can also
+        # arrive as 0B (code 03 under key stream byte 08): the digest, which a clear 0x0B lacks
+        # a key for, says which it is
+        if span != b"\x0b" or (exchange is not None and exchange.key is not None
+                                and oma_digest(exchange.key, exchange.signed + decrypted) == digest):
+            plain = decrypted
     req = exchange.request if exchange is not None else None
     resp = parse_response(plain, request=req, mep=True, base=base)
     if exchange is None or exchange.key is None:
