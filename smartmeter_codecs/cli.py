@@ -293,6 +293,10 @@ def _cmd_stream(ns: argparse.Namespace) -> int:
     finally:
         if recorder is not None:
             recorder.close()
+    if not readings and not ns.quiet and not (ns.port or ns.tcp):
+        # say why nothing came out: byte streams only here; documents go through `decode`
+        sys.stderr.write("error: no meter reading in the input; if it is a JSON, XML or CSV document (an "
+                         "SMGW response, a platform export), use 'smartmeter-codecs decode'\n")
     return EXIT_OK if readings else EXIT_EMPTY
 
 

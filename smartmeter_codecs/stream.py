@@ -68,7 +68,8 @@ class StreamDecoder:
                 raise ValueError(str(err.args[0])) from None
             stream = codec.stream(keys=keys, profile=profile)
             if stream is None:
-                raise ValueError(f"format {format!r} is not a byte stream; use decode_all()")
+                raise ValueError(f"format {format!r} is a document format, not a byte stream: decode it whole "
+                                 "(decode_all(), or 'smartmeter-codecs decode')")
             self._locked = stream
             self._encoding = text_encoding(codec)
         else:

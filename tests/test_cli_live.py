@@ -430,3 +430,10 @@ def test_simulate_generates_every_format(fmt, capfdbinary):
     expected = [r for r, _ in zip(generated_readings(step=dt.timedelta(seconds=60)), range(3), strict=False)]
     assert [r.active_energy_import for r in readings] == [r.active_energy_import for r in expected]
     assert [r.active_power_import for r in readings] == [r.active_power_import for r in expected]
+
+
+def test_stream_of_a_document_says_to_use_decode(capfdbinary):
+    csv = FIXTURES / "samples" / "es-cnmc-hourly.csv"
+    one_line_error(inproc(capfdbinary, "stream", str(csv)), 1, "no meter reading", "smartmeter-codecs decode")
+    one_line_error(inproc(capfdbinary, "stream", "-f", "es-csv", str(csv)), 2, "document format",
+                   "smartmeter-codecs decode")
