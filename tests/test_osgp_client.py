@@ -234,3 +234,11 @@ def test_a_meter_refusing_every_sequence_number_ends_the_cycle():
     client = MepClient(MBK)
     ev = run(client, meter, mangle=always_0c)
     assert client.idle and isinstance(ev[-1], smc.ApplicationError) and ev[-1].code == 0x0C
+
+
+def test_client_readings_pass_the_plausibility_screen():
+    # a meter (or a scaling mistake) saying 2300 V: the client's Reading keeps it out of the field
+    meter = SimulatedMeter(MBK, mak=MAK, tables=meter_tables(READING.replace(voltage_l1=2300.0)))
+    r = readings(run(MepClient(MBK), meter))[0]
+    assert r.voltage_l1 is None and r.voltage_l2 == pytest.approx(229.875)
+    assert "implausible: voltage_l1=2300 V" in r.quality

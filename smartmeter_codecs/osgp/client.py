@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 from ..errors import DecodeError, FramingError, IncompleteError
 from ..model import Reading, Register
+from ..plausibility import screen
 from .c1218 import Code, TableRequest, response_error
 from .conversation import read_answer
 from .digest import mep_key
@@ -264,6 +265,7 @@ class MepClient:
             self._notes.extend(notes)
         self._next()
         if self._current is None and not c.config:
-            return [build_reading(self._registers, self.config, format=FORMAT_MEP, authenticated=True,
-                                  notes=self._notes)]
+            # the same safety net as decode(): no implausible value reaches an SI field silently
+            return [screen(build_reading(self._registers, self.config, format=FORMAT_MEP, authenticated=True,
+                                         notes=self._notes))]
         return []
