@@ -317,7 +317,9 @@ def details(data: bytes) -> list[MeteringPointDetails]:
         raise failed[0]
     out = []
     for path, el in ok:
-        d = el["result"]
+        d = el.get("result") if isinstance(el, dict) else None
+        if not isinstance(d, dict):
+            raise field_error(LAYER, f"{path}.result", "expected the metering point's details object")
 
         def num(key: str, d: dict[str, Any] = d, path: str = path) -> Decimal | None:
             try:

@@ -213,8 +213,11 @@ def decode_portale(data: bytes, *, profile: str | None = None) -> list[Reading]:
     c_pod, c_day = t.index("pod"), t.index("data_lettura")
     if c_pod is None or c_day is None:
         raise FramingError(PC_FORMAT, 0, "not a Portale Consumi export: expected pod;data_lettura;...")
-    ea = sorted(((int(h[2:]), i) for i, h in enumerate(t.header) if re.fullmatch(r"ea[0-9]{1,3}", h.lower())))
-    er = {int(h[2:]): i for i, h in enumerate(t.header) if re.fullmatch(r"er[0-9]{1,3}", h.lower())}
+    # quarter-hour columns ea1..ea100 / er1..er100 (quarters count from 1; a day has 92..100)
+    ea = sorted(((int(h[2:]), i) for i, h in enumerate(t.header)
+                 if re.fullmatch(r"ea[0-9]{1,3}", h.lower()) and 1 <= int(h[2:]) <= 100))
+    er = {int(h[2:]): i for i, h in enumerate(t.header)
+          if re.fullmatch(r"er[0-9]{1,3}", h.lower()) and 1 <= int(h[2:]) <= 100}
     bands = [(h, i) for i, h in enumerate(t.header) if h.lower().startswith("lettura_")]
     meta = [i for i, h in enumerate(t.header) if h.lower() in ("data_ricezione", "motivazione", "tipo_flusso",
                                                               "annomese_riferimento")]
@@ -237,7 +240,10 @@ def decode_portale(data: bytes, *, profile: str | None = None) -> list[Reading]:
             for n, col, v in values:
                 if n > count:
                     continue
-                start, end = ordinal(day, n, _Q, tz)
+                try:
+                    start, end = ordinal(day, n, _Q, tz)
+                except ValueError as err:
+                    raise t.error(row, col, str(err)) from None
                 regs = [Register(t.header[col], v, "kWh", None, f"Active energy, quarter {n} of the day",
                                  {"line": row.line})]
                 if n in er:
