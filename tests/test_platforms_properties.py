@@ -272,3 +272,18 @@ def test_dates_at_the_edge_of_the_calendar_are_typed_errors():
     csv = "CUPS;Fecha;Hora;Consumo_kWh;Metodo_obtencion\nES1;31/12/9999;24;0,1;R\n"
     with pytest.raises(smc.DecodeError):
         smc.decode_all(csv)
+
+
+def test_a_long_hole_is_one_missing_reading_not_thousands():
+    # found by fuzzing: two rows two years apart expanded into ~71,600 quarter-hour Readings
+    csv = ("From (date);From (time);Until (date);Until (time);EAN code;Meter;Meter type;Register;Volume;Unit;"
+           "Validation status\n"
+           "13/10/2021;06:45:00;13/10/2021;07:00:00;=\"541448800000000000\";1SAG1;Digital meter;Offtake Day;0,273;kWh;Read\n"
+           "13/10/2021;07:15:00;13/10/2021;07:30:00;=\"541448800000000000\";1SAG1;Digital meter;Offtake Day;0,100;kWh;Read\n"
+           "29/10/2023;02:30:00;29/10/2023;02:45:00;=\"541448800000000000\";1SAG1;Digital meter;Offtake Day;0,200;kWh;Read\n")
+    rs = smc.decode_all(csv.encode(), format="fluvius-csv")
+    missing = [r for r in rs if r.quality == "missing"]
+    assert len(rs) == 5 and len(missing) == 2
+    assert missing[0].interval == dt.timedelta(minutes=15)           # a short hole: the usual step
+    assert missing[1].interval > dt.timedelta(days=700)              # a long hole: one Reading
+    assert missing[1].active_energy_import_delta is None

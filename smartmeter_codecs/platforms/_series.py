@@ -28,6 +28,7 @@ QUALITY_RANK = {"no consumption": 0, "measured": 1, "calculated": 2, "estimated"
 #: Most "missing" Readings one document may produce (a gap of ~3 years of quarter hours);
 #: more means the labels are corrupt, not that data is missing.
 MAX_FILL = 100_000
+_STEP_FILL = dt.timedelta(days=1)   # longer holes: one "missing" Reading spanning the hole
 
 
 def worst(qualities: Iterable[str]) -> str:
@@ -98,11 +99,11 @@ def assemble(parts: Iterable[Part], *, format: str, profile: str | None, tz: Zon
         else:
             slot.parts.append(p)
     out: list[Reading] = []
+    fills = 0      # over the whole document: many metering points must not multiply the bound
     for meter, slots in by_meter.items():
         ordered = sorted(slots.values(), key=lambda s: (s.start, s.end))
         base = Counter(s.end - s.start for s in ordered).most_common(1)[0][0] if ordered else None
         prev: _Slot | None = None
-        fills = 0
         for slot in ordered:
             if prev is not None:
                 if slot.start < prev.end:
@@ -124,9 +125,12 @@ def assemble(parts: Iterable[Part], *, format: str, profile: str | None, tz: Zon
 def _missing(start: dt.datetime, end: dt.datetime, base: dt.timedelta | None, meter: str | None, format: str,
              profile: str | None, tz: ZoneInfo) -> list[Reading]:
     """Readings with quality "missing" covering [start, end): steps of the series' usual
-    interval when it is at most one hour (fixed in UTC), else one Reading for the whole hole."""
+    interval when it is at most one hour (fixed in UTC) and the hole at most a day long, else
+    one Reading for the whole hole (so a few bytes of far-apart labels cannot make millions of
+    Readings: found by fuzzing, 463 bytes of Fluvius CSV made 71,600)."""
     out: list[Reading] = []
-    if base is not None and base <= dt.timedelta(hours=1) and (end - start) % base == dt.timedelta(0):
+    if (base is not None and base <= dt.timedelta(hours=1) and (end - start) % base == dt.timedelta(0)
+            and end - start <= _STEP_FILL):
         t = start
         while t < end:
             if len(out) > MAX_FILL:
