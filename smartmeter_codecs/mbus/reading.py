@@ -20,6 +20,7 @@ are current values (storage 0, instantaneous function, no manufacturer-specific 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import re
 import struct
@@ -59,44 +60,63 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+@functools.lru_cache(maxsize=1024)
+def _header_plan(head: tuple[Any, ...]) -> tuple[str, dict[str, Any], tuple[str, ...] | None, str | None, str]:
+    """What a record's register takes from its DIB/VIB alone: the key, the leading static
+    ``extra`` items, the combinable keys, the manufacturer VIFEs (hex) and the description.
+
+    ``head`` holds every header field :func:`record_register` reads (never the data, the
+    value or the unit), so a meter that resends the same records every telegram pays this
+    once (issue 16: a plan per DIF/VIF chain, like the DLMS list plan). Bounded and
+    thread-safe (``functools.lru_cache``).
+    """
+    (dif, difes, vif, vifes, plain_text, data_type, function, storage, tariff, subunit, info,
+     combinables, mvifes, table) = head
+    rec = DataRecord(start=0, end=0, vif_end=0, dif=dif, difes=difes, vif=vif, vifes=vifes,
+                     plain_text=plain_text, data=b"", data_type=data_type, function=function,
+                     storage=storage, tariff=tariff, subunit=subunit, info=info,
+                     combinables=combinables, manufacturer_vifes=mvifes, extension_table=table)
+    special = rec.special
+    parts = [f"mbus:{rec.quantity}" if special is None else f"mbus:{special}"]
+    if storage:
+        parts.append(f"storage{storage}")
+    if tariff:
+        parts.append(f"tariff{tariff}")
+    if subunit:
+        parts.append(f"subunit{subunit}")
+    if function != "instantaneous":
+        parts.append(function)
+    mfr = bytes(mvifes).hex() if mvifes else None
+    if mfr:
+        parts.append("mfr" + mfr)
+    static = {"storage": storage, "tariff": tariff, "subunit": subunit, "function": function,
+              "dib": rec.dib.hex(), "vib": rec.vib.hex(), "data_type": data_type}
+    description = rec.description if special is None else info.description
+    return (":".join(parts), static, tuple(c.key for c in combinables) if combinables else None,
+            mfr, description)
+
+
 def record_register(rec: DataRecord, telegram: int = 0) -> Register:
     """The Register of one data record."""
-    parts = [f"mbus:{rec.quantity}" if rec.special is None else f"mbus:{rec.special}"]
-    if rec.storage:
-        parts.append(f"storage{rec.storage}")
-    if rec.tariff:
-        parts.append(f"tariff{rec.tariff}")
-    if rec.subunit:
-        parts.append(f"subunit{rec.subunit}")
-    if rec.function != "instantaneous":
-        parts.append(rec.function)
-    if rec.manufacturer_vifes:
-        parts.append("mfr" + bytes(rec.manufacturer_vifes).hex())
-    extra: dict[str, Any] = {
-        "storage": rec.storage,
-        "tariff": rec.tariff,
-        "subunit": rec.subunit,
-        "function": rec.function,
-        "dib": rec.dib.hex(),
-        "vib": rec.vib.hex(),
-        "data_type": rec.data_type,
-        "data": rec.data.hex(),
-        "telegram": telegram,
-    }
+    key, static, combinable, mfr, description = _header_plan((
+        rec.dif, rec.difes, rec.vif, rec.vifes, rec.plain_text, rec.data_type, rec.function,
+        rec.storage, rec.tariff, rec.subunit, rec.info, rec.combinables, rec.manufacturer_vifes,
+        rec.extension_table))
+    # the cached dict is copied, never handed out: a Register's extra is the caller's to keep
+    extra: dict[str, Any] = {**static, "data": rec.data.hex(), "telegram": telegram}
     if rec.raw_value is not None and rec.raw_value is not rec.value:
         extra["raw"] = _jsonable(rec.raw_value)
-    if rec.combinables:
-        extra["combinable"] = [c.key for c in rec.combinables]
-    if rec.manufacturer_vifes:
-        extra["manufacturer_vifes"] = bytes(rec.manufacturer_vifes).hex()
+    if combinable is not None:
+        extra["combinable"] = list(combinable)
+    if mfr:
+        extra["manufacturer_vifes"] = mfr
     if rec.invalid:
         extra["invalid"] = True
     if rec.data_type == "more_records_follow":
         extra["more_records_follow"] = True
     if rec.extension_table:
         extra["table"] = rec.extension_table
-    description = rec.description if rec.special is None else rec.info.description
-    return Register(":".join(parts), rec.value, rec.unit, None, description, extra)
+    return Register(key, rec.value, rec.unit, None, description, extra)
 
 
 _UNUSABLE = (False, None)
