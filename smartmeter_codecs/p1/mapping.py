@@ -271,13 +271,20 @@ def _number(text: str) -> _Num | None:
     return _Num(value, si, unit if unit != si else None)
 
 
+_HEX_PAIRS = re.compile(r"(?:[0-9A-Fa-f]{2})+")
+
+
 def _hex_text(raw: str) -> str | None:
     """Hex-encoded ASCII (DSMR Sn octet strings) decoded when every byte is printable."""
-    if not raw or len(raw) % 2 or not all(c in "0123456789abcdefABCDEF" for c in raw):
+    # one regex and C-level checks instead of a per-character generator (issue 16: the
+    # generator was a tenth of a DSMR 3 decode); for ASCII, str.isprintable() is 0x20..0x7E
+    if not _HEX_PAIRS.fullmatch(raw):
         return None
     b = bytes.fromhex(raw)
-    if all(0x20 <= x < 0x7F for x in b):
-        return b.decode("ascii")
+    if b.isascii():
+        text = b.decode("ascii")
+        if text.isprintable():
+            return text
     return None
 
 
