@@ -17,11 +17,11 @@ self-delimiting and the benchmark (docs/benchmarks.md) needs the hot path cheap.
 """
 from __future__ import annotations
 
-import binascii
 import heapq
 import logging
 from typing import NamedTuple
 
+from .._crc import crc16_x25
 from .._receivebuffer import ReceiveBuffer
 from ..errors import ChecksumError, DecodeError, FramingError, IncompleteError
 
@@ -34,18 +34,8 @@ FLAG = 0x7E
 LAYER = "hdlc"
 MAX_FRAME = 2047 + 2  # 11-bit length + both flags
 
-# CRC-16/X.25 is the bit-reflected form of CRC-16/CCITT (poly 0x1021, init 0xFFFF, refin and
-# refout, xorout 0xFFFF). binascii.crc_hqx computes the unreflected CCITT CRC in C, so:
-# X.25(data) = reverse16(crc_hqx(reverse_bits_of_each_byte(data), 0xFFFF)) ^ 0xFFFF.
-# 30x faster than a Python table loop on a 300-byte frame (see docs/benchmarks.md).
-_REVERSE_BITS = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
-
-
-def crc16_x25(data: bytes | bytearray | memoryview, start: int = 0, end: int | None = None) -> int:
-    """CRC-16/X.25 of ``data[start:end]`` (the HDLC HCS/FCS)."""
-    chunk = bytes(data[start:end]) if (start or end is not None) else bytes(data)
-    c = binascii.crc_hqx(chunk.translate(_REVERSE_BITS), 0xFFFF)
-    return ((_REVERSE_BITS[c & 0xFF] << 8) | _REVERSE_BITS[c >> 8]) ^ 0xFFFF
+# CRC-16/X.25 (HCS and FCS, IEC 62056-46 / ISO 13239): binascii.crc_hqx on bit-reversed
+# bytes, in smartmeter_codecs._crc with the other formats' CRCs.
 
 
 class HdlcFrame(NamedTuple):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._crc import crc16_x25
 from ..errors import ChecksumError, FramingError, IncompleteError
 
 __all__ = [
@@ -46,25 +47,9 @@ MAX_DATA = 8183      # C12.18: packet size negotiable up to 8192 bytes incl. 8 h
 HEADER = 6
 
 
-def _table() -> tuple[int, ...]:
-    out = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0x8408 if c & 1 else c >> 1
-        out.append(c)
-    return tuple(out)
-
-
-_CRC = _table()
-
-
 def crc16(data: bytes) -> int:
     """CRC-16/X-25 as C12.18 uses it (send low byte first)."""
-    c = 0xFFFF
-    for b in data:
-        c = (c >> 8) ^ _CRC[(c ^ b) & 0xFF]
-    return c ^ 0xFFFF
+    return crc16_x25(data)
 
 
 @dataclass(frozen=True, slots=True)
