@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from smartmeter_codecs.errors import DecodeError
-from smartmeter_codecs.model import Register
 from smartmeter_codecs.mbus import link as _link
 from smartmeter_codecs.mbus.application import parse_application
 from smartmeter_codecs.mbus.reading import _header_plan, _jsonable, record_register
 from smartmeter_codecs.mbus.records import DataRecord
+from smartmeter_codecs.model import Register
 
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "mbus" / "corpus.json"
 

@@ -47,3 +47,33 @@ def test_crc_computed_only_when_the_telegram_carries_one() -> None:
             assert t.crc_computed == crc16_arc(data[t.start:t.bang + 1])
             seen[True] += 1
     assert seen[True] > 10 and seen[False] > 10
+
+
+def test_line_head_plan_gives_the_plain_key_description_and_extra() -> None:
+    from smartmeter_codecs.p1.mapping import _description, _key, _line_head, line_register, zone_for
+
+    checked = 0
+    for cold in (True, False):
+        if cold:
+            _line_head.cache_clear()
+        for entry in json.loads(CORPUS.read_text())["entries"]:
+            data = entry["data"].encode("latin-1")
+            try:
+                t = parse_telegram(data, data.find(b"/"))
+            except DecodeError:
+                continue
+            _, zone = zone_for(t.header.flag, None)
+            for line in t.lines:
+                try:
+                    reg = line_register(line, zone)
+                except DecodeError:
+                    continue
+                key = _key(line)
+                assert reg.key == key
+                assert reg.description == _description(line.obis)
+                assert reg.extra.get("obis_sent") == (line.obis_text if line.obis_text != key else None)
+                o = line.obis
+                assert reg.extra.get("channel") == (o.b if o is not None and o.b != 0 else None)
+                checked += 1
+    assert checked > 500
+    assert _line_head.cache_info().hits > 0

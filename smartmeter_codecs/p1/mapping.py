@@ -16,6 +16,7 @@ Value rules (documented in docs/formats/p1.md):
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
@@ -296,9 +297,12 @@ def _group_value(text: str, zone: Zone) -> Any:
 
 
 def _key(line: Line) -> str:
-    o = line.obis
+    return _key_of(line.obis_text, line.obis)
+
+
+def _key_of(obis_text: str, o: ObisCode | None) -> str:
     if o is None:
-        return line.obis_text
+        return obis_text
     key = f"{o.a}-{o.b}:{o.c}.{o.d}.{o.e}"
     return key if o.f == 255 else f"{key}.{o.f}"
 
@@ -317,11 +321,11 @@ def line_register(line: Line, zone: Zone) -> Register:
     # values are read without surrounding white space ("( 230.1*V)", "(0001 )"): seen nowhere
     # in a meter yet, but a space must never turn a number or stamp into text
     texts = tuple(t.strip() for t in sent)
-    key = _key(line)
-    if line.obis_text != key:
-        extra["obis_sent"] = line.obis_text
-    if o is not None and o.b != 0:
-        extra["channel"] = o.b
+    key, desc, obis_sent, channel = _line_head(line.obis_text, o)
+    if obis_sent is not None:
+        extra["obis_sent"] = obis_sent
+    if channel is not None:
+        extra["channel"] = channel
     value: Any
     unit: str | None = None
     sig = (o.a, o.c, o.d, o.e) if o is not None else None
@@ -369,7 +373,17 @@ def line_register(line: Line, zone: Zone) -> Register:
             unit = units.pop() if len(units) == 1 and len(nums) == len(parts) else None
             if any(isinstance(p, _Num) for p in parts):
                 extra["units"] = tuple(p.unit if isinstance(p, _Num) else None for p in parts)
-    return Register(key, value, unit, o, _description(o), extra)
+    return Register(key, value, unit, o, desc, extra)
+
+
+@functools.lru_cache(maxsize=1024)
+def _line_head(obis_text: str, o: ObisCode | None) -> tuple[str, str | None, str | None, int | None]:
+    """(key, description, the id as sent when it differs from the key, channel) of an object
+    line: a meter sends the same ids every telegram, so this is worked out once per id
+    (issue 16: a plan per line pattern). Bounded, thread-safe (functools.lru_cache)."""
+    key = _key_of(obis_text, o)
+    return (key, _description(o), obis_text if obis_text != key else None,
+            o.b if o is not None and o.b != 0 else None)
 
 
 def _failure_log(texts: tuple[str, ...], zone: Zone, extra: dict[str, Any]) -> tuple[PowerFailure, ...]:
