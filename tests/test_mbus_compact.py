@@ -187,3 +187,24 @@ def test_a_real_compact_frame_of_an_unpublished_format_names_its_signature():
         smc.decode(e["hex"], format="wmbus")
     assert info.value.recognised["format_signature_hex"] == e["format_signature"]
     assert info.value.layer == "mbus-compact"
+
+
+def test_wired_decode_all_learns_formats_only_when_the_input_has_a_compact_frame():
+    # issue 16: decode_all over wired frames keeps a format store only when a compact CI is
+    # among the input's frames. A wired full frame (CI 72) followed by a compact one (CI 79)
+    # built from its records (EN 13757-3:2018 Annex G: signature, full-frame CRC, data only)
+    # still expands; the same compact frame alone names its unknown signature.
+    from smartmeter_codecs.mbus.link import build_long_frame
+    header = bytes.fromhex("78563412") + bytes.fromhex("2D2C") + bytes((1, 2, 0x10, 0x00, 0x00, 0x00))
+    records = bytes.fromhex("0406") + (2997700).to_bytes(4, "little") + bytes.fromhex("022B") + (1234).to_bytes(2, "little")
+    fmt, data = split_format(records)
+    compact = format_signature(fmt).to_bytes(2, "little") + crc16_en13757(records).to_bytes(2, "little") + data
+    full_frame = build_long_frame(0x08, 1, 0x72, header + records)
+    compact_frame = build_long_frame(0x08, 1, 0x79, compact)
+    readings = smc.decode_all(full_frame + compact_frame, format="mbus")
+    assert [[(r.key, r.value) for r in x.registers if not r.key.startswith("mbus:header")] for x in readings] == \
+        [[("mbus:energy", 2997700000), ("mbus:power", 1234)]] * 2     # VIF 06: kWh; 2B: W
+    with pytest.raises(smc.UnsupportedError) as err:
+        smc.decode_all(compact_frame, format="mbus")
+    assert err.value.recognised["format_signature"] == format_signature(fmt)
+    assert smc.decode_all(full_frame, format="mbus") == readings[:1]

@@ -17,7 +17,7 @@ from ..model import Reading
 from . import link as _link
 from . import wireless as _wireless
 from .application import Telegram, is_dlms_ci, parse_application, pick_key
-from .compact import FormatStore
+from .compact import COMPACT_CIS, FormatStore
 from .inspect import inspect_wired, inspect_wireless
 from .reading import build_frame, telegrams_to_reading
 
@@ -158,7 +158,6 @@ class MBusCodec:
             frames = [_link._shift(f, first) for f in frames]
         joiner = _Joiner(self.name)
         out: list[Reading] = []
-        formats = FormatStore()      # compact frames (CI 79/7B) use formats of this input's full frames
         wanted = []
         for frame in frames:
             if frame.kind in ("ack", "short") or (frame.kind == "control" and not frame.data and frame.ci != 0x70):
@@ -166,6 +165,10 @@ class MBusCodec:
                 continue
             _check_direction(frame)
             wanted.append(frame)
+        # compact frames (CI 73/79/7B) use formats of this input's full frames; without one in
+        # the input nothing would ever read the store, so no full frame pays for learning its
+        # format (issue 16: splitting and signing the records was a tenth of a wired decode)
+        formats = FormatStore() if any(f.ci in COMPACT_CIS for f in wanted) else None
         tgs = _decode_in_order(wanted, lambda f: parse_application(f.ci or 0, f.data, f.start + 7, keys=keys,
                                                                    formats=formats))
         for frame, tg in zip(wanted, tgs):
