@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
+import operator
 from dataclasses import dataclass
 import types
 from decimal import Decimal
@@ -144,7 +145,14 @@ class Reading:
 
     def replace(self, **changes: Any) -> "Reading":
         """A copy with some fields changed (``dataclasses.replace``)."""
-        return dataclasses.replace(self, **changes)
+        if type(self) is not Reading:
+            return dataclasses.replace(self, **changes)
+        # the same result as dataclasses.replace without its per-call walk over the field
+        # definitions (issue 16: the zone placement of most decoded Readings ran through it)
+        names, get = _READING_FIELDS
+        values = dict(zip(names, get(self)))
+        values.update(changes)
+        return Reading(**values)
 
     def _repr_html_(self) -> str:
         """A table of the fields that are set and of every register (Jupyter)."""
@@ -181,6 +189,11 @@ class Reading:
                 desc = f"  ({r.description})" if r.description else ""
                 lines.append(f"    {r.key:<24} {_fmt(r.value)}{unit}{desc}")
         return "\n".join(lines)
+
+
+_READING_NAMES = tuple(f.name for f in dataclasses.fields(Reading))
+#: (field names, a getter of their values in that order) for Reading.replace
+_READING_FIELDS = (_READING_NAMES, operator.attrgetter(*_READING_NAMES))
 
 
 def _unit_of(name: str) -> str:
