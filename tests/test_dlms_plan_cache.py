@@ -7,6 +7,7 @@ import json
 import pathlib
 import threading
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -173,3 +174,77 @@ def test_inline_scaler_unit_equals_the_generic_path(scaler, unit, before):
     alone, alone_end = decode_data(body, 2 + len(lead))       # the structure as a top-level value
     assert inline == alone and alone_end == end
     assert _strip(inline) == (2, ((15, scaler), (22, unit)))
+
+
+# --- value-only layouts (issue 16, second pass) ---------------------------------------------
+
+def _value_only_lists(monkeypatch):
+    """(values, profile, pool) of every layout choice the real fixture frames make."""
+    calls = []
+    real = interpret._choose_layout
+
+    def recording(values, profile, pool=None):
+        calls.append((list(values), profile, pool))
+        return real(values, profile, pool)
+
+    monkeypatch.setattr(interpret, "_choose_layout", recording)
+    for _id, frame, keys in _entries():
+        try:
+            smc.decode_all(frame, keys=keys)
+        except smc.DecodeError:
+            pass
+    monkeypatch.undo()
+    return calls
+
+
+def _unplanned(pool):
+    """The same layouts with copies of their profiles: a Profile object that is not the
+    registered one takes _register's path, not the plan (the reference)."""
+    import dataclasses
+    copies = {}
+    return [(copies.setdefault(id(p), dataclasses.replace(p)), lay) for p, lay in pool]
+
+
+def _same_choice(values, profile, pool):
+    pool = pool if pool is not None else interpret._layout_pool(profile)
+    got, got_note = interpret._choose_layout(values, profile, pool)
+    ref_pool = _unplanned(pool)
+    want, want_note = interpret._choose_layout(values, ref_pool[0][0] if ref_pool else profile, ref_pool)
+    assert got_note == want_note
+    assert (got is None) == (want is None)
+    if got is not None:
+        assert got[0].name == want[0].name and got[1] is want[1] and got[3] == want[3]
+        assert len(got[2]) == len(want[2])
+        for x, y in zip(got[2], want[2]):
+            assert x == y and type(x.value) is type(y.value) and list(x.extra.items()) == list(y.extra.items())
+    return got is not None
+
+
+def test_value_only_layouts_same_registers_with_and_without_the_plan(monkeypatch):
+    calls = _value_only_lists(monkeypatch)
+    assert len(calls) >= 5
+    chosen = 0
+    for _ in range(2):                 # the plan is built, then read from the cache
+        for values, profile, pool in calls:
+            chosen += _same_choice(values, profile, pool)
+    assert chosen >= 8                 # the Kaifa (and other value-only) lists of the corpus fit
+    assert interpret._layout_plan.cache_info().hits > 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_value_only_layouts_with_other_values_same_choice(data):
+    """Real value-only lists with their numbers replaced (same A-XDR types): implausible values
+    must lose the layout, rescaled ones must take the same convention, with and without the plan."""
+    if "calls" not in _VALUE_ONLY:       # the real lists, collected once for all examples
+        _VALUE_ONLY["calls"] = _value_only_lists(pytest.MonkeyPatch())
+    calls = _VALUE_ONLY["calls"]
+    values, profile, pool = data.draw(st.sampled_from(calls))
+    bounds = {5: (-2**31, 2**31 - 1), 6: (0, 2**32 - 1), 15: (-128, 127), 16: (-2**15, 2**15 - 1),
+              17: (0, 255), 18: (0, 2**16 - 1), 20: (-2**63, 2**63 - 1), 21: (0, 2**64 - 1)}
+    new = [v._replace(value=data.draw(st.integers(*bounds[v.tag]))) if v.tag in bounds and data.draw(st.booleans())
+           else v for v in values]
+    _same_choice(new, profile, pool)
+
+
+_VALUE_ONLY: dict = {}

@@ -317,6 +317,16 @@ def _interpret_planned(body: Data, leaves: list[Data], profile: Profile) -> Inte
     steps = plan.steps
     if plan.last_text is not None and _text_of(leaves[plan.last_text[1]].value) is not None:
         steps = steps[:-1] + (plan.last_text,)
+    regs = _run_steps(steps, leaves, overrides, profile)
+    notes = tuple(f"convention: {q} read with scaler {conv.scaler} ({conv.source})"
+                  for q, (conv, _) in overrides.items())
+    return Interpretation(profile, "obis", regs, notes)
+
+
+def _run_steps(steps: tuple[_Step, ...], leaves: list[Data], overrides: dict[str, tuple[Convention, int]],
+               profile: Profile, layout_name: str | None = None) -> tuple[Register, ...]:
+    """The registers of a plan's steps over this frame's values: what _register does, with the
+    static part read from the step (``extra`` keys in _register's order)."""
     regs: list[Register] = []
     append = regs.append
     for kind, i, key, unit, obis, desc, tname, pos, scaler, quantity in steps:
@@ -325,6 +335,8 @@ def _interpret_planned(body: Data, leaves: list[Data], profile: Profile) -> Inte
             extra: dict[str, Any] = {"type": tname, "position": pos}
             if d.tag == 9:
                 extra["raw"] = d.value.hex()
+            if layout_name is not None:
+                extra["layout"] = layout_name
             append(_new(Register, (key, _plain(d, obis), None, obis, desc, extra)))
             continue
         raw = d.value
@@ -340,10 +352,10 @@ def _interpret_planned(body: Data, leaves: list[Data], profile: Profile) -> Inte
                 extra["convention"] = conv[0].source
             elif scaler:
                 extra["scaler_unit"] = f"profile {profile.name}"
+        if layout_name is not None:
+            extra["layout"] = layout_name
         append(_new(Register, (key, _scale(raw, scaler) if scaler else raw, unit, obis, desc, extra)))
-    notes = tuple(f"convention: {q} read with scaler {conv.scaler} ({conv.source})"
-                  for q, (conv, _) in overrides.items())
-    return Interpretation(profile, "obis", tuple(regs), notes)
+    return tuple(regs)
 
 
 @functools.lru_cache(maxsize=_PLAN_CACHE_SIZE)
@@ -506,6 +518,7 @@ def _choose_layout(values: list[Data], profile: Profile, pool: list[tuple[Profil
     """
     n = len(values)
     tags = [v.tag for v in values]
+    tag_key = tuple(tags)
     fits: list[_Choice] = []
     rejected: list[str] = []
     for p, lay in (pool if pool is not None else _layout_pool(profile)):
@@ -514,9 +527,21 @@ def _choose_layout(values: list[Data], profile: Profile, pool: list[tuple[Profil
         if not _checks_hold(values, lay):
             rejected.append(f"{lay.name} (its totals are not the sums of its tariffs)")
             continue
-        items = _positional_items(values, _parsed(lay.codes))
-        overrides = _conventions(items, p)
-        regs = tuple([_register(it, p, overrides, lay.name) for it in items])
+        if PROFILES.get(p.name) is p:
+            # the layout's static part (keys, units, descriptions, scalers) from its plan; the
+            # checks above and the conventions and plausibility below still run on these values
+            plan = _layout_plan(p.name, lay, tag_key)
+            overrides = {}
+            if plan.conv_leaves:
+                by_q: dict[str, list[int | float]] = {}
+                for q, i in plan.conv_leaves:
+                    by_q.setdefault(q, []).append(values[i].value)
+                overrides = _conventions_for(by_q, p)
+            regs = _run_steps(plan.steps, values, overrides, p, lay.name)
+        else:           # a caller's own Profile object: no plan (the cache is keyed by name)
+            items = _positional_items(values, _parsed(lay.codes))
+            overrides = _conventions(items, p)
+            regs = tuple([_register(it, p, overrides, lay.name) for it in items])
         fields = registers_to_fields(regs)
         bad = [f"{k}={v:g}" for k, v in fields.items()
                if isinstance(v, float) and not plausibility.is_plausible(k, v)]
@@ -539,6 +564,26 @@ def _choose_layout(values: list[Data], profile: Profile, pool: list[tuple[Profil
         why = f"no layout of profile {profile.name} has this signature"
     return None, (f"layout unknown: value-only list of {n} values (signature {sig}), {why}; "
                   f"values kept as value[0..{n - 1}]")
+
+
+@functools.lru_cache(maxsize=_PLAN_CACHE_SIZE)
+def _layout_plan(profile_name: str, layout: Layout, tags: tuple[int, ...]) -> _Plan:
+    """The plan of a value-only list read with ``layout`` (issue 16): the steps _register takes
+    for each position, as _positional_items and _register make them. Keyed by the values'
+    A-XDR tags; whether the layout fits (its checks, plausibility) is decided per frame."""
+    profile = PROFILES[profile_name]
+    codes = _parsed(layout.codes)
+    steps = tuple(_plan_step((codes[i], i, None, None, None, i), tag, profile) for i, tag in enumerate(tags))
+    conv_leaves: list[tuple[str, int]] = []
+    if profile.conventions:
+        for i, tag in enumerate(tags):
+            obis = codes[i]
+            if obis is None or tag not in _SIMPLE_NUMERIC or tag == 22:
+                continue
+            quantity = _obis_info(obis)[2]
+            if quantity in _CONVENTION_FIELD:
+                conv_leaves.append((quantity, i))
+    return _Plan(steps, tuple(conv_leaves), None)
 
 
 _CONVENTION_FIELD = {"voltage": "voltage_l1", "current": "current_l1", "power_factor": "power_factor",
