@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -130,6 +131,16 @@ def _load(module: str, attr: str) -> Codec | None:
 
 def available_codecs() -> list[Codec]:
     return list(_available())
+
+
+def iter_codecs() -> Iterator[Codec]:
+    """The available codecs in :data:`FORMATS` order, each imported only when the iteration
+    reaches it: autodetection stops at the first sure sniff, so the first decode of a DLMS,
+    M-Bus or P1 frame no longer imports all the formats (issue 16: about 200 ms)."""
+    for module, attr, _ in FORMATS.values():
+        codec = _load(module, attr)
+        if codec is not None:
+            yield codec
 
 
 @functools.cache

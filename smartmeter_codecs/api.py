@@ -7,7 +7,15 @@ import re
 from dataclasses import dataclass
 
 from ._hexdump import parse_dump
-from ._registry import FORMATS, Codec, available_codecs, get_codec, profile_formats, profile_zones
+from ._registry import (
+    FORMATS,
+    Codec,
+    available_codecs,
+    get_codec,
+    iter_codecs,
+    profile_formats,
+    profile_zones,
+)
 from .errors import DecodeError, UnsupportedError
 from .inspection import Field, Inspection
 from .keys import KeysArg, check_authenticated
@@ -119,7 +127,8 @@ def _pick_codec(data: bytes, format: str | None, profile: str | None = None) -> 
     if not data:
         raise UnsupportedError("detect", 0, "empty input: nothing to decode")
     best: tuple[int, Codec] | None = None
-    for codec in candidate_codecs(profile):
+    # without a profile, codecs are imported as the loop reaches them (iter_codecs: same order)
+    for codec in (candidate_codecs(profile) if profile is not None else iter_codecs()):
         try:
             score = codec.sniff(data)
         except Exception:  # a sniffer must never break detection of other formats
