@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import functools
 import re
+import types
 from typing import NamedTuple
 
-__all__ = ["ObisCode"]
+__all__ = ["ObisCode", "READING_FIELDS"]
 
 # "1-0:1.8.0.255", "1-0:1.8.0*255", "1-0:1.8.0", "1.0.1.8.0.255", "1.0.1.8.0", "0100010800ff"
 _TEXT = re.compile(
@@ -115,3 +116,38 @@ def parse_cached(text: str) -> ObisCode:
 @functools.lru_cache(maxsize=4096)
 def _text(code: tuple[int, ...]) -> str:
     return f"{code[0]}-{code[1]}:{code[2]}.{code[3]}.{code[4]}.{code[5]}"
+
+
+def _reading_fields() -> "types.MappingProxyType[ObisCode, tuple[str, str | None]]":
+    # IEC 62056-6-1 (OBIS) electricity codes, channel B=0, total E=0: the Reading field each one
+    # fills and the SI unit its value must carry (None: unit-less). One table for every format
+    # that speaks OBIS with units (P1, SML); DLMS derives the same from C/D groups (obis_map.py).
+    table = {
+        "1-0:1.8.0": ("active_energy_import", "Wh"),
+        "1-0:2.8.0": ("active_energy_export", "Wh"),
+        "1-0:3.8.0": ("reactive_energy_import", "varh"),
+        "1-0:4.8.0": ("reactive_energy_export", "varh"),
+        "1-0:1.7.0": ("active_power_import", "W"),
+        "1-0:2.7.0": ("active_power_export", "W"),
+        "1-0:3.7.0": ("reactive_power_import", "var"),
+        "1-0:4.7.0": ("reactive_power_export", "var"),
+        "1-0:21.7.0": ("active_power_import_l1", "W"),
+        "1-0:41.7.0": ("active_power_import_l2", "W"),
+        "1-0:61.7.0": ("active_power_import_l3", "W"),
+        "1-0:22.7.0": ("active_power_export_l1", "W"),
+        "1-0:42.7.0": ("active_power_export_l2", "W"),
+        "1-0:62.7.0": ("active_power_export_l3", "W"),
+        "1-0:32.7.0": ("voltage_l1", "V"),
+        "1-0:52.7.0": ("voltage_l2", "V"),
+        "1-0:72.7.0": ("voltage_l3", "V"),
+        "1-0:31.7.0": ("current_l1", "A"),
+        "1-0:51.7.0": ("current_l2", "A"),
+        "1-0:71.7.0": ("current_l3", "A"),
+        "1-0:14.7.0": ("frequency", "Hz"),
+        "1-0:13.7.0": ("power_factor", None),
+    }
+    return types.MappingProxyType({ObisCode.parse(k): v for k, v in table.items()})
+
+
+#: OBIS code -> (Reading field, SI unit the value must carry), read-only.
+READING_FIELDS = _reading_fields()

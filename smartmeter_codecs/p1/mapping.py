@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from ..model import Reading, Register
-from ..obis import ObisCode
+from ..obis import READING_FIELDS, ObisCode
 from .telegram import Line, Telegram
 
 __all__ = [
@@ -101,30 +101,7 @@ COUNTERS: frozenset[ObisCode] = frozenset(ObisCode.parse(s) for s in (
 ))
 
 # OBIS -> (Reading field, SI unit the register must have). Electricity, channel 0 only.
-FIELDS: dict[ObisCode, tuple[str, str | None]] = {ObisCode.parse(k): v for k, v in {
-    "1-0:1.8.0": ("active_energy_import", "Wh"),
-    "1-0:2.8.0": ("active_energy_export", "Wh"),
-    "1-0:3.8.0": ("reactive_energy_import", "varh"),
-    "1-0:4.8.0": ("reactive_energy_export", "varh"),
-    "1-0:1.7.0": ("active_power_import", "W"),
-    "1-0:2.7.0": ("active_power_export", "W"),
-    "1-0:3.7.0": ("reactive_power_import", "var"),
-    "1-0:4.7.0": ("reactive_power_export", "var"),
-    "1-0:21.7.0": ("active_power_import_l1", "W"),
-    "1-0:41.7.0": ("active_power_import_l2", "W"),
-    "1-0:61.7.0": ("active_power_import_l3", "W"),
-    "1-0:22.7.0": ("active_power_export_l1", "W"),
-    "1-0:42.7.0": ("active_power_export_l2", "W"),
-    "1-0:62.7.0": ("active_power_export_l3", "W"),
-    "1-0:32.7.0": ("voltage_l1", "V"),
-    "1-0:52.7.0": ("voltage_l2", "V"),
-    "1-0:72.7.0": ("voltage_l3", "V"),
-    "1-0:31.7.0": ("current_l1", "A"),
-    "1-0:51.7.0": ("current_l2", "A"),
-    "1-0:71.7.0": ("current_l3", "A"),
-    "1-0:14.7.0": ("frequency", "Hz"),
-    "1-0:13.7.0": ("power_factor", None),
-}.items()}
+FIELDS = READING_FIELDS   # the shared OBIS table (obis.py)
 
 # Field -> (C, D) of its tariff registers 1-0:C.D.1..9, summed when the total E=0 is absent.
 TOTALS: dict[str, tuple[int, int]] = {
