@@ -22,8 +22,9 @@ import threading
 
 import pytest
 
-gurux = pytest.importorskip("gurux_dlms")
-pytest.importorskip("serial")
+# both are in the test extra: a missing one must fail the suite, not skip it
+import gurux_dlms as gurux  # noqa: E402
+import serial  # noqa: E402,F401
 
 from gurux_dlms.GXDateTime import GXDateTime  # noqa: E402
 from gurux_dlms.GXDLMSServer import GXDLMSServer  # noqa: E402
