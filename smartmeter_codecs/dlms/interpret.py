@@ -782,7 +782,7 @@ def registers_to_fields(regs: tuple[Register, ...]) -> dict[str, Any]:
         tariff = special.get(_TARIFF)
         if tariff is not None and tariff.value is not None:
             t = _text(tariff.value)
-            fields["tariff"] = t if not t.isdigit() else f"T{int(t)}"
+            fields["tariff"] = t if not (t.isascii() and t.isdigit()) else f"T{int(t)}"
     return fields
 
 

@@ -391,7 +391,7 @@ def _raise_errors(doc: Any, readings: list[Reading]) -> None:
     errs = _distributor_errors(doc)
     if errs:
         e = errs[0]
-        code = int(e.error_code) if e.error_code.isdigit() else None
+        code = int(e.error_code) if e.error_code.isascii() and e.error_code.isdigit() else None
         more = f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""
         raise PlatformError(LAYER, None, f"distributor {e.distributor_code} {e.distributor_name} answered error "
                                          f"{e.error_code}: {e.description}{more}; {len(readings)} Readings from "

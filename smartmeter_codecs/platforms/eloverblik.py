@@ -157,7 +157,7 @@ def _elements(doc: dict[str, Any]) -> tuple[list[tuple[str, dict[str, Any]]], li
             raise field_error(LAYER, path, "expected an object")
         success = el.get("success", True)
         code = el.get("errorCode", 10000)
-        if isinstance(code, str) and code.isdigit():
+        if isinstance(code, str) and code.isascii() and code.isdigit():
             code = int(code)
         if success is False or (isinstance(code, int) and code != 10000):
             text = str(el.get("errorText") or "")
@@ -181,7 +181,7 @@ def _timeseries(ok: list[tuple[str, dict[str, Any]]]) -> list[Part]:
     tz = zone(ZONE)
     parts = []
     for path, el in ok:
-        docu = el["MyEnergyData_MarketDocument"]
+        docu = el.get("MyEnergyData_MarketDocument")
         if not isinstance(docu, dict):
             raise field_error(LAYER, f"{path}.MyEnergyData_MarketDocument", "expected an object")
         series = docu.get("TimeSeries") or []
@@ -278,7 +278,9 @@ def _meterreadings(ok: list[tuple[str, dict[str, Any]]]) -> list[Reading]:
     tz = zone(ZONE)
     out = []
     for path, el in ok:
-        inner = el["result"]
+        inner = el.get("result")
+        if not isinstance(inner, dict):
+            raise field_error(LAYER, f"{path}.result", "expected the meter readings object")
         mp = inner.get("meteringPointId")
         readings = inner.get("readings") or []
         if not isinstance(readings, list):

@@ -132,7 +132,7 @@ def decode(data: bytes, *, profile: str | None = None) -> list[Reading]:
         else:
             nums = []
             for row, h in zip(rows, hours):
-                if not h.isdigit() or not 1 <= int(h) <= 100:
+                if not (h.isascii() and h.isdigit()) or not 1 <= int(h) <= 100:
                     raise t.error(row, c_hour, f"expected an hour number 1..25 (or quarter 1..100), got {h!r}")
                 nums.append(int(h))
             length = dt.timedelta(minutes=15 if nums and max(nums) > 25 else 60)

@@ -89,7 +89,7 @@ def retry_after(resp: HttpResponse, now: dt.datetime | None = None) -> float | N
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():   # str.isdigit() also takes "²", which int() refuses
         return float(value)
     try:
         from email.utils import parsedate_to_datetime
