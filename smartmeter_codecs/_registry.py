@@ -39,6 +39,10 @@ class Codec(Protocol):
 
     Optional attribute ``text_encoding`` (default UTF-8): how ``str`` input becomes the bytes
     the format decodes (P1 says ``"latin-1"``; see ``api.text_encoding``).
+
+    Optional attribute ``stream_needs_key_to_detect`` (default False): the format's stream has
+    no start marker and no checksum, only a keyed digest, so ``StreamDecoder(format=None)``
+    listens for it only when keys are given (OSGP MEP).
     """
 
     name: str

@@ -74,6 +74,10 @@ class StreamDecoder:
             self._encoding = text_encoding(codec)
         else:
             for codec in candidate_codecs(profile):
+                if keys is None and getattr(codec, "stream_needs_key_to_detect", False):
+                    # a framing without start marker or checksum (OSGP MEP) proves a message only
+                    # by its keyed digest: without a key it would "detect" itself in any bytes
+                    continue
                 stream = codec.stream(keys=keys, profile=profile)
                 if stream is not None:
                     self._candidates.append((codec.name, stream, []))

@@ -541,3 +541,17 @@ def test_known_limit_a_cut_off_copy_of_a_frame_that_is_link_valid_hides_the_fram
     assert smc.decode(frame, format="mbus").meter_id == "24351689"     # the frame alone decodes
     items = list(smc.StreamDecoder(format="mbus").feed(frame[:11] + frame))
     assert [type(i) for i in items][-1] is smc.Reading
+
+
+def test_autodetect_does_not_listen_for_osgp_mep_without_a_key():
+    # found by fuzzing: MEP has a 2-byte length and no checksum, so without a key bytes inside a
+    # P1 telegram's header read as a MEP "Reading" that locked the stream when it was fed in
+    # chunks, and the P1 telegram was lost
+    crash = json.loads((pathlib.Path(__file__).resolve().parent.parent / "fuzz" / "crashes" /
+                        "stream-auto-0248ece12831.json").read_text())
+    data = bytes.fromhex(crash["data"])
+    whole = [i for i in smc.StreamDecoder().feed(data) if isinstance(i, smc.Reading)]
+    dec = smc.StreamDecoder()
+    chunked = [i for k in range(0, len(data), 3) for i in dec.feed(data[k:k + 3]) if isinstance(i, smc.Reading)]
+    assert [r.format for r in whole] == ["p1"] and chunked == whole
+    assert dec.format == "p1"

@@ -59,6 +59,10 @@ class MepCodec:
     name = FORMAT_MEP
     description = ("NES/Echelon OSGP meters' MEP port (Denmark): C12.18 over MEP with OMA digest, RC4 "
                    "or TLS-PSK; C12.19 tables")
+    # a 2-byte length and no checksum: without a key any bytes can read as a message, so a
+    # stream that detects its format does not listen for MEP unless keys are given (fuzzing
+    # found P1 telegrams lost to a MEP "Reading" made of their own bytes)
+    stream_needs_key_to_detect = True
 
     def sniff(self, data: bytes) -> int:
         """60 for one well-formed MEP message that is the whole input, 80 for a chain of them."""
