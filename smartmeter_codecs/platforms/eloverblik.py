@@ -317,6 +317,10 @@ def details(data: bytes) -> list[MeteringPointDetails]:
     ok, failed = _elements(doc)
     if failed:
         raise failed[0]
+    return _details(ok)
+
+
+def _details(ok: list[tuple[str, dict[str, Any]]]) -> list[MeteringPointDetails]:
     out = []
     for path, el in ok:
         d = el.get("result") if isinstance(el, dict) else None
@@ -362,7 +366,9 @@ def decode(data: bytes, *, profile: str | None = None) -> list[Reading]:
     elif kind == "meterreadings":
         out = _meterreadings(ok)
     else:
-        out = [_details_reading(d) for d in details(json.dumps({"result": [el for _, el in ok]}).encode())] if ok else []
+        # the parsed elements directly: re-serialising them failed on the Decimal numbers the
+        # parser keeps exact (TypeError found by fuzzing)
+        out = [_details_reading(d) for d in _details(ok)]
     if failed:
         e = failed[0]
         e.readings = out
