@@ -49,8 +49,9 @@ def _secrets(keys: smc.Keys | None, data: bytes) -> list[str]:
         return []
     out = []
     hexdata = data.hex()
+    text = data.decode("latin-1").lower()     # an input may spell the key's hex as text
     for k in (keys.encryption_key, keys.authentication_key):
-        if k and k.hex() not in hexdata and k not in data:
+        if k and k.hex() not in hexdata and k not in data and k.hex() not in text:
             out += [k.hex(), k.hex().upper(), repr(k)]
     return out
 
