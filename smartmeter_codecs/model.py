@@ -17,7 +17,7 @@ from typing import Any, Mapping, NamedTuple
 
 from .obis import ObisCode
 
-__all__ = ["Reading", "Register"]
+__all__ = ["Reading", "Register", "FIELD_UNITS"]
 
 _NO_EXTRA: Mapping[str, Any] = types.MappingProxyType({})
 
@@ -196,25 +196,33 @@ _READING_NAMES = tuple(f.name for f in dataclasses.fields(Reading))
 _READING_FIELDS = (_READING_NAMES, operator.attrgetter(*_READING_NAMES))
 
 
-def _unit_of(name: str) -> str:
+def _unit_of(name: str) -> str | None:
     if name.startswith("active_power") or name in ("contracted_power", "available_power"):
-        return " W"
+        return "W"
     if name.startswith("reactive_power"):
-        return " var"
+        return "var"
     if name.startswith("active_energy"):
-        return " Wh"
+        return "Wh"
     if name.startswith("reactive_energy"):
-        return " varh"
+        return "varh"
     if name.startswith("voltage"):
-        return " V"
+        return "V"
     if name.startswith("current"):
-        return " A"
+        return "A"
     if name == "frequency":
-        return " Hz"
-    return ""
+        return "Hz"
+    if name == "interval":
+        return "s"
+    if name == "power_factor":
+        return "1"
+    return None
 
 
-_UNITS = {f.name: _unit_of(f.name) for f in dataclasses.fields(Reading)}
+#: The SI unit of every quantity field of a Reading (``interval`` in seconds as ``to_dict`` gives it).
+FIELD_UNITS: Mapping[str, str] = types.MappingProxyType(
+    {f.name: u for f in dataclasses.fields(Reading) if (u := _unit_of(f.name)) is not None})
+# the suffix str() and the HTML view print after a value (interval and power factor print none)
+_UNITS = {n: f" {u}" for n, u in FIELD_UNITS.items() if n not in ("interval", "power_factor")}
 
 
 def _fmt(v: Any) -> str:

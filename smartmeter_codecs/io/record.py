@@ -12,7 +12,7 @@ import json
 import pathlib
 from typing import Any, Protocol, TextIO
 
-from ..model import Reading
+from ..model import FIELD_UNITS, Reading
 from ._extras import require
 
 __all__ = ["Recorder", "open_recorder", "FIELDS", "UNITS", "reading_json"]
@@ -22,29 +22,7 @@ FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Reading) if f
 ``registers`` as JSON text."""
 
 
-def _unit(name: str) -> str | None:
-    if name.startswith("active_power") or name in ("contracted_power", "available_power"):
-        return "W"
-    if name.startswith("reactive_power"):
-        return "var"
-    if name.startswith("active_energy"):
-        return "Wh"
-    if name.startswith("reactive_energy"):
-        return "varh"
-    if name.startswith("voltage"):
-        return "V"
-    if name.startswith("current"):
-        return "A"
-    if name == "frequency":
-        return "Hz"
-    if name == "interval":
-        return "s"
-    if name == "power_factor":
-        return "1"
-    return None
-
-
-UNITS: dict[str, str] = {n: u for n in FIELDS if (u := _unit(n)) is not None}
+UNITS: dict[str, str] = {n: FIELD_UNITS[n] for n in FIELDS if n in FIELD_UNITS}
 """The SI unit of every quantity field of a Reading (docs/api.md)."""
 
 
