@@ -6,13 +6,13 @@ the byte offset in the input and, for CSV, the line and column (``CsvError``), o
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .._json import load_json as _load_json
 from ..errors import ApplicationError, FramingError, IncompleteError, UnsupportedError
 
 __all__ = [
@@ -122,40 +122,9 @@ def field_error(layer: str, path: str, message: str) -> JsonPathError:
 
 # ---- JSON ---------------------------------------------------------------------------------------
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"duplicate key {k!r}")
-        out[k] = v
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def load_json(data: bytes, layer: str) -> Any:
-    """Parse a JSON body strictly (UTF-8, optional BOM, fractions as Decimal, no duplicate keys).
-
-    A body that ends early raises IncompleteError, other syntax errors FramingError, both with
-    the byte offset.
-    """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise FramingError(layer, err.start, "the body is not UTF-8 text") from None
-    try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError as err:
-        offset = len(text[:err.pos].encode("utf-8")) + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
-        if err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string"):
-            raise IncompleteError(layer, offset, f"the JSON body ends early ({err.msg})") from None
-        raise FramingError(layer, offset, f"not valid JSON: {err.msg}") from None
-    except ValueError as err:
-        raise FramingError(layer, None, f"not valid JSON: {err}") from None
-    except RecursionError:
-        raise FramingError(layer, None, "JSON nested too deeply") from None
+    """Parse a JSON body strictly (the shared loader, smartmeter_codecs._json)."""
+    return _load_json(data, layer, "body")
 
 
 #: most title lines (without a separator) accepted before a CSV header

@@ -15,15 +15,15 @@ Facts (docs/formats/smgw.md, Theben IF_GW_CON v1.4 A-2.4/A-2.6, EMH CASA capture
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .._json import load_json as _load_json
 from ..dlms.units import UNITS
-from ..errors import FramingError, IncompleteError, UnsupportedError
+from ..errors import FramingError, UnsupportedError
 from ..obis import ObisCode
 
 __all__ = ["LAYER", "Blob", "Sample", "make_sample", "LogicalName", "parse_logical_name", "parse_int", "parse_scaler", "parse_unit",
@@ -146,41 +146,9 @@ def hex_bytes(value: Any, field: str) -> bytes | None:
         raise field_error(field, f"expected hex digits, got {value[:40]!r}") from None
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"duplicate key {k!r}")
-        out[k] = v
-    return out
-
-
 def load_json(data: bytes) -> Any:
-    """Parse a JSON document strictly (UTF-8, optional BOM; numbers with a fraction as Decimal).
-
-    A document that ends early raises IncompleteError, any other syntax problem FramingError,
-    both with the byte offset. Duplicate keys are refused (which value would be meant?).
-    """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise FramingError(LAYER, err.start, "the document is not UTF-8 text") from None
-    try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant,
-                          object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError as err:
-        offset = len(text[:err.pos].encode("utf-8")) + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
-        if err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string"):
-            raise IncompleteError(LAYER, offset, f"the JSON document ends early ({err.msg})") from None
-        raise FramingError(LAYER, offset, f"not valid JSON: {err.msg}") from None
-    except ValueError as err:
-        raise FramingError(LAYER, None, f"not valid JSON: {err}") from None
-    except RecursionError:
-        raise FramingError(LAYER, None, "JSON nested too deeply") from None
+    """Parse a JSON document strictly (the shared loader, smartmeter_codecs._json)."""
+    return _load_json(data, LAYER, "document")
 
 
 def get(obj: Mapping[str, Any], key: str, field: str, *alternatives: str) -> Any:
