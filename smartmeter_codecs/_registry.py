@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Iterator
+import types
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -191,6 +192,8 @@ def profile_formats(profile: str) -> list[str]:
     return [fmt for fmt in PROFILE_TABLES if any(n.lower() == wanted for n, _ in _profile_table(fmt))]
 
 
-def profile_zones(fmt: str) -> dict[str, str]:
-    """Profile name -> clock zone, for the profiles of ``fmt`` that settle the zone."""
-    return {n: z for n, z in _profile_table(fmt) if z}
+@functools.cache
+def profile_zones(fmt: str) -> Mapping[str, str]:
+    """Profile name -> clock zone, for the profiles of ``fmt`` that settle the zone (read-only:
+    every decoded Reading asks, so it is built once per format)."""
+    return types.MappingProxyType({n: z for n, z in _profile_table(fmt) if z})

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
-import operator
 from dataclasses import dataclass
 import types
 from decimal import Decimal
@@ -149,10 +148,14 @@ class Reading:
             return dataclasses.replace(self, **changes)
         # the same result as dataclasses.replace without its per-call walk over the field
         # definitions (issue 16: the zone placement of most decoded Readings ran through it)
-        names, get = _READING_FIELDS
-        values = dict(zip(names, get(self)))
-        values.update(changes)
-        return Reading(**values)
+        if not changes.keys() <= _READING_NAME_SET:
+            return dataclasses.replace(self, **changes)      # raises its TypeError
+        new = object.__new__(Reading)
+        # the slots set one by one, as the generated __init__ does, without building the
+        # keyword dict and the call (Reading has no __post_init__)
+        for name, setter, getter in _READING_SLOTS:
+            setter(new, changes[name] if name in changes else getter(self))
+        return new
 
     def _repr_html_(self) -> str:
         """A table of the fields that are set and of every register (Jupyter)."""
@@ -192,8 +195,9 @@ class Reading:
 
 
 _READING_NAMES = tuple(f.name for f in dataclasses.fields(Reading))
-#: (field names, a getter of their values in that order) for Reading.replace
-_READING_FIELDS = (_READING_NAMES, operator.attrgetter(*_READING_NAMES))
+_READING_NAME_SET = frozenset(_READING_NAMES)
+#: (name, slot setter, slot getter) of every field, for Reading.replace
+_READING_SLOTS = tuple((n, getattr(Reading, n).__set__, getattr(Reading, n).__get__) for n in _READING_NAMES)
 
 
 def _unit_of(name: str) -> str | None:

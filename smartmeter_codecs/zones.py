@@ -33,6 +33,7 @@ This module knows no wire format (model rule).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from collections.abc import Mapping
 
@@ -60,6 +61,13 @@ def resolve_zone(tz: str | _dt.tzinfo) -> _dt.tzinfo:
         return tz
     if not isinstance(tz, str):
         raise TypeError(f"tz must be a zone name or a tzinfo, not {type(tz).__name__}")
+    return _resolve_name(tz)
+
+
+@functools.lru_cache(maxsize=256)
+def _resolve_name(tz: str) -> _dt.tzinfo:
+    # a profile's zone is resolved for every Reading it decodes: names are cached (bounded;
+    # ZoneInfo keeps its own cache too, but the lookup and the offset regex cost microseconds)
     name = tz.strip()
     if name.upper() in ("UTC", "Z", "GMT"):
         return _dt.UTC

@@ -25,7 +25,8 @@ from .apdu import APDU_NAMES, TAG_DATA_NOTIFICATION, TAG_GBT, DataNotification, 
 from .compact import decode_compact_body
 from .gbt import GbtAssembler, parse_block
 from .hdlc import FLAG, HdlcFrame, HdlcSplitter, split_frames
-from .interpret import interpret_body, registers_to_fields
+from .interpret import Interpretation, interpret_body, registers_to_fields
+from .template import TemplateCache
 from .mbus_transport import MbusApduAssembler, apdus_from_mbus, is_dlms_mbus
 from .profiles import Profile, get_profile
 
@@ -54,9 +55,11 @@ class _Pipeline:
     Shared by ``decode_all`` (errors raised) and the stream (errors yielded).
     """
 
-    def __init__(self, keys: KeysArg, profile: Profile | None, trace: Callable[..., None] | None = None) -> None:
+    def __init__(self, keys: KeysArg, profile: Profile | None, trace: Callable[..., None] | None = None,
+                 templates: TemplateCache | None = None) -> None:
         self.keys = keys
         self.profile = profile
+        self._templates = templates if trace is None else None   # inspect shows the full path
         self._segments: list[bytes] = []
         self._segment_bytes = 0
         self._segment_start: int | None = None
@@ -184,6 +187,10 @@ class _Pipeline:
                 raise DecryptionError("dlms-security", 0, "plaintext data-notification (no ciphering, no tag) "
                                                           "while an authentication key was given: every "
                                                           "frame must be authenticated")
+            if self._templates is not None:
+                learned = self._templates.interpret(apdu, self.profile, ctx.system_title)
+                if learned is not None:
+                    return [self._reading(learned[0], learned[1], ctx)]
             dn = _parse_notification(apdu)
             if self._trace:
                 self._trace("apdu", dn, base if contiguous else None)
@@ -211,13 +218,16 @@ class _Pipeline:
 
     def reading(self, dn: DataNotification, ctx: _Context) -> Reading:
         interp = interpret_body(dn.body, profile=self.profile, system_title=ctx.system_title)
-        fields = registers_to_fields(interp.registers)
-        clock = fields.pop("clock", None)
-        ts = dn.datetime.to_datetime() if dn.datetime is not None else None
-        if ts is None:
-            ts = clock
         if self._trace:
             self._trace("interpretation", interp, None)
+        return self._reading(interp, dn.datetime.to_datetime() if dn.datetime is not None else None, ctx)
+
+    @staticmethod
+    def _reading(interp: Interpretation, ts: Any, ctx: _Context) -> Reading:
+        fields = registers_to_fields(interp.registers)
+        clock = fields.pop("clock", None)
+        if ts is None:
+            ts = clock
         return Reading(format="dlms", profile=interp.profile.name, timestamp=ts,
                        authenticated=ctx.authenticated, registers=interp.registers,
                        quality="; ".join(interp.notes) or None, **fields)
@@ -297,6 +307,19 @@ def _hdlc_frames(data: bytes) -> list[HdlcFrame] | None:
     return frames
 
 
+def _strict_frames(data: bytes) -> list[HdlcFrame] | None:
+    """The frames of an input that holds nothing but HDLC frames (and flags), or None.
+
+    Equal to what _hdlc_frames gives whenever this succeeds: the stream splitter finds the
+    same frames in such an input, or reports a frame cut by a frame inside it (then
+    _hdlc_frames gives None and the strict split decided anyway).
+    """
+    try:
+        return split_frames(data)
+    except DecodeError:
+        return None
+
+
 def _mbus_span(data: bytes) -> tuple[int, int] | None:
     """``(start, end)`` of the run of M-Bus frames (DLMS transport, 16-bit length quirk
     allowed) in a message with noise before or after it, or None (the strict split decides).
@@ -332,10 +355,10 @@ class DlmsStream:
     M-Bus checksum, a segment out of order, a security or APDU error) are all yielded.
     """
 
-    def __init__(self, keys: KeysArg, profile: Profile | None) -> None:
+    def __init__(self, keys: KeysArg, profile: Profile | None, templates: TemplateCache | None = None) -> None:
         self._hdlc = HdlcSplitter()
         self._mbus = MbusApduAssembler()
-        self._pipe = _Pipeline(keys, profile)
+        self._pipe = _Pipeline(keys, profile, None, templates)
 
     def feed(self, data: bytes) -> list[Reading | DecodeError]:
         hdlc = self._hdlc.feed_ready(data)
@@ -374,6 +397,11 @@ class DlmsCodec:
     name = "dlms"
     description = "DLMS/COSEM push (HDLC, LLC, M-Bus or raw APDU; AES-GCM) - Nordic/Alpine HAN ports"
 
+    def __init__(self) -> None:
+        # push layouts learned from decoded pushes (template.py): a bounded memo, invisible
+        # in results, shared by decode_all and the streams of this codec
+        self._templates = TemplateCache()
+
     def sniff(self, data: bytes) -> int:
         if len(data) >= 3 and data[0] == FLAG and data[1] & 0xF0 == 0xA0:
             return 90
@@ -410,11 +438,13 @@ class DlmsCodec:
                             isinstance(found, FramingError) and found.layer == "hdlc"):
                         raise found from None
                 raise
-        pipe = _Pipeline(keys, profile, trace)
+        pipe = _Pipeline(keys, profile, trace, self._templates)
         out: list[Reading] = []
         first, last_end = 0, len(data)
         if layer == "hdlc":
-            frames = _hdlc_frames(data) or split_frames(data)   # the strict split says what is wrong
+            frames = _strict_frames(data)   # back-to-back frames (the common case: cheapest)
+            if frames is None:
+                frames = _hdlc_frames(data) or split_frames(data)   # the strict split says what is wrong
             first, last_end = frames[0].start, frames[-1].end
             if trace:
                 for f in frames:
@@ -457,7 +487,7 @@ class DlmsCodec:
         return encode_reading(reading, profile=profile, keys=keys, **options)
 
     def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> DlmsStream:
-        return DlmsStream(keys, self._profile(profile))
+        return DlmsStream(keys, self._profile(profile), self._templates)
 
 
 CODEC = DlmsCodec()

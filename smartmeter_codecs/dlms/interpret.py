@@ -39,7 +39,7 @@ from .obis_map import CLOCK_CODES, METER_ID_CODES, METER_MODEL_CODES, describe, 
 from .profiles import GENERIC, PROFILES, SIGNATURE_TOKENS, Convention, Layout, Profile, detect_profile
 from .units import UNITS
 
-__all__ = ["Interpretation", "interpret_body", "registers_to_fields"]
+__all__ = ["Interpretation", "interpret_body", "registers_to_fields", "BodyShape", "body_shape", "interpret_shaped"]
 
 _SIMPLE_NUMERIC = {5, 6, 13, 15, 16, 17, 18, 20, 21, 22, 23, 24}
 _new = tuple.__new__   # NamedTuple construction without the Python-level __new__ (hot loop)
@@ -240,15 +240,7 @@ def _interpret_full(body: Data, pol: list[tuple[int, ObisCode, int]] | None, lea
                 # EVN/Netz NOe lists on Kaifa and Sagemcom; esphome-libs/dlms_parser maps it the same way).
                 items[-1] = _Item(ObisCode(0, 0, 96, 1, 0, 255), last.value, None, None, None, None, last.position)
         else:
-            values = list(body.value) if body.tag in (1, 2) else [body]
-            chosen, note = _choose_layout(values, profile)
-            if note:
-                notes.append(note)
-            if chosen is not None:
-                shape = "positional"
-            else:
-                shape = "raw"
-                items = _positional_items(values, None)
+            return _interpret_values(list(body.value) if body.tag in (1, 2) else [body], profile)
     if chosen is not None:      # registers were built (and checked) while choosing the layout
         profile, _, regs, overrides = chosen
     else:
@@ -257,6 +249,66 @@ def _interpret_full(body: Data, pol: list[tuple[int, ObisCode, int]] | None, lea
     for quantity, (conv, _) in overrides.items():
         notes.append(f"convention: {quantity} read with scaler {conv.scaler} ({conv.source})")
     return Interpretation(profile, shape, regs, tuple(notes))
+
+
+def _interpret_values(values: list[Data], profile: Profile) -> Interpretation:
+    """A value-only list (no OBIS codes, no push-setup head): the one layout that fits names
+    it, else its values stay ``value[i]`` registers (_interpret_full's last branch)."""
+    chosen, note = _choose_layout(values, profile)
+    notes = [note] if note else []
+    if chosen is not None:
+        shape = "positional"
+        profile, _, regs, overrides = chosen
+    else:
+        shape = "raw"
+        items = _positional_items(values, None)
+        overrides = _conventions(items, profile)
+        regs = tuple([_register(it, profile, overrides) for it in items])
+    for quantity, (conv, _) in overrides.items():
+        notes.append(f"convention: {quantity} read with scaler {conv.scaler} ({conv.source})")
+    return Interpretation(profile, shape, regs, tuple(notes))
+
+
+class BodyShape(NamedTuple):
+    """What a notification body's structure alone settles about its interpretation (issue 16:
+    the push templates of :mod:`.template`): the profile and, for an OBIS-keyed list, its plan.
+    Two bodies with the same tags, lengths, 6-byte strings, scaler-units and printable strings
+    have the same BodyShape; only their values differ."""
+
+    profile: Profile
+    plan: _Plan | None            # OBIS-keyed list; None: a flat value-only list
+
+
+def body_shape(body: Data, leaves: list[Data], profile: Profile | None,
+               system_title: bytes | None) -> BodyShape | None:
+    """The shape of ``body`` when :func:`interpret_shaped` gives what :func:`interpret_body`
+    gives for every body of that structure; None for the shapes it does not cover (push
+    object lists, push-setup heads, nested value-only lists, a caller's own Profile object)."""
+    if _push_object_list(body) is not None:
+        return None
+    if profile is None:
+        profile = detect_profile(_strings(leaves), system_title)
+    if PROFILES.get(profile.name) is not profile:
+        return None
+    plan = _keyed_plan(profile.name, _shape_key(body, leaves))
+    if plan is not None:
+        return BodyShape(profile, plan)
+    values = list(body.value) if body.tag in (1, 2) else [body]
+    if len(values) != len(leaves) or any(a is not b for a, b in zip(values, leaves)):
+        return None                 # nested: _interpret_full's other branches decide
+    if leaves and _plausible_obis(leaves[0]) and leaves[0].value[2:4] == b"\x19\x09":
+        return None                 # a push-setup head (Austrian positional pushes)
+    if any(_plausible_obis(x) for x in leaves[:-1]):
+        return None                 # keyed but not planned
+    return BodyShape(profile, None)
+
+
+def interpret_shaped(shape: BodyShape, leaves: list[Data]) -> Interpretation:
+    """:func:`interpret_body` for a body whose shape :func:`body_shape` gave: the same
+    registers, profile and notes (tests/test_dlms_template.py), without re-deriving the shape."""
+    if shape.plan is not None:
+        return _run_plan(shape.plan, leaves, shape.profile)
+    return _interpret_values(leaves, shape.profile)
 
 
 # --- the interpretation plan of an OBIS-keyed list (issue 16) ------------------------------
@@ -308,6 +360,11 @@ def _interpret_planned(body: Data, leaves: list[Data], profile: Profile) -> Inte
     plan = _keyed_plan(profile.name, _shape_key(body, leaves))
     if plan is None:
         return None
+    return _run_plan(plan, leaves, profile)
+
+
+def _run_plan(plan: _Plan, leaves: list[Data], profile: Profile) -> Interpretation:
+    """An OBIS-keyed list's registers from its plan: the value-dependent steps on these leaves."""
     overrides: dict[str, tuple[Convention, int]] = {}
     if plan.conv_leaves:
         by_q: dict[str, list[int | float]] = {}
@@ -476,6 +533,17 @@ def _signature(values: list[Data]) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=_PLAN_CACHE_SIZE)
+def _fitting_layouts(profile_name: str, tags: tuple[int, ...]) -> tuple[tuple[Profile, Layout], ...]:
+    """The layouts of a library profile's pool whose signature the A-XDR tags match (issue 16:
+    the signature test is static per list shape; the checks and plausibility run per frame)."""
+    return tuple((p, lay) for p, lay in _layout_pool(PROFILES[profile_name]) if _signature_fits(lay, tags))
+
+
+def _signature_fits(lay: Layout, tags: tuple[int, ...]) -> bool:
+    return len(lay.signature) == len(tags) and all(t in SIGNATURE_TOKENS[tok] for t, tok in zip(tags, lay.signature))
+
+
 def _layout_pool(profile: Profile) -> list[tuple[Profile, Layout]]:
     """Layouts a value-only list may take: the profile's own (and the generic ones, read with
     the profile's scalers); for an unidentified frame, every profile's, each with its profile,
@@ -517,13 +585,16 @@ def _choose_layout(values: list[Data], profile: Profile, pool: list[tuple[Profil
     energy counter into a power field, loses. Several fitting layouts are no better than none.
     """
     n = len(values)
-    tags = [v.tag for v in values]
-    tag_key = tuple(tags)
+    tag_key = tuple([v.tag for v in values])
     fits: list[_Choice] = []
     rejected: list[str] = []
-    for p, lay in (pool if pool is not None else _layout_pool(profile)):
-        if len(lay.signature) != n or not all(t in SIGNATURE_TOKENS[tok] for t, tok in zip(tags, lay.signature)):
-            continue
+    if pool is None and PROFILES.get(profile.name) is profile:
+        candidates: tuple[tuple[Profile, Layout], ...] | list[tuple[Profile, Layout]] = \
+            _fitting_layouts(profile.name, tag_key)
+    else:
+        candidates = [(p, lay) for p, lay in (pool if pool is not None else _layout_pool(profile))
+                      if _signature_fits(lay, tag_key)]
+    for p, lay in candidates:
         if not _checks_hold(values, lay):
             rejected.append(f"{lay.name} (its totals are not the sums of its tariffs)")
             continue

@@ -1,0 +1,207 @@
+"""Push templates: a data-notification's layout learned from one push, reused for the next.
+
+A meter pushes the same list every few seconds: the same A-XDR tags, lengths, OBIS codes,
+scaler-units and list ids, at the same byte offsets; only the numbers, the clock and the
+invoke id change. After one push has been decoded the full way, a :class:`Template` records
+which bytes of the APDU are structure (they must be equal in the next push) and where each
+value lies and how it is encoded. A later APDU of the same length whose structure bytes are
+all equal is then read with one :class:`struct.Struct` call instead of the A-XDR walk, and
+interpreted with the interpretation the structure settles (:func:`.interpret.body_shape`:
+the profile and the cached plan); everything that depends on the values still runs per
+push exactly as in the full path (profile conventions, layout checks and plausibility, text
+versus binary strings, date-times). The result is the Reading the full path gives
+(tests/test_dlms_template.py compares them on every fixture push and on generated values).
+
+Why this is sound: A-XDR is self-delimiting by its tags and lengths only, so two APDUs that
+agree in every tag and length byte decode to trees of the same shape with every value at the
+same offset. The template also fixes every byte that the interpretation reads as structure:
+6-byte octet strings (candidate logical names), scaler-unit structures, visible/UTF-8
+strings and printable octet strings (list ids and meter names select the profile). An octet
+string that was binary in the learned push stays variable; a push in which such a string
+starts with a printable character is left to the full path (it could name a profile).
+Anything the template does not cover (date-time, bit-string or compact-array values, push
+object lists, nested value-only lists) is simply not templated. Any DecodeError on the fast
+path hands the APDU back to the full path, which reports it with its offsets.
+
+The cache is a bounded memo owned by the codec (like ``functools.lru_cache``): a caller can
+neither see nor change it, and results are the same with or without it.
+"""
+from __future__ import annotations
+
+import operator
+import struct
+import threading
+from typing import Any, Callable, NamedTuple
+
+from ..errors import DecodeError
+from .apdu import parse_data_notification
+from .axdr import Data
+from .cosem_time import parse_datetime
+from .interpret import BodyShape, Interpretation, _leaves, body_shape, interpret_shaped
+from .profiles import PROFILES, Profile
+
+__all__ = ["Template", "TemplateCache", "learn"]
+
+_new = tuple.__new__
+
+# A-XDR fixed-size value encodings as struct codes (big-endian; IEC 62056-6-2 4.1.5): the
+# values axdr.decode_data gives for these tags (13 bcd and 17/22 are the raw byte, 3 a bool).
+_CODES = {3: "?", 5: "i", 6: "I", 13: "B", 15: "b", 16: "h", 17: "B", 18: "H", 20: "q", 21: "Q", 22: "B",
+          23: "f", 24: "d"}
+_SIZES = {tag: struct.calcsize(">" + code) for tag, code in _CODES.items()}
+
+# (prebuilt Data for a structure leaf, else None; unpacked field index; tag; start; end)
+_LeafSpec = tuple["Data | None", int, int, int, int]
+
+
+class Template(NamedTuple):
+    """One learned push layout (see the module docstring)."""
+
+    unpack: Callable[[bytes], tuple[Any, ...]]
+    structure: Callable[[tuple[Any, ...]], Any]   # picks the structure fields of the unpacked tuple
+    expected: Any                                 # ... which must equal this
+    binary_strings: tuple[int, ...]               # fields of octet strings that must stay binary
+    datetime_field: int | None                    # the notification's 12-byte date-time, if any
+    leaves: tuple[_LeafSpec, ...]
+    shape: BodyShape
+
+
+def learn(apdu: bytes, profile: Profile | None, system_title: bytes | None) -> Template | None:
+    """The template of a plaintext data-notification APDU, or None when it has none."""
+    try:
+        dn = parse_data_notification(apdu)
+    except DecodeError:
+        return None
+    leaves = _leaves(dn.body)
+    shape = body_shape(dn.body, leaves, profile, system_title)
+    if shape is None:
+        return None
+    # variable byte ranges: (start, end, struct code, leaf index or -1 for the date-time)
+    ranges: list[tuple[int, int, str, int]] = []
+    if dn.datetime is not None:
+        at = dn.datetime_start + (2 if dn.datetime_tagged else 1)
+        ranges.append((at, at + 12, "12s", -1))
+    specs: list[tuple[Data | None, int, int, int]] = []   # (prebuilt, range index, start, end)
+    binary: list[int] = []
+    for d in leaves:
+        tag = d.tag
+        code = _CODES.get(tag)
+        if code is not None:
+            if d.end - d.start != 1 + _SIZES[tag]:
+                return None
+            specs.append((None, len(ranges), d.start, d.end))
+            ranges.append((d.start + 1, d.end, code, len(specs) - 1))
+        elif tag == 9:
+            raw = d.value
+            if len(raw) == 6 or not raw or 0x20 <= raw[0] < 0x7F:
+                specs.append((d, -1, d.start, d.end))     # structure: logical name, printable text
+            else:
+                binary.append(len(ranges))
+                specs.append((None, len(ranges), d.start, d.end))
+                ranges.append((d.end - len(raw), d.end, f"{len(raw)}s", len(specs) - 1))
+        elif tag in (0, 2, 10, 12, 255):      # null, scaler-unit structure, visible/utf8 text
+            specs.append((d, -1, d.start, d.end))
+        else:
+            return None                       # date-time, bit-string, compact-array values...
+    # the tag byte is structure; the invoke id (bytes 1-4) is not part of the Reading and never
+    # checked by the full path either, so it is skipped
+    fmt = [">1s4x"]
+    structure: list[int] = [0]
+    expected: list[bytes] = [apdu[:1]]
+    field_of_range: dict[int, int] = {}
+    pos = 5
+    nfields = 1
+    for k, (start, end, code, _) in enumerate(ranges):
+        if start < pos:
+            return None
+        if start > pos:
+            fmt.append(f"{start - pos}s")
+            structure.append(nfields)
+            expected.append(apdu[pos:start])
+            nfields += 1
+        fmt.append(code)
+        field_of_range[k] = nfields
+        nfields += 1
+        pos = end
+    if pos < len(apdu):
+        fmt.append(f"{len(apdu) - pos}s")
+        structure.append(nfields)
+        expected.append(apdu[pos:])
+        nfields += 1
+    st = struct.Struct("".join(fmt))
+    if st.size != len(apdu):
+        return None
+    leaf_specs = tuple((proto, field_of_range[k] if k >= 0 else -1, d.tag, start, end)
+                       for (proto, k, start, end), d in zip(specs, leaves))
+    return Template(st.unpack, operator.itemgetter(*structure),
+                    tuple(expected) if len(structure) > 1 else expected[0],
+                    tuple(field_of_range[k] for k in binary),
+                    field_of_range[0] if dn.datetime is not None else None,
+                    leaf_specs, shape)
+
+
+def apply(template: Template, apdu: bytes) -> tuple[Interpretation, Any] | None:
+    """(interpretation, timestamp) of ``apdu`` through ``template``; None when the APDU does not
+    have the template's structure (or the fast path meets anything the full path must report)."""
+    fields = template.unpack(apdu)
+    if template.structure(fields) != template.expected:
+        return None
+    for k in template.binary_strings:
+        v = fields[k]
+        if 0x20 <= v[0] < 0x7F:
+            return None
+    leaves = [proto if proto is not None else _new(Data, (tag, fields[k], start, end))
+              for proto, k, tag, start, end in template.leaves]
+    try:
+        ts = None
+        if template.datetime_field is not None:
+            ts = parse_datetime(fields[template.datetime_field]).to_datetime()
+        return interpret_shaped(template.shape, leaves), ts
+    except DecodeError:
+        return None
+
+
+class TemplateCache:
+    """Templates by (profile asked for, system title, APDU length): a bounded, thread-safe memo.
+
+    At most ``max_keys`` keys (the oldest is dropped first) and ``per_key`` templates per key
+    (a meter alternating between lists of equal length).
+    """
+
+    def __init__(self, max_keys: int = 256, per_key: int = 4) -> None:
+        self._by_key: dict[tuple[Any, ...], tuple[Template, ...]] = {}
+        self._lock = threading.Lock()
+        self._max_keys = max_keys
+        self._per_key = per_key
+        self._declined: dict[tuple[Any, ...], None] = {}
+
+    def interpret(self, apdu: bytes, profile: Profile | None,
+                  system_title: bytes | None) -> tuple[Interpretation, Any] | None:
+        """The interpretation of a data-notification APDU by a learned template, or None (the
+        caller decodes it the full way); an APDU without a matching template teaches one."""
+        if apdu[:1] != b"\x0f" or len(apdu) < 6:
+            return None
+        if profile is not None and PROFILES.get(profile.name) is not profile:
+            return None             # a caller's own Profile object: keyed by name, so never cached
+        key = (profile.name if profile is not None else None, system_title, len(apdu))
+        for tpl in self._by_key.get(key, ()):
+            out = apply(tpl, apdu)
+            if out is not None:
+                return out
+        if key in self._declined:
+            return None             # this length has shown a layout without a template
+        learned = learn(apdu, profile, system_title)
+        with self._lock:
+            if learned is None:
+                # not learnt again for this key: learning costs a full parse, and a meter
+                # whose pushes have no template (push object lists) would pay it every time
+                self._declined[key] = None
+                store: dict[tuple[Any, ...], Any] = self._declined
+            else:
+                known = self._by_key.pop(key, ())
+                self._by_key[key] = (learned, *known)[:self._per_key]
+                store = self._by_key
+            while len(store) > self._max_keys:
+                del store[next(iter(store))]
+        return None
+
