@@ -27,6 +27,7 @@ NaN and infinities are never plausible. The module knows no wire format (model r
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -149,14 +150,14 @@ def is_plausible(field: str, value: object) -> bool:
 # (NaN, infinities, bools, zero_ok ranges, interval-dependent deltas) takes the full path.
 _FAST = tuple((name, rng.low, rng.high) for name, rng in RANGES.items() if name not in _DELTAS)
 _SLOW = tuple(name for name in RANGES if name in _DELTAS)
+_FAST_VALUES = operator.attrgetter(*(name for name, _, _ in _FAST))
 _NUMBER = (int, float)
 
 
 def implausible_fields(reading: Reading) -> list[tuple[str, object, Range]]:
     """``(field, value, range)`` for every SI field of ``reading`` outside its range."""
     out = []
-    for name, low, high in _FAST:
-        value = getattr(reading, name)
+    for value, (name, low, high) in zip(_FAST_VALUES(reading), _FAST):
         if value is None or (type(value) in _NUMBER and low <= value <= high):
             continue        # NaN fails both comparisons, +-inf is outside any finite range
         rng = RANGES[name]

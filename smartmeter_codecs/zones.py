@@ -126,6 +126,9 @@ def localise(reading: Reading, tz: _dt.tzinfo | None = None,
     if zone is None:
         return reading.replace(quality=_note(reading, NAIVE_NOTE))
     name = _zone_name(zone)
+    if type(zone) is _dt.timezone:      # a fixed offset: no fold, no gap (the common profile zone)
+        return reading.replace(timestamp=ts.replace(tzinfo=zone, fold=0),
+                               quality=_note(reading, f"timestamp zone assumed: {name} ({source})"))
     first, second = ts.replace(tzinfo=zone, fold=0), ts.replace(tzinfo=zone, fold=1)
     if first.utcoffset() == second.utcoffset():
         return reading.replace(timestamp=first,

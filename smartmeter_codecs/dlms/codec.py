@@ -224,7 +224,7 @@ class _Pipeline:
 
     @staticmethod
     def _reading(interp: Interpretation, ts: Any, ctx: _Context) -> Reading:
-        fields = registers_to_fields(interp.registers)
+        fields = registers_to_fields(interp.registers, interp.recipe)
         clock = fields.pop("clock", None)
         if ts is None:
             ts = clock

@@ -61,6 +61,7 @@ class Interpretation:
     shape: str                    # "obis", "push-object-list", "positional", "raw"
     registers: tuple[Register, ...]
     notes: tuple[str, ...] = ()   # what was assumed or could not be settled (the Reading's quality)
+    recipe: _Recipe | None = None  # which registers fill which Reading field, when a plan knows it
 
 
 def _plausible_obis(d: Data) -> bool:
@@ -337,6 +338,8 @@ class _Plan(NamedTuple):
     steps: tuple[_Step, ...]
     conv_leaves: tuple[tuple[str, int], ...]   # (quantity, leaf) a profile convention may rescale
     last_text: _Step | None                    # the last step, if a printable value makes it the meter id
+    recipe: _Recipe                            # the registers' Reading fields (_fields_recipe)
+    recipe_last: _Recipe | None                # ... when last_text replaced the last step
 
 
 def _shape_key(body: Data, leaves: list[Data]) -> tuple[Any, ...]:
@@ -372,12 +375,14 @@ def _run_plan(plan: _Plan, leaves: list[Data], profile: Profile) -> Interpretati
             by_q.setdefault(q, []).append(leaves[i].value)
         overrides = _conventions_for(by_q, profile)
     steps = plan.steps
+    recipe = plan.recipe
     if plan.last_text is not None and _text_of(leaves[plan.last_text[1]].value) is not None:
         steps = steps[:-1] + (plan.last_text,)
+        recipe = plan.recipe_last     # type: ignore[assignment]  # set whenever last_text is
     regs = _run_steps(steps, leaves, overrides, profile)
     notes = tuple(f"convention: {q} read with scaler {conv.scaler} ({conv.source})"
                   for q, (conv, _) in overrides.items())
-    return Interpretation(profile, "obis", regs, notes)
+    return Interpretation(profile, "obis", regs, notes, recipe)
 
 
 def _run_steps(steps: tuple[_Step, ...], leaves: list[Data], overrides: dict[str, tuple[Convention, int]],
@@ -411,8 +416,14 @@ def _run_steps(steps: tuple[_Step, ...], leaves: list[Data], overrides: dict[str
                 extra["scaler_unit"] = f"profile {profile.name}"
         if layout_name is not None:
             extra["layout"] = layout_name
-        append(_new(Register, (key, _scale(raw, scaler) if scaler else raw, unit, obis, desc, extra)))
+        if scaler:
+            # _scale inline (the hot loop of every push): the same int power of ten
+            raw = raw / _POW10[-scaler] if scaler < 0 else raw * _POW10[scaler]
+        append(_new(Register, (key, raw, unit, obis, desc, extra)))
     return tuple(regs)
+
+
+_POW10 = {k: 10 ** k for k in range(0, 129)}      # A-XDR scalers are int8
 
 
 @functools.lru_cache(maxsize=_PLAN_CACHE_SIZE)
@@ -482,7 +493,12 @@ def _keyed_plan(profile_name: str, shape: tuple[Any, ...]) -> _Plan | None:
             quantity = _obis_info(obis)[2]
             if quantity in _CONVENTION_FIELD:
                 conv_leaves.append((quantity, leaf))
-    return _Plan(tuple(steps), tuple(conv_leaves), last_text)
+    return _Plan(tuple(steps), tuple(conv_leaves), last_text, _recipe_of(steps),
+                 _recipe_of(steps[:-1] + [last_text]) if last_text is not None else None)
+
+
+def _recipe_of(steps: list[_Step]) -> _Recipe:
+    return _fields_recipe(tuple([step[4] for step in steps]))
 
 
 def _plan_step(it: tuple[ObisCode | None, int, int | None, int | None, int | None, int], tag: int,
@@ -609,11 +625,13 @@ def _choose_layout(values: list[Data], profile: Profile, pool: list[tuple[Profil
                     by_q.setdefault(q, []).append(values[i].value)
                 overrides = _conventions_for(by_q, p)
             regs = _run_steps(plan.steps, values, overrides, p, lay.name)
+            recipe: _Recipe | None = plan.recipe
         else:           # a caller's own Profile object: no plan (the cache is keyed by name)
             items = _positional_items(values, _parsed(lay.codes))
             overrides = _conventions(items, p)
             regs = tuple([_register(it, p, overrides, lay.name) for it in items])
-        fields = registers_to_fields(regs)
+            recipe = None
+        fields = registers_to_fields(regs, recipe)
         bad = [f"{k}={v:g}" for k, v in fields.items()
                if isinstance(v, float) and not plausibility.is_plausible(k, v)]
         if bad:
@@ -654,7 +672,7 @@ def _layout_plan(profile_name: str, layout: Layout, tags: tuple[int, ...]) -> _P
             quantity = _obis_info(obis)[2]
             if quantity in _CONVENTION_FIELD:
                 conv_leaves.append((quantity, i))
-    return _Plan(steps, tuple(conv_leaves), None)
+    return _Plan(steps, tuple(conv_leaves), None, _recipe_of(list(steps)), None)
 
 
 _CONVENTION_FIELD = {"voltage": "voltage_l1", "current": "current_l1", "power_factor": "power_factor",
@@ -817,24 +835,44 @@ _TARIFF = ObisCode(0, 0, 96, 14, 0, 255)
 _SPECIAL = frozenset(_METER_ID + _METER_MODEL + _CLOCK + (_TARIFF,))
 
 
-def registers_to_fields(regs: tuple[Register, ...]) -> dict[str, Any]:
-    """Reading fields from registers (the first register of a code wins)."""
-    fields: dict[str, Any] = {}
-    special: dict[ObisCode, Register] = {}
-    r: Register | None
-    for r in regs:
-        obis = r.obis
+# (Reading field, indices of the registers that may fill it, first first), (special code, index)
+_Recipe = tuple[tuple[tuple[str, tuple[int, ...]], ...], tuple[tuple[ObisCode, int], ...]]
+
+
+@functools.lru_cache(maxsize=_PLAN_CACHE_SIZE)
+def _fields_recipe(codes: tuple[ObisCode | None, ...]) -> _Recipe:
+    """Which registers of a list with these codes may fill which Reading field: static per
+    list shape, so a plan computes it once (issue 16); the values decide per frame."""
+    by_field: dict[str, list[int]] = {}
+    special: dict[ObisCode, int] = {}
+    for i, obis in enumerate(codes):
         if obis is None:
             continue
         f = _obis_info(obis)[3]
         if f is not None:
-            if f not in fields:
-                v = r.value
-                if type(v) is int or type(v) is float:
-                    fields[f] = float(v)
+            by_field.setdefault(f, []).append(i)
         elif obis in _SPECIAL and obis not in special:
-            special[obis] = r
-    if special:
+            special[obis] = i
+    return tuple((f, tuple(ix)) for f, ix in by_field.items()), tuple(special.items())
+
+
+def registers_to_fields(regs: tuple[Register, ...], recipe: _Recipe | None = None) -> dict[str, Any]:
+    """Reading fields from registers (the first register of a code wins; a quantity field takes
+    the first of its registers whose value is a number). ``recipe``: the registers' codes'
+    :func:`_fields_recipe`, when the caller has it."""
+    if recipe is None:
+        recipe = _fields_recipe(tuple([r.obis for r in regs]))
+    by_field, specials = recipe
+    fields: dict[str, Any] = {}
+    for f, idx in by_field:
+        for i in idx:
+            v = regs[i].value
+            if type(v) is int or type(v) is float:
+                fields[f] = float(v)
+                break
+    if specials:
+        special = {code: regs[i] for code, i in specials}
+        r: Register | None
         for code in _METER_ID:
             r = special.get(code)
             if r is not None and r.value not in (None, ""):
