@@ -61,15 +61,15 @@ def _comparable(r):
 def applied(monkeypatch):
     """Counts the pushes a template decoded."""
     hits = []
-    real = template_mod.apply
+    real = template_mod.apply_unpacked
 
-    def counting(tpl, apdu):
-        out = real(tpl, apdu)
+    def counting(tpl, fields):
+        out = real(tpl, fields)
         if out is not None:
-            hits.append(apdu)
+            hits.append(fields)
         return out
 
-    monkeypatch.setattr(template_mod, "apply", counting)
+    monkeypatch.setattr(template_mod, "apply_unpacked", counting)
     return hits
 
 
@@ -186,12 +186,25 @@ def _codes(fmt: str):
     return out
 
 
-def test_cache_is_bounded():
+def test_cache_is_bounded_and_meters_of_one_layout_share_a_group():
     from smartmeter_codecs.dlms.template import TemplateCache
-    cache = TemplateCache(max_keys=4, per_key=2)
+    cache = TemplateCache(max_templates=4)
     for _id, apdu, _ in TEMPLATED[:12]:
         cache.interpret(apdu, None, None)
-    assert len(cache._by_key) <= 4 and all(len(v) <= 2 for v in cache._by_key.values())
+        assert cache._count <= 4
+    # two meters of one model: same layout, different meter id (a structure field)
+    _id, apdu, tpl = next(t for t in TEMPLATED if t[0].startswith("kamstrup-no-list3"))
+    fields = list(tpl.unpack(apdu))
+    text = [k for k, v in enumerate(fields) if isinstance(v, bytes) and b"5706567" in v]
+    assert text, "the Kamstrup push carries its meter number as text"
+    other = bytearray(apdu)
+    at = apdu.index(b"5706567")
+    other[at:at + 4] = b"9999"
+    cache = TemplateCache()
+    for a in (apdu, bytes(other), apdu, bytes(other)):
+        got = cache.interpret(a, None, None)
+    assert got is not None and any(str(r.value).startswith("9999") for r in got[0].registers)
+    assert len(cache._groups) == 1 and [len(g.by_structure) for g in next(iter(cache._groups.values()))] == [2]
 
 
 @pytest.mark.parametrize("name", ["KFM_001", "ISKRA", "LGZ1234", "AIDON_V0001", "KAMSTRUP"])

@@ -28,6 +28,7 @@ neither see nor change it, and results are the same with or without it.
 """
 from __future__ import annotations
 
+import functools
 import operator
 import struct
 import threading
@@ -40,7 +41,19 @@ from .cosem_time import parse_datetime
 from .interpret import BodyShape, Interpretation, _leaves, body_shape, interpret_shaped
 from .profiles import PROFILES, Profile
 
-__all__ = ["Template", "TemplateCache", "learn"]
+__all__ = ["Template", "TemplateCache", "learn", "apply"]
+
+
+@functools.lru_cache(maxsize=1024)
+def _unpacker(fmt: str) -> Callable[[bytes], tuple[Any, ...]]:
+    # one Struct per layout, so that the templates of many meters of one model share it (and
+    # compare equal in TemplateCache's grouping)
+    return struct.Struct(fmt).unpack
+
+
+@functools.lru_cache(maxsize=1024)
+def _picker(indices: tuple[int, ...]) -> Callable[[tuple[Any, ...]], Any]:
+    return operator.itemgetter(*indices)
 
 _new = tuple.__new__
 
@@ -57,6 +70,7 @@ _LeafSpec = tuple["Data | None", int, int, int, int]
 class Template(NamedTuple):
     """One learned push layout (see the module docstring)."""
 
+    size: int                                     # the APDU length
     unpack: Callable[[bytes], tuple[Any, ...]]
     structure: Callable[[tuple[Any, ...]], Any]   # picks the structure fields of the unpacked tuple
     expected: Any                                 # ... which must equal this
@@ -133,7 +147,7 @@ def learn(apdu: bytes, profile: Profile | None, system_title: bytes | None) -> T
         return None
     leaf_specs = tuple((proto, field_of_range[k] if k >= 0 else -1, d.tag, start, end)
                        for (proto, k, start, end), d in zip(specs, leaves))
-    return Template(st.unpack, operator.itemgetter(*structure),
+    return Template(st.size, _unpacker(st.format), _picker(tuple(structure)),
                     tuple(expected) if len(structure) > 1 else expected[0],
                     tuple(field_of_range[k] for k in binary),
                     field_of_range[0] if dn.datetime is not None else None,
@@ -143,9 +157,16 @@ def learn(apdu: bytes, profile: Profile | None, system_title: bytes | None) -> T
 def apply(template: Template, apdu: bytes) -> tuple[Interpretation, Any] | None:
     """(interpretation, timestamp) of ``apdu`` through ``template``; None when the APDU does not
     have the template's structure (or the fast path meets anything the full path must report)."""
+    if len(apdu) != template.size:
+        return None
     fields = template.unpack(apdu)
     if template.structure(fields) != template.expected:
         return None
+    return apply_unpacked(template, fields)
+
+
+def apply_unpacked(template: Template, fields: tuple[Any, ...]) -> tuple[Interpretation, Any] | None:
+    """:func:`apply` on an APDU already unpacked and found to have the template's structure."""
     for k in template.binary_strings:
         v = fields[k]
         if 0x20 <= v[0] < 0x7F:
@@ -161,19 +182,27 @@ def apply(template: Template, apdu: bytes) -> tuple[Interpretation, Any] | None:
         return None
 
 
+class _Group(NamedTuple):
+    """The templates of one layout (same struct format, same structure fields): pushes of
+    meters of one model and list differ only in their structure values (meter ids, list ids),
+    so one unpack and one dict lookup find the right template among any number of meters."""
+
+    unpack: Callable[[bytes], tuple[Any, ...]]
+    structure: Callable[[tuple[Any, ...]], Any]
+    by_structure: dict[Any, Template]
+
+
 class TemplateCache:
-    """Templates by (profile asked for, system title, APDU length): a bounded, thread-safe memo.
+    """Templates by (profile asked for, system title, APDU length) and layout: a bounded,
+    thread-safe memo. At most ``max_templates`` templates (all are dropped when that is
+    exceeded: a fleet of that many distinct layouts relearns them, a wallbox has one)."""
 
-    At most ``max_keys`` keys (the oldest is dropped first) and ``per_key`` templates per key
-    (a meter alternating between lists of equal length).
-    """
-
-    def __init__(self, max_keys: int = 256, per_key: int = 4) -> None:
-        self._by_key: dict[tuple[Any, ...], tuple[Template, ...]] = {}
+    def __init__(self, max_templates: int = 4096) -> None:
+        self._groups: dict[tuple[Any, ...], tuple[_Group, ...]] = {}
+        self._declined: set[tuple[Any, ...]] = set()
         self._lock = threading.Lock()
-        self._max_keys = max_keys
-        self._per_key = per_key
-        self._declined: dict[tuple[Any, ...], None] = {}
+        self._max = max_templates
+        self._count = 0
 
     def interpret(self, apdu: bytes, profile: Profile | None,
                   system_title: bytes | None) -> tuple[Interpretation, Any] | None:
@@ -184,24 +213,32 @@ class TemplateCache:
         if profile is not None and PROFILES.get(profile.name) is not profile:
             return None             # a caller's own Profile object: keyed by name, so never cached
         key = (profile.name if profile is not None else None, system_title, len(apdu))
-        for tpl in self._by_key.get(key, ()):
-            out = apply(tpl, apdu)
-            if out is not None:
-                return out
+        for group in self._groups.get(key, ()):
+            fields = group.unpack(apdu)
+            tpl = group.by_structure.get(group.structure(fields))
+            if tpl is not None:
+                return apply_unpacked(tpl, fields)
         if key in self._declined:
             return None             # this length has shown a layout without a template
         learned = learn(apdu, profile, system_title)
         with self._lock:
+            if self._count >= self._max or len(self._declined) >= self._max:
+                self._groups.clear()
+                self._declined.clear()
+                self._count = 0
             if learned is None:
                 # not learnt again for this key: learning costs a full parse, and a meter
                 # whose pushes have no template (push object lists) would pay it every time
-                self._declined[key] = None
-                store: dict[tuple[Any, ...], Any] = self._declined
+                self._declined.add(key)
+                return None
+            groups = self._groups.get(key, ())
+            for group in groups:
+                if group.unpack == learned.unpack and group.structure == learned.structure:
+                    break
             else:
-                known = self._by_key.pop(key, ())
-                self._by_key[key] = (learned, *known)[:self._per_key]
-                store = self._by_key
-            while len(store) > self._max_keys:
-                del store[next(iter(store))]
+                group = _Group(learned.unpack, learned.structure, {})
+                self._groups[key] = (*groups, group)
+            if learned.expected not in group.by_structure:
+                group.by_structure[learned.expected] = learned
+                self._count += 1
         return None
-
