@@ -138,6 +138,9 @@ def is_plausible(field: str, value: object) -> bool:
     """
     if value is None:
         return True
+    bounds = _BOUNDS.get(field)
+    if bounds is not None and type(value) in _NUMBER and bounds[0] <= value <= bounds[1]:  # type: ignore[operator]
+        return True         # the common case: one comparison (see _FAST below)
     rng = RANGES.get(field)
     if rng is None:
         return True
@@ -151,6 +154,7 @@ def is_plausible(field: str, value: object) -> bool:
 _FAST = tuple((name, rng.low, rng.high) for name, rng in RANGES.items() if name not in _DELTAS)
 _SLOW = tuple(name for name in RANGES if name in _DELTAS)
 _FAST_VALUES = operator.attrgetter(*(name for name, _, _ in _FAST))
+_BOUNDS = {name: (low, high) for name, low, high in _FAST}
 _NUMBER = (int, float)
 
 

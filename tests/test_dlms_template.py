@@ -129,6 +129,8 @@ def test_there_are_templated_pushes_of_every_shape():
     assert len(TEMPLATED) > 30
     assert any(t.shape.plan is not None for _, _, t in TEMPLATED)      # OBIS-keyed lists
     assert any(t.shape.plan is None for _, _, t in TEMPLATED)          # value-only lists
+    assert any(t.shape.plan is not None and t.shape.plan.kind == "push-object-list"
+               for _, _, t in TEMPLATED)                                # Landis+Gyr CH/VSE
 
 
 def _fmt_of(tpl):

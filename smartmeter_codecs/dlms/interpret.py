@@ -42,6 +42,7 @@ from .units import UNITS
 __all__ = ["Interpretation", "interpret_body", "registers_to_fields", "BodyShape", "body_shape", "interpret_shaped"]
 
 _SIMPLE_NUMERIC = {5, 6, 13, 15, 16, 17, 18, 20, 21, 22, 23, 24}
+_PLAN_CACHE_SIZE = 1024      # bounded memo caches of interpretation plans (issue 16)
 _new = tuple.__new__   # NamedTuple construction without the Python-level __new__ (hot loop)
 
 
@@ -243,7 +244,7 @@ def _interpret_full(body: Data, pol: list[tuple[int, ObisCode, int]] | None, lea
         else:
             return _interpret_values(list(body.value) if body.tag in (1, 2) else [body], profile)
     if chosen is not None:      # registers were built (and checked) while choosing the layout
-        profile, _, regs, overrides = chosen
+        profile, _, regs, overrides, _ = chosen
     else:
         overrides = _conventions(items, profile)
         regs = tuple([_register(it, profile, overrides) for it in items])
@@ -257,9 +258,10 @@ def _interpret_values(values: list[Data], profile: Profile) -> Interpretation:
     it, else its values stay ``value[i]`` registers (_interpret_full's last branch)."""
     chosen, note = _choose_layout(values, profile)
     notes = [note] if note else []
+    recipe = None
     if chosen is not None:
         shape = "positional"
-        profile, _, regs, overrides = chosen
+        profile, _, regs, overrides, recipe = chosen
     else:
         shape = "raw"
         items = _positional_items(values, None)
@@ -267,30 +269,46 @@ def _interpret_values(values: list[Data], profile: Profile) -> Interpretation:
         regs = tuple([_register(it, profile, overrides) for it in items])
     for quantity, (conv, _) in overrides.items():
         notes.append(f"convention: {quantity} read with scaler {conv.scaler} ({conv.source})")
-    return Interpretation(profile, shape, regs, tuple(notes))
+    return Interpretation(profile, shape, regs, tuple(notes), recipe)
 
 
 class BodyShape(NamedTuple):
     """What a notification body's structure alone settles about its interpretation (issue 16:
-    the push templates of :mod:`.template`): the profile and, for an OBIS-keyed list, its plan.
-    Two bodies with the same tags, lengths, 6-byte strings, scaler-units and printable strings
-    have the same BodyShape; only their values differ."""
+    the push templates of :mod:`.template`): the profile and, for an OBIS-keyed list or a push
+    object list, its plan. Two bodies with the same tags, lengths, 6-byte strings,
+    scaler-units, printable strings (and push object list) have the same BodyShape; only
+    their values differ."""
 
     profile: Profile
-    plan: _Plan | None            # OBIS-keyed list; None: a flat value-only list
+    plan: _Plan | None            # None: a flat value-only list
+    structure_leaves: int = 0     # leading leaves that are structure (a push object list's entries)
 
 
 def body_shape(body: Data, leaves: list[Data], profile: Profile | None,
                system_title: bytes | None) -> BodyShape | None:
     """The shape of ``body`` when :func:`interpret_shaped` gives what :func:`interpret_body`
-    gives for every body of that structure; None for the shapes it does not cover (push
-    object lists, push-setup heads, nested value-only lists, a caller's own Profile object)."""
-    if _push_object_list(body) is not None:
-        return None
+    gives for every body of that structure; None for the shapes it does not cover (push-setup
+    heads, nested value-only lists, push object lists with nested values, a caller's own
+    Profile object)."""
+    pol = _push_object_list(body)
     if profile is None:
         profile = detect_profile(_strings(leaves), system_title)
+        if pol is not None and profile is GENERIC:
+            profile = PROFILES["landisgyr"]        # as interpret_body
     if PROFILES.get(profile.name) is not profile:
         return None
+    if pol is not None:
+        n0 = len(_leaves(body.value[0]))
+        sig: list[tuple[int, tuple[int, int] | None]] = []
+        for value in body.value[1:]:
+            if _is_scaler_unit(value):
+                sig.append((2, (value.value[0].value, value.value[1].value)))
+            elif value.tag in (1, 2, 19):
+                return None         # a nested value: not one leaf
+            else:
+                sig.append((value.tag, None))
+        plan = _pol_plan(profile.name, tuple(pol), tuple(sig), n0)
+        return BodyShape(profile, plan, n0) if plan is not None else None
     plan = _keyed_plan(profile.name, _shape_key(body, leaves))
     if plan is not None:
         return BodyShape(profile, plan)
@@ -302,6 +320,38 @@ def body_shape(body: Data, leaves: list[Data], profile: Profile | None,
     if any(_plausible_obis(x) for x in leaves[:-1]):
         return None                 # keyed but not planned
     return BodyShape(profile, None)
+
+
+@functools.lru_cache(maxsize=_PLAN_CACHE_SIZE)
+def _pol_plan(profile_name: str, pol: tuple[tuple[int, ObisCode, int], ...],
+              sig: tuple[tuple[int, tuple[int, int] | None], ...], n0: int) -> _Plan | None:
+    """The plan of a push-object-list body (Landis+Gyr CH/VSE): _interpret_full's
+    push-object-list branch replayed on the structure. ``sig``: (tag, scaler-unit) of the values
+    after the object list; ``n0``: the object list's leaf count (the values' leaves follow)."""
+    profile = PROFILES[profile_name]
+    if not pol or pol[0][0] != 40:
+        return None                 # the first value would be an item: not one leaf
+    tags = ((1, None),) + sig       # element 0 is the object list (an array)
+    su_by_obis: dict[ObisCode, tuple[int, int]] = {}
+    for (cls, obis, attr), (tag, su) in zip(pol, tags):
+        if attr == 3 and cls in (3, 4, 5) and su is not None:
+            su_by_obis[obis] = su
+    steps: list[_Step] = []
+    conv_leaves: list[tuple[str, int]] = []
+    for i, ((cls, obis, attr), (tag, su)) in enumerate(zip(pol, tags)):
+        if cls == 40 or (attr == 3 and obis in su_by_obis):
+            continue
+        if i == 0:
+            return None
+        leaf = n0 + i - 1
+        found = su_by_obis.get(obis) if attr == 2 else None
+        scaler, unit = found if found else (None, None)
+        steps.append(_plan_step((obis, leaf, scaler, unit, attr, i), tag, profile, cls))
+        if profile.conventions and scaler is None and tag in _SIMPLE_NUMERIC and tag != 22:
+            quantity = _obis_info(obis)[2]
+            if quantity in _CONVENTION_FIELD:
+                conv_leaves.append((quantity, leaf))
+    return _Plan("push-object-list", tuple(steps), tuple(conv_leaves), None, _recipe_of(steps), None)
 
 
 def interpret_shaped(shape: BodyShape, leaves: list[Data]) -> Interpretation:
@@ -327,14 +377,16 @@ def interpret_shaped(shape: BodyShape, leaves: list[Data]) -> Interpretation:
 # candidate logical names) and the scaler-unit pairs spelled out: two lists with equal keys
 # pair up identically in _interpret_full's loop, whose decisions depend on nothing else.
 
-_PLAN_CACHE_SIZE = 1024
 _IN_BAND, _BY_PROFILE, _PLAIN = 0, 1, 2
 
 # (kind, leaf index, key, unit, obis, description, type name, position, scaler, quantity)
-_Step = tuple[int, int, str, "str | None", "ObisCode | None", "str | None", Any, int, int, "str | None"]
+# (..., static extra entries _register adds last: a push object list's class_id and attribute)
+_Step = tuple[int, int, str, "str | None", "ObisCode | None", "str | None", Any, int, int, "str | None",
+              "tuple[tuple[str, int], ...]"]
 
 
 class _Plan(NamedTuple):
+    kind: str                                  # Interpretation.shape: "obis" or "push-object-list"
     steps: tuple[_Step, ...]
     conv_leaves: tuple[tuple[str, int], ...]   # (quantity, leaf) a profile convention may rescale
     last_text: _Step | None                    # the last step, if a printable value makes it the meter id
@@ -382,7 +434,7 @@ def _run_plan(plan: _Plan, leaves: list[Data], profile: Profile) -> Interpretati
     regs = _run_steps(steps, leaves, overrides, profile)
     notes = tuple(f"convention: {q} read with scaler {conv.scaler} ({conv.source})"
                   for q, (conv, _) in overrides.items())
-    return Interpretation(profile, "obis", regs, notes, recipe)
+    return Interpretation(profile, plan.kind, regs, notes, recipe)
 
 
 def _run_steps(steps: tuple[_Step, ...], leaves: list[Data], overrides: dict[str, tuple[Convention, int]],
@@ -391,7 +443,7 @@ def _run_steps(steps: tuple[_Step, ...], leaves: list[Data], overrides: dict[str
     static part read from the step (``extra`` keys in _register's order)."""
     regs: list[Register] = []
     append = regs.append
-    for kind, i, key, unit, obis, desc, tname, pos, scaler, quantity in steps:
+    for kind, i, key, unit, obis, desc, tname, pos, scaler, quantity, tail in steps:
         d = leaves[i]
         if kind == _PLAIN:
             extra: dict[str, Any] = {"type": tname, "position": pos}
@@ -399,6 +451,8 @@ def _run_steps(steps: tuple[_Step, ...], leaves: list[Data], overrides: dict[str
                 extra["raw"] = d.value.hex()
             if layout_name is not None:
                 extra["layout"] = layout_name
+            if tail:
+                extra.update(tail)
             append(_new(Register, (key, _plain(d, obis), None, obis, desc, extra)))
             continue
         raw = d.value
@@ -416,6 +470,8 @@ def _run_steps(steps: tuple[_Step, ...], leaves: list[Data], overrides: dict[str
                 extra["scaler_unit"] = f"profile {profile.name}"
         if layout_name is not None:
             extra["layout"] = layout_name
+        if tail:
+            extra.update(tail)
         if scaler:
             # _scale inline (the hot loop of every push): the same int power of ten
             raw = raw / _POW10[-scaler] if scaler < 0 else raw * _POW10[scaler]
@@ -493,7 +549,7 @@ def _keyed_plan(profile_name: str, shape: tuple[Any, ...]) -> _Plan | None:
             quantity = _obis_info(obis)[2]
             if quantity in _CONVENTION_FIELD:
                 conv_leaves.append((quantity, leaf))
-    return _Plan(tuple(steps), tuple(conv_leaves), last_text, _recipe_of(steps),
+    return _Plan("obis", tuple(steps), tuple(conv_leaves), last_text, _recipe_of(steps),
                  _recipe_of(steps[:-1] + [last_text]) if last_text is not None else None)
 
 
@@ -502,9 +558,14 @@ def _recipe_of(steps: list[_Step]) -> _Recipe:
 
 
 def _plan_step(it: tuple[ObisCode | None, int, int | None, int | None, int | None, int], tag: int,
-               profile: Profile) -> _Step:
+               profile: Profile, class_id: int | None = None) -> _Step:
     """The static part of what _register does for one item."""
     obis, leaf, scaler, code, attr, pos = it
+    tail: tuple[tuple[str, int], ...] = ()
+    if class_id is not None:
+        tail += (("class_id", class_id),)
+    if attr is not None and attr != 2:
+        tail += (("attribute", attr),)
     quantity: str | None
     if obis is not None:
         key, obis_unit, quantity, _, desc = _obis_info(obis)
@@ -519,10 +580,10 @@ def _plan_step(it: tuple[ObisCode | None, int, int | None, int | None, int | Non
             unit = UNITS.get(code) if code is not None else None
             if unit is None and (code is None or code == 255):
                 unit = obis_unit
-            return (_IN_BAND, leaf, key, unit, obis, desc, tname, pos, scaler, quantity)
+            return (_IN_BAND, leaf, key, unit, obis, desc, tname, pos, scaler, quantity, tail)
         base = profile.scalers.get(quantity, 0) if quantity else 0
-        return (_BY_PROFILE, leaf, key, obis_unit, obis, desc, tname, pos, base, quantity)
-    return (_PLAIN, leaf, key, None, obis, desc, tname, pos, 0, quantity)
+        return (_BY_PROFILE, leaf, key, obis_unit, obis, desc, tname, pos, base, quantity, tail)
+    return (_PLAIN, leaf, key, None, obis, desc, tname, pos, 0, quantity, tail)
 
 
 def _positional_items(values: list[Data], codes: tuple[ObisCode | None, ...] | None) -> list[_Item]:
@@ -588,7 +649,7 @@ def _checks_hold(values: list[Data], layout: Layout) -> bool:
     return True
 
 
-_Choice = tuple[Profile, Layout, tuple[Register, ...], dict[str, tuple[Convention, int]]]
+_Choice = tuple[Profile, Layout, tuple[Register, ...], dict[str, tuple[Convention, int]], "_Recipe | None"]
 
 
 def _choose_layout(values: list[Data], profile: Profile, pool: list[tuple[Profile, Layout]] | None = None,
@@ -637,7 +698,7 @@ def _choose_layout(values: list[Data], profile: Profile, pool: list[tuple[Profil
         if bad:
             rejected.append(f"{lay.name} (implausible {', '.join(bad)})")
             continue
-        fits.append((p, lay, regs, overrides))
+        fits.append((p, lay, regs, overrides, recipe))
     if len(fits) == 1:
         lay = fits[0][1]
         return fits[0], (f"layout {lay.name} assumed: a value-only list without OBIS codes, named by its "
@@ -672,7 +733,7 @@ def _layout_plan(profile_name: str, layout: Layout, tags: tuple[int, ...]) -> _P
             quantity = _obis_info(obis)[2]
             if quantity in _CONVENTION_FIELD:
                 conv_leaves.append((quantity, i))
-    return _Plan(steps, tuple(conv_leaves), None, _recipe_of(list(steps)), None)
+    return _Plan("positional", steps, tuple(conv_leaves), None, _recipe_of(list(steps)), None)
 
 
 _CONVENTION_FIELD = {"voltage": "voltage_l1", "current": "current_l1", "power_factor": "power_factor",

@@ -97,10 +97,12 @@ def learn(apdu: bytes, profile: Profile | None, system_title: bytes | None) -> T
         ranges.append((at, at + 12, "12s", -1))
     specs: list[tuple[Data | None, int, int, int]] = []   # (prebuilt, range index, start, end)
     binary: list[int] = []
-    for d in leaves:
+    for n, d in enumerate(leaves):
         tag = d.tag
         code = _CODES.get(tag)
-        if code is not None:
+        if n < shape.structure_leaves:
+            specs.append((d, -1, d.start, d.end))         # a push object list entry: structure
+        elif code is not None:
             if d.end - d.start != 1 + _SIZES[tag]:
                 return None
             specs.append((None, len(ranges), d.start, d.end))
