@@ -224,7 +224,8 @@ class _Pipeline:
 
     @staticmethod
     def _reading(interp: Interpretation, ts: Any, ctx: _Context) -> Reading:
-        fields = registers_to_fields(interp.registers, interp.recipe)
+        fields = dict(interp.fields) if interp.fields is not None else \
+            registers_to_fields(interp.registers, interp.recipe)
         clock = fields.pop("clock", None)
         if ts is None:
             ts = clock

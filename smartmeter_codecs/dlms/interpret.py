@@ -63,6 +63,8 @@ class Interpretation:
     registers: tuple[Register, ...]
     notes: tuple[str, ...] = ()   # what was assumed or could not be settled (the Reading's quality)
     recipe: _Recipe | None = None  # which registers fill which Reading field, when a plan knows it
+    fields: dict[str, Any] | None = None   # the registers' Reading fields, when already computed
+                                           # (read-only: registers_to_fields(registers))
 
 
 def _plausible_obis(d: Data) -> bool:
@@ -258,10 +260,10 @@ def _interpret_values(values: list[Data], profile: Profile) -> Interpretation:
     it, else its values stay ``value[i]`` registers (_interpret_full's last branch)."""
     chosen, note = _choose_layout(values, profile)
     notes = [note] if note else []
-    recipe = None
+    fields = None
     if chosen is not None:
         shape = "positional"
-        profile, _, regs, overrides, recipe = chosen
+        profile, _, regs, overrides, fields = chosen
     else:
         shape = "raw"
         items = _positional_items(values, None)
@@ -269,7 +271,7 @@ def _interpret_values(values: list[Data], profile: Profile) -> Interpretation:
         regs = tuple([_register(it, profile, overrides) for it in items])
     for quantity, (conv, _) in overrides.items():
         notes.append(f"convention: {quantity} read with scaler {conv.scaler} ({conv.source})")
-    return Interpretation(profile, shape, regs, tuple(notes), recipe)
+    return Interpretation(profile, shape, regs, tuple(notes), None, fields)
 
 
 class BodyShape(NamedTuple):
@@ -610,11 +612,20 @@ def _signature(values: list[Data]) -> str:
     return "".join(out)
 
 
+_Candidate = tuple[Profile, Layout, "_Plan | None"]
+
+
 @functools.lru_cache(maxsize=_PLAN_CACHE_SIZE)
-def _fitting_layouts(profile_name: str, tags: tuple[int, ...]) -> tuple[tuple[Profile, Layout], ...]:
-    """The layouts of a library profile's pool whose signature the A-XDR tags match (issue 16:
-    the signature test is static per list shape; the checks and plausibility run per frame)."""
-    return tuple((p, lay) for p, lay in _layout_pool(PROFILES[profile_name]) if _signature_fits(lay, tags))
+def _fitting_layouts(profile_name: str, tags: tuple[int, ...]) -> tuple[_Candidate, ...]:
+    """The layouts of a library profile's pool whose signature the A-XDR tags match, each with
+    its plan (issue 16: static per list shape; the checks and plausibility run per frame)."""
+    return tuple(_candidate(p, lay, tags) for p, lay in _layout_pool(PROFILES[profile_name])
+                 if _signature_fits(lay, tags))
+
+
+def _candidate(p: Profile, lay: Layout, tags: tuple[int, ...]) -> _Candidate:
+    # the plan cache is keyed by profile name: only the library's own profile objects use it
+    return p, lay, _layout_plan(p.name, lay, tags) if PROFILES.get(p.name) is p else None
 
 
 def _signature_fits(lay: Layout, tags: tuple[int, ...]) -> bool:
@@ -649,7 +660,8 @@ def _checks_hold(values: list[Data], layout: Layout) -> bool:
     return True
 
 
-_Choice = tuple[Profile, Layout, tuple[Register, ...], dict[str, tuple[Convention, int]], "_Recipe | None"]
+# (profile, layout, registers, conventions applied, the registers' Reading fields)
+_Choice = tuple[Profile, Layout, tuple[Register, ...], dict[str, tuple[Convention, int]], dict[str, Any]]
 
 
 def _choose_layout(values: list[Data], profile: Profile, pool: list[tuple[Profile, Layout]] | None = None,
@@ -666,19 +678,17 @@ def _choose_layout(values: list[Data], profile: Profile, pool: list[tuple[Profil
     fits: list[_Choice] = []
     rejected: list[str] = []
     if pool is None and PROFILES.get(profile.name) is profile:
-        candidates: tuple[tuple[Profile, Layout], ...] | list[tuple[Profile, Layout]] = \
-            _fitting_layouts(profile.name, tag_key)
+        candidates: tuple[_Candidate, ...] | list[_Candidate] = _fitting_layouts(profile.name, tag_key)
     else:
-        candidates = [(p, lay) for p, lay in (pool if pool is not None else _layout_pool(profile))
+        candidates = [_candidate(p, lay, tag_key) for p, lay in (pool if pool is not None else _layout_pool(profile))
                       if _signature_fits(lay, tag_key)]
-    for p, lay in candidates:
-        if not _checks_hold(values, lay):
+    for p, lay, plan in candidates:
+        if lay.checks and not _checks_hold(values, lay):
             rejected.append(f"{lay.name} (its totals are not the sums of its tariffs)")
             continue
-        if PROFILES.get(p.name) is p:
+        if plan is not None:
             # the layout's static part (keys, units, descriptions, scalers) from its plan; the
             # checks above and the conventions and plausibility below still run on these values
-            plan = _layout_plan(p.name, lay, tag_key)
             overrides = {}
             if plan.conv_leaves:
                 by_q: dict[str, list[int | float]] = {}
@@ -698,7 +708,7 @@ def _choose_layout(values: list[Data], profile: Profile, pool: list[tuple[Profil
         if bad:
             rejected.append(f"{lay.name} (implausible {', '.join(bad)})")
             continue
-        fits.append((p, lay, regs, overrides, recipe))
+        fits.append((p, lay, regs, overrides, fields))
     if len(fits) == 1:
         lay = fits[0][1]
         return fits[0], (f"layout {lay.name} assumed: a value-only list without OBIS codes, named by its "
