@@ -15,6 +15,7 @@ base, 3 invalid clock status, 7 daylight saving active; 0xFF = not specified.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -59,7 +60,7 @@ class CosemDateTime(NamedTuple):
             # from -840 to +720 minutes (the Blue Book's -720..+720 predates UTC+13/+14 zones).
             if not -840 <= self.deviation <= 720:
                 return None
-            tz = _dt.timezone(_dt.timedelta(minutes=-self.deviation))
+            tz = _zone(-self.deviation)
         try:
             return _dt.datetime(self.year, self.month, self.day, self.hour, self.minute,  # type: ignore[arg-type]
                                 self.second or 0,
@@ -101,6 +102,15 @@ class CosemTime:
             return None
 
 
+@functools.lru_cache(maxsize=128)
+def _zone(minutes: int) -> _dt.timezone:
+    """The fixed-offset zone of a deviation (a handful of values in practice; cached)."""
+    return _dt.timezone(_dt.timedelta(minutes=minutes))
+
+
+_new = tuple.__new__
+
+
 def _ns(v: int, ns: int = 0xFF) -> int | None:
     return None if v == ns else v
 
@@ -120,9 +130,13 @@ def parse_datetime(b: bytes) -> CosemDateTime:
     dev = (b[9] << 8) | b[10]
     if dev >= 0x8000:
         dev -= 0x10000
-    return CosemDateTime(
-        None if year == 0xFFFF else year, _ns(b[2]), _ns(b[3]), _ns(b[4]), _ns(b[5]), _ns(b[6]),
-        _ns(b[7]), _ns(b[8]), None if dev == NOT_SPECIFIED_DEVIATION else dev, _ns(b[11]))
+    # every push carries one or two date-times: the fields inline rather than through _ns
+    _, _, mo, d, wd, h, mi, s, hs, _, _, cs = b
+    return _new(CosemDateTime, (
+        None if year == 0xFFFF else year, None if mo == 0xFF else mo, None if d == 0xFF else d,
+        None if wd == 0xFF else wd, None if h == 0xFF else h, None if mi == 0xFF else mi,
+        None if s == 0xFF else s, None if hs == 0xFF else hs, None if dev == NOT_SPECIFIED_DEVIATION else dev,
+        None if cs == 0xFF else cs))
 
 
 def build_datetime(value: _dt.datetime | CosemDateTime, *, clock_status: int | None = None) -> bytes:

@@ -771,6 +771,16 @@ def _conventions_for(by_q: dict[str, list[int | float]], profile: Profile) -> di
     for quantity, raws in by_q.items():
         field = _CONVENTION_FIELD[quantity]
         base = profile.scalers.get(quantity, 0)
+        # the common case first: every value inside the field's plain range with the
+        # profile's own scaler (plausibility.is_plausible's first test, without the calls)
+        low, high = plausibility.plain_bounds(field)
+        if base == 0:
+            if all(type(r) is int and low <= r <= high for r in raws):
+                continue
+        elif base < 0:
+            div = 10 ** -base
+            if all(type(r) is int and low <= r / div <= high for r in raws):
+                continue
         if all(plausibility.is_plausible(field, _scale(r, base)) for r in raws):
             continue
         for conv in profile.conventions:
@@ -933,8 +943,14 @@ def registers_to_fields(regs: tuple[Register, ...], recipe: _Recipe | None = Non
     :func:`_fields_recipe`, when the caller has it."""
     if recipe is None:
         recipe = _fields_recipe(tuple([r.obis for r in regs]))
-    by_field, specials = recipe
     fields: dict[str, Any] = {}
+    registers_fields_rest(regs, fields, recipe)
+    return fields
+
+
+def registers_fields_rest(regs: tuple[Register, ...], fields: dict[str, Any], recipe: _Recipe) -> None:
+    """Add to ``fields`` what ``recipe`` (or a part of one) says (registers_to_fields's rules)."""
+    by_field, specials = recipe
     for f, idx in by_field:
         for i in idx:
             v = regs[i].value
@@ -963,7 +979,6 @@ def registers_to_fields(regs: tuple[Register, ...], recipe: _Recipe | None = Non
         if tariff is not None and tariff.value is not None:
             t = _text(tariff.value)
             fields["tariff"] = t if not (t.isascii() and t.isdigit()) else f"T{int(t)}"
-    return fields
 
 
 def _text(v: Any) -> str:

@@ -37,6 +37,7 @@ from typing import Any, Callable, NamedTuple
 from ..errors import DecodeError
 from .apdu import parse_data_notification
 from .axdr import Data
+from .builder import Builder, compile_builder
 from .cosem_time import parse_datetime
 from .interpret import BodyShape, Interpretation, _leaves, body_shape, interpret_shaped
 from .profiles import PROFILES, Profile
@@ -78,6 +79,7 @@ class Template(NamedTuple):
     datetime_field: int | None                    # the notification's 12-byte date-time, if any
     leaves: tuple[_LeafSpec, ...]
     shape: BodyShape
+    build: Builder | None                         # builder.py: the plan written out, if it can be
 
 
 def learn(apdu: bytes, profile: Profile | None, system_title: bytes | None) -> Template | None:
@@ -149,11 +151,17 @@ def learn(apdu: bytes, profile: Profile | None, system_title: bytes | None) -> T
         return None
     leaf_specs = tuple((proto, field_of_range[k] if k >= 0 else -1, d.tag, start, end)
                        for (proto, k, start, end), d in zip(specs, leaves))
+    build = None
+    if shape.plan is not None:
+        try:
+            build = compile_builder(shape.plan, shape.profile, leaf_specs)
+        except DecodeError:         # a structure leaf the general path could not read either
+            return None
     return Template(st.size, _unpacker(st.format), _picker(tuple(structure)),
                     tuple(expected) if len(structure) > 1 else expected[0],
                     tuple(field_of_range[k] for k in binary),
                     field_of_range[0] if dn.datetime is not None else None,
-                    leaf_specs, shape)
+                    leaf_specs, shape, build)
 
 
 def apply(template: Template, apdu: bytes) -> tuple[Interpretation, Any] | None:
@@ -173,12 +181,16 @@ def apply_unpacked(template: Template, fields: tuple[Any, ...]) -> tuple[Interpr
         v = fields[k]
         if 0x20 <= v[0] < 0x7F:
             return None
-    leaves = [proto if proto is not None else _new(Data, (tag, fields[k], start, end))
-              for proto, k, tag, start, end in template.leaves]
     try:
         ts = None
         if template.datetime_field is not None:
             ts = parse_datetime(fields[template.datetime_field]).to_datetime()
+        if template.build is not None:
+            interp = template.build(fields)
+            if interp is not None:
+                return interp, ts
+        leaves = [proto if proto is not None else _new(Data, (tag, fields[k], start, end))
+                  for proto, k, tag, start, end in template.leaves]
         return interpret_shaped(template.shape, leaves), ts
     except DecodeError:
         return None

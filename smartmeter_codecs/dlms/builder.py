@@ -1,0 +1,140 @@
+"""Straight-line register builders for push templates (issue 16).
+
+A template's plan (:mod:`.interpret`) is a list of steps that ``_run_steps`` interprets for
+every push: per register it unpacks a step, branches on its kind, scales, builds the
+``extra`` dict. For a template whose layout is fixed, the same work can be written out once
+as one Python function (the technique ``dataclasses`` and ``collections.namedtuple`` use for
+``__init__``): values come straight from the unpacked APDU, scalers are literals, registers
+of structure leaves (meter ids, list ids) are computed once. The function gives exactly
+what ``_run_plan`` gives (tests/test_dlms_template.py compares them on every fixture push and
+on generated values), or ``None`` where a value-dependent step needs the general path (a
+profile convention that applies to this push).
+
+Safety: the generated source contains only identifiers, integer literals the library
+computes (field indices, powers of ten) and references to a constants tuple; no byte of a
+frame is ever spelled into source code.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from ..model import Register
+from .axdr import Data
+from .interpret import (
+    _BY_PROFILE,
+    _IN_BAND,
+    _PLAIN,
+    _SIMPLE_NUMERIC,
+    Interpretation,
+    _Plan,
+    _conventions_for,
+    _plain,
+    registers_fields_rest,
+)
+from .profiles import Profile
+
+__all__ = ["compile_builder"]
+
+log = logging.getLogger(__name__)
+
+Builder = Callable[[tuple[Any, ...]], "Interpretation | None"]
+
+# (prebuilt Data for a structure leaf, else None; unpacked field index; tag; start; end)
+LeafSpec = tuple["Data | None", int, int, int, int]
+
+
+def compile_builder(plan: _Plan, profile: Profile, leaves: tuple[LeafSpec, ...]) -> Builder | None:
+    """A function from the unpacked APDU fields to the Interpretation ``_run_plan`` would give,
+    or None when the plan has a step this builder does not write out (the last-string rule)."""
+    if plan.last_text is not None:
+        return None
+    consts: list[Any] = []
+
+    def const(value: Any) -> str:
+        consts.append(value)
+        return f"C[{len(consts) - 1}]"
+
+    lines = ["def build(f):"]
+    if plan.conv_leaves:
+        # a profile convention may rescale a quantity (Kamstrup 0.01 V): decided per push on
+        # the values; when one applies, the general path builds the registers
+        by_q: dict[str, list[int]] = {}
+        for q, leaf in plan.conv_leaves:
+            by_q.setdefault(q, []).append(leaves[leaf][1])
+        items = ", ".join(f"{const(q)}: [{', '.join(f'f[{k}]' for k in ks)}]" for q, ks in by_q.items())
+        lines.append(f"    if conventions({{{items}}}, profile):")
+        lines.append("        return None")
+    regs: list[str] = []
+    numeric_value: dict[int, str] = {}      # register index -> local holding its numeric value
+    for n, (kind, leaf, key, unit, obis, desc, tname, pos, scaler, _q, tail) in enumerate(plan.steps):
+        proto, k, tag, start, end = leaves[leaf]
+        head = f"{const(key)}, "
+        tail_src = "".join(f", {const(name)}: {const(value)}" for name, value in tail)
+        if kind == _PLAIN:
+            if proto is not None:
+                # a structure leaf: the same register every push (a fresh extra dict each time)
+                value = _plain(proto, obis)
+                extra: dict[str, Any] = {"type": tname, "position": pos}
+                if proto.tag == 9:
+                    extra["raw"] = proto.value.hex()
+                extra.update(tail)
+                lines.append(f"    r{n} = new(Register, ({head}{const(value)}, None, {const(obis)}, "
+                             f"{const(desc)}, dict({const(extra)})))")
+            else:
+                raw_hex = f", 'raw': f[{k}].hex()" if tag == 9 else ""
+                lines.append(f"    r{n} = new(Register, ({head}plain(new(Data, ({tag}, f[{k}], {start}, {end})), "
+                             f"{const(obis)}), None, {const(obis)}, {const(desc)}, "
+                             f"{{'type': {const(tname)}, 'position': {pos}{raw_hex}{tail_src}}}))")
+            regs.append(f"r{n}")
+            continue
+        if proto is not None or tag not in _SIMPLE_NUMERIC:
+            return None         # never made by the planners: a numeric step reads a value leaf
+        lines.append(f"    x{n} = f[{k}]")
+        if scaler < 0:
+            scaled = f"x{n} / {10 ** -scaler}"
+        elif scaler > 0:
+            scaled = f"x{n} * {10 ** scaler}"
+        else:
+            scaled = f"x{n}"
+        lines.append(f"    v{n} = {scaled}")
+        if kind == _IN_BAND:
+            su = ", 'scaler_unit': 'in-band'"
+        elif kind == _BY_PROFILE:
+            su = f", 'scaler_unit': {const(f'profile {profile.name}')}" if scaler else ""
+        else:
+            return None
+        lines.append(f"    r{n} = new(Register, ({head}v{n}, {const(unit)}, {const(obis)}, {const(desc)}, "
+                     f"{{'type': {const(tname)}, 'position': {pos}, 'raw': x{n}, 'scaler': {scaler}{su}"
+                     f"{tail_src}}}))")
+        regs.append(f"r{n}")
+        numeric_value[n] = f"v{n}"
+    lines.append(f"    regs = ({', '.join(regs)}{',' if len(regs) == 1 else ''})")
+    # Reading fields: a field whose first candidate register is numeric takes it (a number
+    # always wins there); the others, and the meter id/model/clock/tariff, as registers_to_fields
+    by_field, specials = plan.recipe
+    direct = []
+    rest_fields = []
+    for field, idx in by_field:
+        if idx[0] in numeric_value:
+            direct.append(f"{const(field)}: float({numeric_value[idx[0]]})")
+        else:
+            rest_fields.append((field, idx))
+    lines.append(f"    fields = {{{', '.join(direct)}}}")
+    if rest_fields or specials:
+        lines.append(f"    rest(regs, fields, {const((tuple(rest_fields), specials))})")
+    lines.append(f"    return Interpretation(profile, {const(plan.kind)}, regs, (), {const(plan.recipe)}, fields)")
+    source = "\n".join(lines)
+    namespace: dict[str, Any] = {
+        "C": tuple(consts), "new": tuple.__new__, "Register": Register, "Data": Data, "plain": _plain,
+        "conventions": _conventions_for, "profile": profile, "Interpretation": Interpretation,
+        "rest": registers_fields_rest,
+    }
+    try:
+        exec(compile(source, f"<dlms template builder {profile.name}>", "exec"), namespace)
+    except (SyntaxError, ValueError, RecursionError):   # pragma: no cover - a planner bug, logged
+        log.exception("could not compile a template builder; the general path is used")
+        return None
+    build: Builder = namespace["build"]
+    build.__doc__ = source          # for whoever debugs it
+    return build
