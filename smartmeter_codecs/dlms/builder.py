@@ -27,14 +27,16 @@ from .interpret import (
     _PLAIN,
     _SIMPLE_NUMERIC,
     Interpretation,
+    _Candidate as Candidate,
     _Plan,
     _conventions_for,
     _plain,
     registers_fields_rest,
 )
+from ..plausibility import is_plausible
 from .profiles import Profile
 
-__all__ = ["compile_builder"]
+__all__ = ["compile_builder", "compile_layout_builder"]
 
 log = logging.getLogger(__name__)
 
@@ -45,96 +47,152 @@ LeafSpec = tuple["Data | None", int, int, int, int]
 
 
 def compile_builder(plan: _Plan, profile: Profile, leaves: tuple[LeafSpec, ...]) -> Builder | None:
-    """A function from the unpacked APDU fields to the Interpretation ``_run_plan`` would give,
-    or None when the plan has a step this builder does not write out (the last-string rule)."""
+    """A function from the unpacked APDU fields to the Interpretation ``_run_plan`` would give
+    for an OBIS-keyed list or push object list, or None when the plan has a step this builder
+    does not write out (the last-string rule)."""
     if plan.last_text is not None:
         return None
-    consts: list[Any] = []
-
-    def const(value: Any) -> str:
-        consts.append(value)
-        return f"C[{len(consts) - 1}]"
-
-    lines = ["def build(f):"]
-    if plan.conv_leaves:
-        # a profile convention may rescale a quantity (Kamstrup 0.01 V): decided per push on
-        # the values; when one applies, the general path builds the registers
-        by_q: dict[str, list[int]] = {}
-        for q, leaf in plan.conv_leaves:
-            by_q.setdefault(q, []).append(leaves[leaf][1])
-        items = ", ".join(f"{const(q)}: [{', '.join(f'f[{k}]' for k in ks)}]" for q, ks in by_q.items())
-        lines.append(f"    if conventions({{{items}}}, profile):")
-        lines.append("        return None")
-    regs: list[str] = []
-    numeric_value: dict[int, str] = {}      # register index -> local holding its numeric value
-    for n, (kind, leaf, key, unit, obis, desc, tname, pos, scaler, _q, tail) in enumerate(plan.steps):
-        proto, k, tag, start, end = leaves[leaf]
-        head = f"{const(key)}, "
-        tail_src = "".join(f", {const(name)}: {const(value)}" for name, value in tail)
-        if kind == _PLAIN:
-            if proto is not None:
-                # a structure leaf: the same register every push (a fresh extra dict each time)
-                value = _plain(proto, obis)
-                extra: dict[str, Any] = {"type": tname, "position": pos}
-                if proto.tag == 9:
-                    extra["raw"] = proto.value.hex()
-                extra.update(tail)
-                lines.append(f"    r{n} = new(Register, ({head}{const(value)}, None, {const(obis)}, "
-                             f"{const(desc)}, dict({const(extra)})))")
-            else:
-                raw_hex = f", 'raw': f[{k}].hex()" if tag == 9 else ""
-                lines.append(f"    r{n} = new(Register, ({head}plain(new(Data, ({tag}, f[{k}], {start}, {end})), "
-                             f"{const(obis)}), None, {const(obis)}, {const(desc)}, "
-                             f"{{'type': {const(tname)}, 'position': {pos}{raw_hex}{tail_src}}}))")
-            regs.append(f"r{n}")
-            continue
-        if proto is not None or tag not in _SIMPLE_NUMERIC:
-            return None         # never made by the planners: a numeric step reads a value leaf
-        lines.append(f"    x{n} = f[{k}]")
-        if scaler < 0:
-            scaled = f"x{n} / {10 ** -scaler}"
-        elif scaler > 0:
-            scaled = f"x{n} * {10 ** scaler}"
-        else:
-            scaled = f"x{n}"
-        lines.append(f"    v{n} = {scaled}")
-        if kind == _IN_BAND:
-            su = ", 'scaler_unit': 'in-band'"
-        elif kind == _BY_PROFILE:
-            su = f", 'scaler_unit': {const(f'profile {profile.name}')}" if scaler else ""
-        else:
-            return None
-        lines.append(f"    r{n} = new(Register, ({head}v{n}, {const(unit)}, {const(obis)}, {const(desc)}, "
-                     f"{{'type': {const(tname)}, 'position': {pos}, 'raw': x{n}, 'scaler': {scaler}{su}"
-                     f"{tail_src}}}))")
-        regs.append(f"r{n}")
-        numeric_value[n] = f"v{n}"
-    lines.append(f"    regs = ({', '.join(regs)}{',' if len(regs) == 1 else ''})")
-    # Reading fields: a field whose first candidate register is numeric takes it (a number
-    # always wins there); the others, and the meter id/model/clock/tariff, as registers_to_fields
-    by_field, specials = plan.recipe
-    direct = []
-    rest_fields = []
-    for field, idx in by_field:
-        if idx[0] in numeric_value:
-            direct.append(f"{const(field)}: float({numeric_value[idx[0]]})")
-        else:
-            rest_fields.append((field, idx))
-    lines.append(f"    fields = {{{', '.join(direct)}}}")
-    if rest_fields or specials:
-        lines.append(f"    rest(regs, fields, {const((tuple(rest_fields), specials))})")
-    lines.append(f"    return Interpretation(profile, {const(plan.kind)}, regs, (), {const(plan.recipe)}, fields)")
-    source = "\n".join(lines)
-    namespace: dict[str, Any] = {
-        "C": tuple(consts), "new": tuple.__new__, "Register": Register, "Data": Data, "plain": _plain,
-        "conventions": _conventions_for, "profile": profile, "Interpretation": Interpretation,
-        "rest": registers_fields_rest,
-    }
-    try:
-        exec(compile(source, f"<dlms template builder {profile.name}>", "exec"), namespace)
-    except (SyntaxError, ValueError, RecursionError):   # pragma: no cover - a planner bug, logged
-        log.exception("could not compile a template builder; the general path is used")
+    code = _Source()
+    if not code.registers(plan, profile, leaves, None):
         return None
-    build: Builder = namespace["build"]
-    build.__doc__ = source          # for whoever debugs it
-    return build
+    code.line(f"    return Interpretation(profile, {code.const(plan.kind)}, regs, (), {code.const(plan.recipe)}, fields)")
+    return code.compile(profile)
+
+
+def compile_layout_builder(shape_profile: Profile, candidates: tuple[Candidate, ...],
+                           leaves: tuple[LeafSpec, ...]) -> Builder | None:
+    """The same for a value-only list whose signature only one layout has: its registers, its
+    checks and the plausibility test of what it names, per push; None from the function (the
+    general path decides and words the note) when a check fails, a value is implausible or a
+    convention applies. None here when several layouts or none have the signature."""
+    if len(candidates) != 1:
+        return None
+    p, lay, plan = candidates[0]
+    if plan is None or plan.last_text is not None:
+        return None
+    code = _Source()
+    fields_of = {i: leaves[i][1] for i in range(len(leaves))}
+    for total, parts in lay.checks:
+        ks = [fields_of[total], *(fields_of[i] for i in parts)]
+        if min(ks) < 0:
+            return None             # a check on a structure leaf: left to the general path
+        ints = " and ".join(f"type(f[{k}]) is int" for k in ks)
+        code.line(f"    if not ({ints} and f[{ks[0]}] == {' + '.join(f'f[{k}]' for k in ks[1:]) or '0'}):")
+        code.line("        return None")
+    if not code.registers(plan, p, leaves, lay.name):
+        return None
+    # _choose_layout's plausibility test of the Reading fields the layout would fill
+    code.line("    for k, v in fields.items():")
+    code.line("        if type(v) is float and not plausible(k, v):")
+    code.line("            return None")
+    note = (f"layout {lay.name} assumed: a value-only list without OBIS codes, named by its "
+            f"A-XDR signature {lay.signature} ({lay.source})")
+    code.line(f"    return Interpretation({code.const(p)}, 'positional', regs, ({code.const(note)},), None, fields)")
+    return code.compile(shape_profile)
+
+
+class _Source:
+    """The source of one builder and its constants."""
+
+    def __init__(self) -> None:
+        self.consts: list[Any] = []
+        self.lines = ["def build(f):"]
+
+    def const(self, value: Any) -> str:
+        self.consts.append(value)
+        return f"C[{len(self.consts) - 1}]"
+
+    def line(self, text: str) -> None:
+        self.lines.append(text)
+
+    def registers(self, plan: _Plan, profile: Profile, leaves: tuple[LeafSpec, ...], layout: str | None) -> bool:
+        """Lines that set ``regs`` and ``fields`` as _run_steps and registers_to_fields would
+        (``layout``: the value-only layout's name, which _run_steps adds to ``extra``)."""
+        const, line = self.const, self.line
+        if plan.conv_leaves:
+            # a profile convention may rescale a quantity (Kamstrup 0.01 V): decided per push on
+            # the values; when one applies, the general path builds the registers
+            by_q: dict[str, list[int]] = {}
+            for q, leaf in plan.conv_leaves:
+                by_q.setdefault(q, []).append(leaves[leaf][1])
+            items = ", ".join(f"{const(q)}: [{', '.join(f'f[{k}]' for k in ks)}]" for q, ks in by_q.items())
+            line(f"    if conventions({{{items}}}, {const(profile)}):")
+            line("        return None")
+        lay_src = f", 'layout': {const(layout)}" if layout is not None else ""
+        regs: list[str] = []
+        numeric_value: dict[int, str] = {}      # register index -> local holding its numeric value
+        for n, (kind, leaf, key, unit, obis, desc, tname, pos, scaler, _q, tail) in enumerate(plan.steps):
+            proto, k, tag, start, end = leaves[leaf]
+            head = f"{const(key)}, "
+            tail_src = "".join(f", {const(name)}: {const(value)}" for name, value in tail)
+            if kind == _PLAIN:
+                if proto is not None:
+                    # a structure leaf: the same register every push (a fresh extra dict each time)
+                    value = _plain(proto, obis)
+                    extra: dict[str, Any] = {"type": tname, "position": pos}
+                    if proto.tag == 9:
+                        extra["raw"] = proto.value.hex()
+                    if layout is not None:
+                        extra["layout"] = layout
+                    extra.update(tail)
+                    line(f"    r{n} = new(Register, ({head}{const(value)}, None, {const(obis)}, "
+                         f"{const(desc)}, dict({const(extra)})))")
+                else:
+                    raw_hex = f", 'raw': f[{k}].hex()" if tag == 9 else ""
+                    line(f"    r{n} = new(Register, ({head}plain(new(Data, ({tag}, f[{k}], {start}, {end})), "
+                         f"{const(obis)}), None, {const(obis)}, {const(desc)}, "
+                         f"{{'type': {const(tname)}, 'position': {pos}{raw_hex}{lay_src}{tail_src}}}))")
+                regs.append(f"r{n}")
+                continue
+            if proto is not None or tag not in _SIMPLE_NUMERIC:
+                return False        # never made by the planners: a numeric step reads a value leaf
+            line(f"    x{n} = f[{k}]")
+            if scaler < 0:
+                line(f"    v{n} = x{n} / {10 ** -scaler}")
+            elif scaler > 0:
+                line(f"    v{n} = x{n} * {10 ** scaler}")
+            else:
+                line(f"    v{n} = x{n}")
+            if kind == _IN_BAND:
+                su = ", 'scaler_unit': 'in-band'"
+            elif kind == _BY_PROFILE:
+                su = f", 'scaler_unit': {const(f'profile {profile.name}')}" if scaler else ""
+            else:
+                return False
+            line(f"    r{n} = new(Register, ({head}v{n}, {const(unit)}, {const(obis)}, {const(desc)}, "
+                 f"{{'type': {const(tname)}, 'position': {pos}, 'raw': x{n}, 'scaler': {scaler}{su}"
+                 f"{lay_src}{tail_src}}}))")
+            regs.append(f"r{n}")
+            numeric_value[n] = f"v{n}"
+        line(f"    regs = ({', '.join(regs)}{',' if len(regs) == 1 else ''})")
+        # Reading fields: a field whose first candidate register is numeric takes it (a number
+        # always wins there); the others, and meter id/model, clock and tariff, as
+        # registers_to_fields does
+        by_field, specials = plan.recipe
+        direct = []
+        rest_fields = []
+        for field, idx in by_field:
+            if idx[0] in numeric_value:
+                direct.append(f"{const(field)}: float({numeric_value[idx[0]]})")
+            else:
+                rest_fields.append((field, idx))
+        line(f"    fields = {{{', '.join(direct)}}}")
+        if rest_fields or specials:
+            line(f"    rest(regs, fields, {const((tuple(rest_fields), specials))})")
+        return True
+
+    def compile(self, profile: Profile) -> Builder | None:
+        source = "\n".join(self.lines)
+        namespace: dict[str, Any] = {
+            "C": tuple(self.consts), "new": tuple.__new__, "Register": Register, "Data": Data, "plain": _plain,
+            "conventions": _conventions_for, "profile": profile, "Interpretation": Interpretation,
+            "rest": registers_fields_rest, "plausible": is_plausible,
+        }
+        try:
+            exec(compile(source, f"<dlms template builder {profile.name}>", "exec"), namespace)
+        except (SyntaxError, ValueError, RecursionError):   # pragma: no cover - a planner bug, logged
+            log.exception("could not compile a template builder; the general path is used")
+            return None
+        build: Builder = namespace["build"]
+        build.__doc__ = source          # for whoever debugs it
+        return build

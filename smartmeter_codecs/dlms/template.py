@@ -37,9 +37,9 @@ from typing import Any, Callable, NamedTuple
 from ..errors import DecodeError
 from .apdu import parse_data_notification
 from .axdr import Data
-from .builder import Builder, compile_builder
+from .builder import Builder, compile_builder, compile_layout_builder
 from .cosem_time import parse_datetime
-from .interpret import BodyShape, Interpretation, _leaves, body_shape, interpret_shaped
+from .interpret import BodyShape, Interpretation, _fitting_layouts, _leaves, body_shape, interpret_shaped
 from .profiles import PROFILES, Profile
 
 __all__ = ["Template", "TemplateCache", "learn", "apply"]
@@ -151,12 +151,14 @@ def learn(apdu: bytes, profile: Profile | None, system_title: bytes | None) -> T
         return None
     leaf_specs = tuple((proto, field_of_range[k] if k >= 0 else -1, d.tag, start, end)
                        for (proto, k, start, end), d in zip(specs, leaves))
-    build = None
-    if shape.plan is not None:
-        try:
+    try:
+        if shape.plan is not None:
             build = compile_builder(shape.plan, shape.profile, leaf_specs)
-        except DecodeError:         # a structure leaf the general path could not read either
-            return None
+        else:
+            tags = tuple([d.tag for d in leaves])
+            build = compile_layout_builder(shape.profile, _fitting_layouts(shape.profile.name, tags), leaf_specs)
+    except DecodeError:             # a structure leaf the general path could not read either
+        return None
     return Template(st.size, _unpacker(st.format), _picker(tuple(structure)),
                     tuple(expected) if len(structure) > 1 else expected[0],
                     tuple(field_of_range[k] for k in binary),
