@@ -28,14 +28,16 @@ __all__ = ["crc16_arc", "crc16_en13757", "crc16_kermit", "crc16_x25"]
 _REVERSE_BITS = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
 
 
-def _reflected_ccitt(chunk: bytes, init: int) -> int:
+def _reflected_ccitt(chunk: bytes | bytearray, init: int) -> int:
     c = binascii.crc_hqx(chunk.translate(_REVERSE_BITS), init)
     return (_REVERSE_BITS[c & 0xFF] << 8) | _REVERSE_BITS[c >> 8]
 
 
 def crc16_x25(data: bytes | bytearray | memoryview, start: int = 0, end: int | None = None) -> int:
     """CRC-16/X.25 (CRC-16/IBM-SDLC) of ``data[start:end]``; check value 0x906E."""
-    chunk = bytes(data[start:end]) if (start or end is not None) else bytes(data)
+    chunk = data[start:end] if (start or end is not None) else data
+    if type(chunk) is memoryview:     # bytes and bytearray translate themselves; a view cannot
+        chunk = bytes(chunk)
     return _reflected_ccitt(chunk, 0xFFFF) ^ 0xFFFF
 
 

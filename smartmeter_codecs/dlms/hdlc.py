@@ -29,6 +29,7 @@ __all__ = ["HdlcFrame", "crc16_x25", "parse_frame", "split_frames", "build_frame
            "FLAG", "MAX_FRAME"]
 
 log = logging.getLogger(__name__)
+_new = tuple.__new__
 
 FLAG = 0x7E
 LAYER = "hdlc"
@@ -66,7 +67,8 @@ class HdlcFrame(NamedTuple):
     @property
     def carries_data(self) -> bool:
         """True for I and UI frames (the ones that carry APDUs)."""
-        return self.frame_kind in ("I", "UI")
+        c = self.control
+        return c & 0x01 == 0 or c & 0xEF == 0x03
 
 
 _U_FRAMES = {0x03: "UI", 0x83: "SNRM", 0x63: "UA", 0x43: "DISC", 0x0F: "DM", 0x87: "FRMR"}
@@ -88,11 +90,12 @@ def _address(data: bytes | bytearray, pos: int, limit: int, which: str, frame_st
     raise FramingError(LAYER, pos, f"{which} address longer than 4 bytes (no byte with LSB 1)")
 
 
-def parse_frame(data: bytes | bytearray, offset: int = 0) -> HdlcFrame:
+def parse_frame(data: bytes | bytearray, offset: int = 0, shift: int = 0) -> HdlcFrame:
     """Parse one complete frame whose opening flag is at ``data[offset]``.
 
+    ``shift`` is added to the frame's offsets (a stream's offset of ``data[0]``).
     Raises FramingError (flag, format type, addresses, length), ChecksumError (HCS/FCS),
-    IncompleteError (the buffer ends before the frame does).
+    IncompleteError (the buffer ends before the frame does); their offsets are in ``data``.
     """
     n = len(data)
     if offset >= n or data[offset] != FLAG:
@@ -114,9 +117,14 @@ def parse_frame(data: bytes | bytearray, offset: int = 0) -> HdlcFrame:
                                             f"found {data[end - 1]:#04x}")
     body_end = end - 1          # exclusive end of format..FCS
     pos = offset + 3
-    dest, dsize = _address(data, pos, body_end - 2, "destination", offset)
+    limit = body_end - 2
+    b = data[pos] if pos < limit else 0
+    if b & 1:                   # a one-byte address (the common HAN destination), inline
+        dest, dsize = b >> 1, 1
+    else:
+        dest, dsize = _address(data, pos, limit, "destination", offset)
     pos += dsize
-    src, ssize = _address(data, pos, body_end - 2, "source", offset)
+    src, ssize = _address(data, pos, limit, "source", offset)
     pos += ssize
     if pos >= body_end - 2:
         raise FramingError(LAYER, pos, "frame ends before the control field")
@@ -141,8 +149,8 @@ def parse_frame(data: bytes | bytearray, offset: int = 0) -> HdlcFrame:
     if fcs != calc:
         raise ChecksumError(LAYER, fcs_pos, f"FCS {fcs:#06x} does not match the frame's CRC-16/X.25 "
                                             f"{calc:#06x}", expected=calc, actual=fcs)
-    return HdlcFrame(bool(f0 & 0x08), length, dest, src, dsize, ssize, control, info,
-                     offset, end, info_start)
+    return _new(HdlcFrame, (bool(f0 & 0x08), length, dest, src, dsize, ssize, control, info,
+                            offset + shift, end + shift, info_start + shift))
 
 
 def split_frames(data: bytes, offset: int = 0) -> list[HdlcFrame]:
@@ -285,7 +293,7 @@ class HdlcSplitter:
         data = rx.data
         k = rx.index(i)
         try:
-            frame = parse_frame(data, k)
+            frame = parse_frame(data, k, rx.start)
         except DecodeError as err:
             if self._header_ok(data, k, len(data)) or (isinstance(err, ChecksumError)
                                                        and data[rx.index(end) - 1] == FLAG):
@@ -311,7 +319,7 @@ class HdlcSplitter:
                                                   f"bytes was cut short by a new frame at stream offset {i}")))
         self._pos = end - 1
         self._scan = max(self._scan, self._pos)
-        out.append((end, _rebase(frame, rx.start)))
+        out.append((end, frame))
 
     @staticmethod
     def _header_ok(buf: bytearray, i: int, n: int) -> bool:
@@ -334,5 +342,4 @@ class HdlcSplitter:
         return hcs == crc16_x25(buf, i + 1, pos)
 
 
-def _rebase(frame: HdlcFrame, base: int) -> HdlcFrame:
-    return frame._replace(start=frame.start + base, end=frame.end + base, info_start=frame.info_start + base)
+
