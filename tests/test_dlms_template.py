@@ -263,3 +263,31 @@ def test_a_binary_string_turned_text_is_left_to_the_full_path(name):
             checked += 1
     assert checked >= 10
 
+
+
+def test_threads_sharing_one_cache_get_the_full_paths_readings():
+    """Four threads decode every real push through one codec whose cache is far too small for
+    them (it is cleared again and again): every result is still the full path's."""
+    import threading
+
+    from smartmeter_codecs.dlms.template import TemplateCache
+
+    full = _full()
+    want = {i: _outcome(full, f, k) for i, f, k in ENTRIES}
+    shared = DlmsCodec()
+    shared._templates = TemplateCache(max_templates=3)
+    failures = []
+
+    def work(seed):
+        order = ENTRIES[seed:] + ENTRIES[:seed]
+        for _ in range(2):
+            for i, f, k in order:
+                if _outcome(shared, f, k) != want[i]:
+                    failures.append(i)
+
+    threads = [threading.Thread(target=work, args=(n * 17,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
