@@ -158,10 +158,10 @@ _BOUNDS = {name: (low, high) for name, low, high in _FAST}
 _NUMBER = (int, float)
 
 
-def plain_bounds(field: str) -> tuple[float, float]:
-    """``(low, high)``: a finite number inside is plausible for ``field`` (one of the fields whose
-    range does not depend on the Reading); outside it, ask :func:`is_plausible`."""
-    return _BOUNDS[field]
+def plain_bounds(field: str) -> tuple[float, float] | None:
+    """``(low, high)``: a finite number inside is plausible for ``field``; outside it, ask
+    :func:`is_plausible`. None for a field whose range depends on the Reading (or has none)."""
+    return _BOUNDS.get(field)
 
 
 def implausible_fields(reading: Reading) -> list[tuple[str, object, Range]]:

@@ -33,7 +33,7 @@ from .interpret import (
     _plain,
     registers_fields_rest,
 )
-from ..plausibility import is_plausible
+from ..plausibility import is_plausible, plain_bounds
 from .profiles import Profile
 
 __all__ = ["compile_builder", "compile_layout_builder"]
@@ -81,10 +81,21 @@ def compile_layout_builder(shape_profile: Profile, candidates: tuple[Candidate, 
         code.line("        return None")
     if not code.registers(plan, p, leaves, lay.name):
         return None
-    # _choose_layout's plausibility test of the Reading fields the layout would fill
-    code.line("    for k, v in fields.items():")
-    code.line("        if type(v) is float and not plausible(k, v):")
-    code.line("            return None")
+    # _choose_layout's plausibility test of the Reading fields the layout would fill: the
+    # fields filled from numeric registers inline (their plain range first), the others in a loop
+    for field, local in code.direct_fields:
+        bounds = plain_bounds(field)
+        if bounds is None:
+            code.line(f"    if not plausible({code.const(field)}, {local}):")
+        else:
+            code.line(f"    if not {code.const(bounds[0])} <= {local} <= {code.const(bounds[1])} and "
+                      f"not plausible({code.const(field)}, {local}):")
+        code.line("        return None")
+    if code.rest_names:
+        code.line(f"    for k in {code.const(code.rest_names)}:")
+        code.line("        v = fields.get(k)")
+        code.line("        if type(v) is float and not plausible(k, v):")
+        code.line("            return None")
     note = (f"layout {lay.name} assumed: a value-only list without OBIS codes, named by its "
             f"A-XDR signature {lay.signature} ({lay.source})")
     code.line(f"    return Interpretation({code.const(p)}, 'positional', regs, ({code.const(note)},), None, fields)")
@@ -97,6 +108,8 @@ class _Source:
     def __init__(self) -> None:
         self.consts: list[Any] = []
         self.lines = ["def build(f):"]
+        self.direct_fields: list[tuple[str, str]] = []   # (Reading field, local of its float value)
+        self.rest_names: tuple[str, ...] = ()
 
     def const(self, value: Any) -> str:
         self.consts.append(value)
@@ -173,12 +186,18 @@ class _Source:
         rest_fields = []
         for field, idx in by_field:
             if idx[0] in numeric_value:
-                direct.append(f"{const(field)}: float({numeric_value[idx[0]]})")
+                n = idx[0]
+                line(f"    q{n} = float({numeric_value[n]})")
+                direct.append(f"{const(field)}: q{n}")
+                self.direct_fields.append((field, f"q{n}"))
             else:
                 rest_fields.append((field, idx))
         line(f"    fields = {{{', '.join(direct)}}}")
         if rest_fields or specials:
             line(f"    rest(regs, fields, {const((tuple(rest_fields), specials))})")
+        # every field rest() may set (the quantity fields it fills, meter id, model, clock, tariff)
+        self.rest_names = tuple(f for f, _ in rest_fields) + (
+            ("meter_id", "meter_model", "clock", "tariff") if specials else ())
         return True
 
     def compile(self, profile: Profile) -> Builder | None:

@@ -351,7 +351,7 @@ def _pol_plan(profile_name: str, pol: tuple[tuple[int, ObisCode, int], ...],
         steps.append(_plan_step((obis, leaf, scaler, unit, attr, i), tag, profile, cls))
         if profile.conventions and scaler is None and tag in _SIMPLE_NUMERIC and tag != 22:
             quantity = _obis_info(obis)[2]
-            if quantity in _CONVENTION_FIELD:
+            if quantity in _CONVENTION_FIELD and _has_convention(profile, quantity):
                 conv_leaves.append((quantity, leaf))
     return _Plan("push-object-list", tuple(steps), tuple(conv_leaves), None, _recipe_of(steps), None)
 
@@ -549,7 +549,7 @@ def _keyed_plan(profile_name: str, shape: tuple[Any, ...]) -> _Plan | None:
             if obis is None or scaler is not None or tag not in _SIMPLE_NUMERIC or tag == 22:
                 continue
             quantity = _obis_info(obis)[2]
-            if quantity in _CONVENTION_FIELD:
+            if quantity in _CONVENTION_FIELD and _has_convention(profile, quantity):
                 conv_leaves.append((quantity, leaf))
     return _Plan("obis", tuple(steps), tuple(conv_leaves), last_text, _recipe_of(steps),
                  _recipe_of(steps[:-1] + [last_text]) if last_text is not None else None)
@@ -741,9 +741,15 @@ def _layout_plan(profile_name: str, layout: Layout, tags: tuple[int, ...]) -> _P
             if obis is None or tag not in _SIMPLE_NUMERIC or tag == 22:
                 continue
             quantity = _obis_info(obis)[2]
-            if quantity in _CONVENTION_FIELD:
+            if quantity in _CONVENTION_FIELD and _has_convention(profile, quantity):
                 conv_leaves.append((quantity, i))
     return _Plan("positional", steps, tuple(conv_leaves), None, _recipe_of(list(steps)), None)
+
+
+def _has_convention(profile: Profile, quantity: str) -> bool:
+    """Whether a convention of ``profile`` can rescale ``quantity``: a plan watches only those
+    values (_conventions_for never applies another quantity's)."""
+    return any(c.quantity == quantity for c in profile.conventions)
 
 
 _CONVENTION_FIELD = {"voltage": "voltage_l1", "current": "current_l1", "power_factor": "power_factor",
@@ -773,14 +779,16 @@ def _conventions_for(by_q: dict[str, list[int | float]], profile: Profile) -> di
         base = profile.scalers.get(quantity, 0)
         # the common case first: every value inside the field's plain range with the
         # profile's own scaler (plausibility.is_plausible's first test, without the calls)
-        low, high = plausibility.plain_bounds(field)
-        if base == 0:
-            if all(type(r) is int and low <= r <= high for r in raws):
-                continue
-        elif base < 0:
-            div = 10 ** -base
-            if all(type(r) is int and low <= r / div <= high for r in raws):
-                continue
+        bounds = plausibility.plain_bounds(field)
+        if bounds is not None:
+            low, high = bounds
+            if base == 0:
+                if all(type(r) is int and low <= r <= high for r in raws):
+                    continue
+            elif base < 0:
+                div = 10 ** -base
+                if all(type(r) is int and low <= r / div <= high for r in raws):
+                    continue
         if all(plausibility.is_plausible(field, _scale(r, base)) for r in raws):
             continue
         for conv in profile.conventions:
