@@ -35,15 +35,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-n", type=int, default=20_000, help="frames per setting (default 20000)")
     ap.add_argument("--processes", type=int, nargs="*", default=[1, 2])
     ap.add_argument("--batch-rows", type=int, default=65536)
+    ap.add_argument("--meters", type=int, default=1000,
+                    help="meters simulated: each single-frame push that carries a meter number as "
+                         "text is sent with that many different numbers (default 1000)")
     args = ap.parse_args(argv)
     frames = [bytes.fromhex(e["hex"]) for e in json.loads((HERE / "frames.json").read_text())["frames"]]
+    fleet_frames = [_meter_variants(f, args.meters) for f in frames]
 
     def captures():
+        # a fleet: push i comes from meter i % meters (its own meter number where the push
+        # carries one as text), cycling through the real pushes' layouts
         for i in range(args.n):
-            yield frames[i % len(frames)]
+            variants = fleet_frames[i % len(frames)]
+            yield variants[(i // len(frames)) % len(variants)]
 
-    print(f"{args.n} frames ({len(frames)} real pushes cycled, {sum(map(len, frames)) / len(frames):.0f} bytes "
-          f"on average), {os.cpu_count()} CPUs, load average before: {os.getloadavg()[0]:.1f}")
+    distinct = sum(len(v) for v in fleet_frames)
+    print(f"{args.n} frames ({len(frames)} real pushes, as {distinct} distinct frames of up to {args.meters} "
+          f"meters, {sum(map(len, frames)) / len(frames):.0f} bytes on average), {os.cpu_count()} CPUs, "
+          f"load average before: {os.getloadavg()[0]:.1f}")
     print("| processes | wall frames/s | a day at that rate | CPU µs per frame | a day on 2 idle cores "
           "(CPU time / 2) | rows | peak RSS (parent) |")
     print("|---|---|---|---|---|---|---|")
@@ -62,6 +71,31 @@ def main(argv: list[str] | None = None) -> int:
               f"| {rows:,} | {rss:.0f} MB |", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     return 0
+
+
+def _meter_variants(frame: bytes, meters: int) -> list[bytes]:
+    """``frame`` as sent by ``meters`` meters: the last digits of the meter number it carries
+    as text replaced by the meter's index, HCS and FCS recomputed (a one-frame push with a
+    run of at least 8 ASCII digits; other pushes are returned as they are)."""
+    import re
+
+    from smartmeter_codecs.dlms.hdlc import build_frame, split_frames
+
+    try:
+        parts = split_frames(frame)
+    except Exception:
+        return [frame]
+    m = re.search(rb"[0-9]{8,}", parts[0].information) if len(parts) == 1 else None
+    if m is None:
+        return [frame]
+    f = parts[0]
+    out = []
+    for k in range(meters):
+        digits = str(k).zfill(4).encode()
+        info = f.information[:m.end() - len(digits)] + digits + f.information[m.end():]
+        out.append(build_frame(info, destination=f.destination, source=f.source, control=f.control,
+                               destination_size=f.destination_size, source_size=f.source_size))
+    return out
 
 
 if __name__ == "__main__":

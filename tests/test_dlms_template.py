@@ -154,7 +154,7 @@ def test_builders_give_what_the_plans_give(data):
         size = struct.calcsize(">" + code)
         fields[k] = struct.unpack(">" + code, data.draw(st.binary(min_size=size, max_size=size)))[0]
     fields = tuple(fields)
-    built = tpl.build(fields)
+    built = tpl.build(template_mod.decoded(tpl, fields))
     general = template_mod.apply_unpacked(tpl._replace(build=None), fields)
     if built is None:
         return
@@ -222,7 +222,7 @@ def _codes(fmt: str):
     return out
 
 
-def test_cache_is_bounded_and_meters_of_one_layout_share_a_group():
+def test_cache_is_bounded_and_meters_of_one_layout_share_a_template():
     from smartmeter_codecs.dlms.template import TemplateCache
     cache = TemplateCache(max_templates=4)
     for _id, apdu, _ in TEMPLATED[:12]:
@@ -237,10 +237,14 @@ def test_cache_is_bounded_and_meters_of_one_layout_share_a_group():
     at = apdu.index(b"5706567")
     other[at:at + 4] = b"9999"
     cache = TemplateCache()
-    for a in (apdu, bytes(other), apdu, bytes(other)):
-        got = cache.interpret(a, None, None)
-    assert got is not None and any(str(r.value).startswith("9999") for r in got[0].registers)
-    assert len(cache._groups) == 1 and [len(g.by_structure) for g in next(iter(cache._groups.values()))] == [2]
+    got = [cache.interpret(a, None, None) for a in (apdu, bytes(other), apdu, bytes(other))]
+    assert got[0] is None and None not in got[1:]          # learnt from the first push only
+    assert any(str(r.value).startswith("9999") for r in got[3][0].registers)
+    assert not any(str(r.value).startswith("9999") for r in got[2][0].registers)
+    # one template for both meters: the meter number is a value, checked once per number
+    assert len(cache._groups) == 1 and [len(g.by_structure) for g in next(iter(cache._groups.values()))] == [1]
+    (tpl,) = next(iter(cache._groups.values()))[0].by_structure.values()
+    assert len(tpl.verified) == 2
 
 
 @pytest.mark.parametrize("name", ["KFM_001", "ISKRA", "LGZ1234", "AIDON_V0001", "KAMSTRUP"])
@@ -291,3 +295,32 @@ def test_threads_sharing_one_cache_get_the_full_paths_readings():
     for t in threads:
         t.join()
     assert not failures
+
+
+def test_a_text_naming_another_profile_is_left_to_the_full_path():
+    """Printable strings are values of a template (meter numbers differ between meters), but
+    a list id or name prefix selects the profile: a push whose text names another profile
+    must get that profile's interpretation, as the full path gives it."""
+    from smartmeter_codecs.dlms.profiles import PROFILES
+
+    names = [i for p in PROFILES.values() for i in p.list_ids] + [p.name_prefixes[0] + "1234567"
+                                                                    for p in PROFILES.values() if p.name_prefixes]
+    checked = changed = 0
+    for _id, apdu, tpl in TEMPLATED:
+        if tpl.texts is None:
+            continue
+        fields = list(tpl.unpack(apdu))
+        picked = tpl.texts(tuple(range(len(fields))))
+        for k in picked if isinstance(picked, tuple) else (picked,):
+            for name in names:
+                size = len(fields[k])
+                if size < len(name):
+                    continue
+                mutated = _fmt_of(tpl).pack(*fields[:k], name.encode().ljust(size, b" "), *fields[k + 1:])
+                fast = DlmsCodec()
+                fast._templates.interpret(apdu, None, None)
+                want = _outcome(_full(), mutated)
+                assert _outcome(fast, mutated) == want, (_id, name)
+                checked += 1
+                changed += isinstance(want, list) and want[-1][0].profile != tpl.shape.profile.name
+    assert checked > 50 and changed > 10, (checked, changed)

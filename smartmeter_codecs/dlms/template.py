@@ -15,10 +15,13 @@ versus binary strings, date-times). The result is the Reading the full path give
 Why this is sound: A-XDR is self-delimiting by its tags and lengths only, so two APDUs that
 agree in every tag and length byte decode to trees of the same shape with every value at the
 same offset. The template also fixes every byte that the interpretation reads as structure:
-6-byte octet strings (candidate logical names), scaler-unit structures, visible/UTF-8
-strings and printable octet strings (list ids and meter names select the profile). An octet
-string that was binary in the learned push stays variable; a push in which such a string
-starts with a printable character is left to the full path (it could name a profile).
+6-byte octet strings (candidate logical names) and scaler-unit structures. Strings are
+values, but the profile is detected from the printable ones (list ids, meter names: see
+``profiles.detect_profile``): an octet string that was binary in the learned push must stay
+binary (a push in which it starts with a printable character is left to the full path), and
+a printable string value not seen before must select the template's profile (checked once
+per value and remembered: the meters of one model share one template and differ only in
+their meter numbers).
 Anything the template does not cover (date-time, bit-string or compact-array values, push
 object lists, nested value-only lists) is simply not templated. Any DecodeError on the fast
 path hands the APDU back to the full path, which reports it with its offsets.
@@ -36,11 +39,11 @@ from typing import Any, Callable, NamedTuple
 
 from ..errors import DecodeError
 from .apdu import parse_data_notification
-from .axdr import Data
+from .axdr import Data, decode_length
 from .builder import Builder, compile_builder, compile_layout_builder
 from .cosem_time import parse_datetime
-from .interpret import BodyShape, Interpretation, _fitting_layouts, _leaves, body_shape, interpret_shaped
-from .profiles import PROFILES, Profile
+from .interpret import BodyShape, Interpretation, _fitting_layouts, _leaves, _strings, body_shape, interpret_shaped
+from .profiles import GENERIC, PROFILES, Profile, detect_profile
 
 __all__ = ["Template", "TemplateCache", "learn", "apply"]
 
@@ -80,6 +83,13 @@ class Template(NamedTuple):
     leaves: tuple[_LeafSpec, ...]
     shape: BodyShape
     build: Builder | None                         # builder.py: the plan written out, if it can be
+    texts: Callable[[tuple[Any, ...]], Any] | None   # picks the printable strings (None: none, or
+                                                  # the profile was given: nothing to re-detect)
+    system_title: bytes | None
+    # the printable-string values already seen to select this template's profile (a bounded
+    # memo: meters of one model differ in their meter number, and each is checked once)
+    verified: dict[Any, None]
+    decoded: tuple[tuple[int, str], ...]          # (field, encoding) of visible-/utf8-strings
 
 
 def learn(apdu: bytes, profile: Profile | None, system_title: bytes | None) -> Template | None:
@@ -99,6 +109,8 @@ def learn(apdu: bytes, profile: Profile | None, system_title: bytes | None) -> T
         ranges.append((at, at + 12, "12s", -1))
     specs: list[tuple[Data | None, int, int, int]] = []   # (prebuilt, range index, start, end)
     binary: list[int] = []
+    text: list[int] = []
+    decoded: list[tuple[int, str]] = []
     for n, d in enumerate(leaves):
         tag = d.tag
         code = _CODES.get(tag)
@@ -111,13 +123,23 @@ def learn(apdu: bytes, profile: Profile | None, system_title: bytes | None) -> T
             ranges.append((d.start + 1, d.end, code, len(specs) - 1))
         elif tag == 9:
             raw = d.value
-            if len(raw) == 6 or not raw or 0x20 <= raw[0] < 0x7F:
-                specs.append((d, -1, d.start, d.end))     # structure: logical name, printable text
+            if len(raw) == 6 or not raw:
+                specs.append((d, -1, d.start, d.end))     # structure: a logical name (or nothing)
             else:
-                binary.append(len(ranges))
+                # printable text (list ids, meter numbers) may select the profile: it is
+                # variable, and a value not seen before is checked to select the same profile
+                (text if 0x20 <= raw[0] < 0x7F else binary).append(len(ranges))
                 specs.append((None, len(ranges), d.start, d.end))
                 ranges.append((d.end - len(raw), d.end, f"{len(raw)}s", len(specs) - 1))
-        elif tag in (0, 2, 10, 12, 255):      # null, scaler-unit structure, visible/utf8 text
+        elif tag in (10, 12) and d.value:
+            # visible-/utf8-strings (meter numbers): variable text, decoded per push as
+            # axdr.decode_data decodes them
+            size, content = decode_length(apdu, d.start + 1)
+            text.append(len(ranges))
+            decoded.append((len(ranges), "utf-8" if tag == 12 else "latin-1"))
+            specs.append((None, len(ranges), d.start, d.end))
+            ranges.append((content, content + size, f"{size}s", len(specs) - 1))
+        elif tag in (0, 2, 10, 12, 255):      # null, scaler-unit structure, empty text
             specs.append((d, -1, d.start, d.end))
         else:
             return None                       # date-time, bit-string, compact-array values...
@@ -163,7 +185,9 @@ def learn(apdu: bytes, profile: Profile | None, system_title: bytes | None) -> T
                     tuple(expected) if len(structure) > 1 else expected[0],
                     tuple(field_of_range[k] for k in binary),
                     field_of_range[0] if dn.datetime is not None else None,
-                    leaf_specs, shape, build)
+                    leaf_specs, shape, build,
+                    _picker(tuple(field_of_range[k] for k in text)) if text and profile is None else None,
+                    system_title, {}, tuple((field_of_range[k], enc) for k, enc in decoded))
 
 
 def apply(template: Template, apdu: bytes) -> tuple[Interpretation, Any] | None:
@@ -177,12 +201,30 @@ def apply(template: Template, apdu: bytes) -> tuple[Interpretation, Any] | None:
     return apply_unpacked(template, fields)
 
 
+def decoded(template: Template, fields: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The unpacked fields with visible-/utf8-strings as text (what the builder reads)."""
+    if not template.decoded:
+        return fields
+    values = list(fields)
+    for k, encoding in template.decoded:
+        values[k] = values[k].decode(encoding, errors="replace")
+    return tuple(values)
+
+
 def apply_unpacked(template: Template, fields: tuple[Any, ...]) -> tuple[Interpretation, Any] | None:
     """:func:`apply` on an APDU already unpacked and found to have the template's structure."""
+    fields = decoded(template, fields)
     for k in template.binary_strings:
         v = fields[k]
         if 0x20 <= v[0] < 0x7F:
             return None
+    if template.texts is not None:
+        texts = template.texts(fields)
+        if texts not in template.verified:
+            if not _selects_profile(template, fields):
+                return None
+            if len(template.verified) < _MAX_VERIFIED:
+                template.verified[texts] = None
     try:
         ts = None
         if template.datetime_field is not None:
@@ -196,6 +238,21 @@ def apply_unpacked(template: Template, fields: tuple[Any, ...]) -> tuple[Interpr
         return interpret_shaped(template.shape, leaves), ts
     except DecodeError:
         return None
+
+
+_MAX_VERIFIED = 4096
+
+
+def _selects_profile(template: Template, fields: tuple[Any, ...]) -> bool:
+    """Whether this push's strings select the template's profile, as interpret_body would
+    detect it (list ids, name prefixes; a push object list without either is Landis+Gyr's)."""
+    leaves = [proto if proto is not None else _new(Data, (tag, fields[k], start, end))
+              for proto, k, tag, start, end in template.leaves]
+    shape = template.shape
+    found = detect_profile(_strings(leaves), template.system_title)
+    if found is GENERIC and shape.plan is not None and shape.plan.kind == "push-object-list":
+        found = PROFILES["landisgyr"]
+    return found is shape.profile
 
 
 class _Group(NamedTuple):
