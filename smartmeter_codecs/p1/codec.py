@@ -15,6 +15,7 @@ from ..inspection import Field, Inspection
 from ..keys import KeysArg
 from ..model import Reading
 from ..obis import ObisCode
+from .fast import fast_reading
 from .mapping import FORMAT, line_register, to_reading, zone_for
 from .telegram import HEADER_START, LAYER, Telegram, build_telegram, parse_telegram
 
@@ -107,10 +108,43 @@ def decode_telegrams(data: bytes, *, profile: str | None = None, check_crc: bool
                      require_end: bool = True) -> list[Reading]:
     """A Reading per telegram in ``data`` (see :func:`parse_telegrams`); bytes before the first
     telegram or after the last are named in ``quality`` (and logged at INFO level)."""
+    if check_crc and require_end:
+        fast = _fast_decode(data, profile)
+        if fast is not None:
+            return fast
+    return _decode_full(data, profile=profile, check_crc=check_crc, require_end=require_end)
+
+
+def _decode_full(data: bytes, *, profile: str | None = None, check_crc: bool = True,
+                 require_end: bool = True) -> list[Reading]:
+    """:func:`decode_telegrams` by the full path (Telegram objects with offsets), which every
+    input the fast path declines takes, and which tests hold the fast path to."""
     telegrams, first, trailer = _parse_telegrams(data, check_crc=check_crc, require_end=require_end)
     readings = [to_reading(t, profile=profile) for t in telegrams]
     lead = first if data[:first].strip(_WS) else 0
     return note_extra_bytes(readings, FORMAT, leading=lead, first=first, trailing=len(data) - trailer,
+                            last_end=trailer)
+
+
+def _fast_decode(data: bytes, profile: str | None) -> list[Reading] | None:
+    """:func:`decode_telegrams` of the common input (one well-formed telegram, maybe white
+    space before it and bytes after it) by the fast path (:mod:`.fast`); None for anything
+    else, which the full path then decodes or rejects with its typed error."""
+    pos = _skip_ws(data, 0)
+    if pos >= len(data) or data[pos] != 0x2F:
+        return None
+    got = fast_reading(data, pos, profile)
+    if got is None:
+        return None
+    reading, end = got
+    nxt = _skip_ws(data, end)
+    if nxt >= len(data):
+        trailer = len(data)
+    elif data[nxt] == 0x2F or HEADER_START.search(data, nxt) is not None:
+        return None             # another telegram, or what the full path reports as an error
+    else:
+        trailer = nxt
+    return note_extra_bytes([reading], FORMAT, leading=0, first=pos, trailing=len(data) - trailer,
                             last_end=trailer)
 
 
@@ -282,8 +316,12 @@ class P1Stream:
             elif end < n and buf[rx.index(end)] == 0x0A:
                 end += 1
             try:
-                t = parse_telegram(rx.slice(start, end), 0)
-                out.append(to_reading(t, profile=self._profile))
+                chunk = rx.slice(start, end)
+                got = fast_reading(chunk, 0, self._profile)
+                if got is not None:
+                    out.append(got[0])
+                else:
+                    out.append(to_reading(parse_telegram(chunk, 0), profile=self._profile))
             except DecodeError as err:
                 out.append(err.shifted(start))
             self._start, self._scan = None, end

@@ -36,6 +36,8 @@ __all__ = [
     "Zone",
     "line_register",
     "parse_tst",
+    "reading_fields",
+    "register_of",
     "to_reading",
     "zone_for",
 ]
@@ -186,7 +188,9 @@ def zone_for(flag: str | None, profile: str | None) -> tuple[str, Zone]:
     return key, PROFILES[key]
 
 
+@functools.lru_cache(maxsize=64)
 def _fixed(hours: int) -> _dt.timezone:
+    # memoised (a handful of offsets): building a timezone per stamp was a tenth of parse_tst
     return _dt.timezone(_dt.timedelta(hours=hours))
 
 
@@ -292,13 +296,18 @@ def _description(o: ObisCode | None) -> str | None:
 
 def line_register(line: Line, zone: Zone) -> Register:
     """One Register for one object line (value in SI, raw text in ``extra``)."""
-    o = line.obis
-    sent = tuple(g.text for g in line.groups)
+    return register_of(line.obis_text, line.obis, tuple(g.text for g in line.groups), zone)
+
+
+def register_of(obis_text: str, o: ObisCode | None, sent: tuple[str, ...], zone: Zone) -> Register:
+    """The Register of an object line given as its id (as sent, and parsed) and the texts
+    of its ``( )`` groups: the whole value logic, shared by :func:`line_register` and the
+    fast path (:mod:`.fast`), which uses it for every line it has no shortcut for."""
     extra: dict[str, Any] = {"raw": sent[0] if len(sent) == 1 else sent}
     # values are read without surrounding white space ("( 230.1*V)", "(0001 )"): seen nowhere
     # in a meter yet, but a space must never turn a number or stamp into text
     texts = tuple(t.strip() for t in sent)
-    key, desc, obis_sent, channel = _line_head(line.obis_text, o)
+    key, desc, obis_sent, channel = _line_head(obis_text, o)
     if obis_sent is not None:
         extra["obis_sent"] = obis_sent
     if channel is not None:
@@ -411,6 +420,12 @@ def to_reading(telegram: Telegram, *, profile: str | None = None) -> Reading:
     """The Reading for a parsed telegram (registers in telegram order)."""
     name, zone = zone_for(telegram.header.flag, profile)
     regs = tuple(line_register(line, zone) for line in telegram.lines)
+    return Reading(format=FORMAT, profile=name, meter_model=telegram.header.text[1:],
+                   registers=regs, **reading_fields(regs))
+
+
+def reading_fields(regs: tuple[Register, ...]) -> dict[str, Any]:
+    """The Reading fields the registers fill (the first register of each OBIS code counts)."""
     fields: dict[str, Any] = {}
     by_obis: dict[ObisCode, Register] = {}
     r: Register | None
@@ -438,5 +453,4 @@ def to_reading(telegram: Telegram, *, profile: str | None = None) -> Reading:
         if r is not None and isinstance(r.value, str) and r.value.strip():
             fields["meter_id"] = r.value.strip()
             break
-    return Reading(format=FORMAT, profile=name, meter_model=telegram.header.text[1:],
-                   registers=regs, **fields)
+    return fields
