@@ -15,7 +15,7 @@ from ..inspection import Field, Inspection
 from ..keys import KeysArg
 from ..model import Reading
 from ..obis import ObisCode
-from .fast import fast_reading
+from .fast import fast_parse, fast_reading
 from .mapping import FORMAT, line_register, to_reading, zone_for
 from .telegram import HEADER_START, LAYER, Telegram, build_telegram, parse_telegram
 
@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+_extra_log = logging.getLogger("smartmeter_codecs")   # the logger of _extra_bytes.note_extra_bytes
 
 # Upper bound of one telegram in a stream. DSMR 5.0.2 telegrams are ~1 KiB (plus at most one
 # 1024-character text message, §6.12); the largest corpus telegram is under 3 KiB. A start
@@ -133,19 +134,20 @@ def _fast_decode(data: bytes, profile: str | None) -> list[Reading] | None:
     pos = _skip_ws(data, 0)
     if pos >= len(data) or data[pos] != 0x2F:
         return None
-    got = fast_reading(data, pos, profile)
+    got = fast_parse(data, pos, profile)
     if got is None:
         return None
-    reading, end = got
+    plan, values, end = got
     nxt = _skip_ws(data, end)
     if nxt >= len(data):
-        trailer = len(data)
-    elif data[nxt] == 0x2F or HEADER_START.search(data, nxt) is not None:
+        return [plan.build(values, None)]
+    if data[nxt] == 0x2F or HEADER_START.search(data, nxt) is not None:
         return None             # another telegram, or what the full path reports as an error
-    else:
-        trailer = nxt
-    return note_extra_bytes([reading], FORMAT, leading=0, first=pos, trailing=len(data) - trailer,
-                            last_end=trailer)
+    # note_extra_bytes' note and log line, with the Reading built once (not built and
+    # replaced: a Reading costs about 4 us, a quarter of an EasyMeter telegram's decode)
+    note = f"trailing bytes: {len(data) - nxt} after offset {nxt}"
+    _extra_log.info("%s input: %s ignored (not part of any frame)", FORMAT, note)
+    return [plan.build(values, note)]
 
 
 class P1Codec:

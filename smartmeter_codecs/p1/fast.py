@@ -57,17 +57,19 @@ from .mapping import (
     FORMAT,
     UNITS,
     Zone,
-    _hex_text,
+    _dsmr22_profile,
     _is_int,
     _line_head,
-    parse_tst,
+    _Num,
+    combine_parts,
     reading_fields,
     register_of,
+    stamp_zone,
     zone_for,
 )
 from .telegram import _CRC, parse_telegram
 
-__all__ = ["fast_reading", "plan_for"]
+__all__ = ["Plan", "fast_parse", "fast_reading", "plan_for"]
 
 # every ASCII digit -> "0" (bytes.translate: one C pass over the telegram)
 _MASK = bytes.maketrans(b"123456789", b"000000000")
@@ -77,34 +79,29 @@ _DIGIT = re.compile(r"[0-9]")
 # digit characters a number may have and still convert without rounding in Decimal's
 # default 28-digit context (the product with 1000 adds three digits)
 _MAX_DIGITS = 20
+# integers below this are exact in a float, in repr() and in a sum of a few in Decimal
+_EXACT = 2.0 ** 53
 
 _new = tuple.__new__
 
-# line kinds
-K_NUM, K_TEXT, K_COUNTER, K_HEX, K_STAMP, K_CLOCK, K_GENERIC = range(7)
+# how a group's value is read (register_of's rules, decided per shape)
+_S_NUM, _S_NUMU, _S_TEXT, _S_STAMP, _S_INT = range(5)
 
 
 class Layout(NamedTuple):
     """Where the value texts are in a telegram of one mask (cached per mask)."""
 
-    spans: tuple[tuple[int, int], ...]       # value texts (inside the brackets)
-    values: Callable[[str], tuple[str, ...]]  # text -> the value texts, in order
-    skeleton: Callable[[str], tuple[str, ...]]  # text -> the parts outside the values
+    spans: tuple[tuple[int, int], ...]         # value texts (inside the brackets)
+    values: Callable[[str], tuple[str, ...]]   # text -> the value texts, in order
+    skeleton: Callable[[str], tuple[str, ...]]  # text -> the parts around them
 
 
 class Plan(NamedTuple):
-    """What to do with the values of a telegram of one key (cached per key)."""
+    """A telegram key's decoder: ``build(values, quality) -> Reading``."""
 
-    ops: tuple[tuple[Any, ...], ...]
-    profile: str
-    zone: Zone
-    meter_model: str
-    decimal: bool                  # a number is multiplied in Decimal by the full path
-    fields: tuple[tuple[str, int], ...] | None   # None: reading_fields() on the registers
-    totals: tuple[tuple[str, tuple[int, ...]], ...]
-    clock: int | None
-    tariff: int | None
-    meter_ids: tuple[int, ...]
+    build: Callable[[tuple[str, ...], str | None], Reading]
+    decimal: bool      # the full path computes a value in the thread's Decimal context
+    source: str        # the generated source of build (for tests and debugging)
 
 
 @functools.lru_cache(maxsize=128)
@@ -133,16 +130,17 @@ def _outside(spans: tuple[tuple[int, int], ...], n: int) -> list[tuple[int, int]
 
 
 def _context_ok() -> bool:
-    # the full path multiplies Decimal(digits) by 1 or 1000 in the thread's context; with at
-    # least 28 digits of precision and room for the exponent that product is exact, and
-    # float() of it is float() of the digit string scaled, which the fast path computes
+    # the full path multiplies Decimal(digits) by 1 or 1000 and sums tariff registers in the
+    # thread's context; with at least 28 digits of precision and room for the exponent those
+    # results are exact, and the fast path computes the same exact values without Decimal
     c = decimal.getcontext()
     return c.prec >= 28 and c.Emax >= 999 and c.Emin <= -999
 
 
-def fast_reading(data: bytes, start: int, profile: str | None) -> tuple[Reading, int] | None:
-    """The Reading of the telegram at ``data[start]`` (a ``/``) and the offset after its
-    ``!`` line, or None when the full path must decode it (anything unusual, any error)."""
+def fast_parse(data: bytes, start: int, profile: str | None) -> tuple[Plan, tuple[str, ...], int] | None:
+    """The plan and the value texts of the telegram at ``data[start]`` (a ``/``) and the
+    offset after its ``!`` line, CRC checked; None when the full path must decode it
+    (anything unusual, any error). ``plan.build(values, quality)`` makes the Reading."""
     nl = data.find(b"\n", start)
     if nl < 0:
         return None
@@ -167,24 +165,34 @@ def fast_reading(data: bytes, start: int, profile: str | None) -> tuple[Reading,
         return None
     if plan.decimal and not _context_ok():
         return None
-    return _apply(plan, layout.values(text)), cm.end()
+    return plan, layout.values(text), cm.end()
+
+
+def fast_reading(data: bytes, start: int, profile: str | None) -> tuple[Reading, int] | None:
+    """:func:`fast_parse` and the Reading: ``(Reading, end)`` or None."""
+    got = fast_parse(data, start, profile)
+    if got is None:
+        return None
+    plan, values, end = got
+    return plan.build(values, None), end
 
 
 @functools.lru_cache(maxsize=128)
 def plan_for(masked: bytes, skeleton: str, profile: str | None) -> Plan | None:
-    """The plan of a telegram key, built by the full path's parser from the key alone."""
+    """The plan of a telegram key, built by the full path's parser from the key alone
+    (None: the full path decides, e.g. it raises)."""
     layout = _layout(masked)
     if layout is None:
         return None
     mtext = masked.decode("latin-1")
-    # the telegram as the key knows it: the skeleton with its digits, values masked
+    # the telegram as the key knows it: the skeleton with its digits, the values masked
     parts = []
-    skel_pos = 0
+    at = 0
     for (a, b), (sa, sb) in zip(layout.spans, _outside(layout.spans, len(mtext))):
-        parts.append(skeleton[skel_pos:skel_pos + sb - sa])
-        skel_pos += sb - sa
+        parts.append(skeleton[at:at + sb - sa])
+        at += sb - sa
         parts.append(mtext[a:b])
-    parts.append(skeleton[skel_pos:])
+    parts.append(skeleton[at:])
     text = "".join(parts)
     if len(text) != len(mtext):
         return None
@@ -199,101 +207,234 @@ def plan_for(masked: bytes, skeleton: str, profile: str | None) -> Plan | None:
     if [(g.start + 1, g.end - 1) for g in groups] != list(layout.spans) or any(
             g.text != text[g.start + 1:g.end - 1] for g in groups):
         return None                 # a wrapped bracket or anything the layout saw otherwise
-    ops = []
-    kinds = []
-    units: list[str | None] = []
-    needs_decimal = False
+    em = _Emitter(zone, [b - a for a, b in layout.spans])
     vi = 0
-    for line in t.lines:
-        n = len(line.groups)
-        op = _line_op(line.obis_text, line.obis, tuple(g.text for g in line.groups), vi)
-        vi += n
-        ops.append(op)
-        kinds.append(op[0])
-        units.append(op[6] if op[0] == K_NUM else None)
-        needs_decimal = needs_decimal or (op[0] == K_NUM and op[6] is not None)
-    obis = [line.obis for line in t.lines]
-    return Plan(tuple(ops), name, zone, t.header.text[1:], needs_decimal,
-                *_field_plan(obis, kinds, units))
+    for i, line in enumerate(t.lines):
+        sent = tuple(g.text for g in line.groups)
+        em.line(i, line.obis_text, line.obis, sent, vi)
+        vi += len(sent)
+    return em.finish([line.obis for line in t.lines], name, t.header.text[1:])
 
 
-def _line_op(obis_text: str, o: ObisCode | None, sent: tuple[str, ...], vi: int) -> tuple[Any, ...]:
-    """``(kind, value index, a, b, x, key, unit, obis, description, static extra)`` of a line,
-    from its masked value texts; a, b cut the value out of its text (without the blanks the
-    full path strips), x is the kind's parameter."""
-    key, desc, obis_sent, channel = _line_head(obis_text, o)
-    static: dict[str, Any] = {}
-    if obis_sent is not None:
-        static["obis_sent"] = obis_sent
-    if channel is not None:
-        static["channel"] = channel
+class _Emitter:
+    """Writes a plan's ``build`` function, line by line (the way ``dataclasses`` and
+    ``namedtuple`` write their methods): straight-line code, no loop, no dispatch per line.
 
-    def op(kind: int, a: int = 0, b: int = 0, x: Any = None, unit: str | None = None,
-           extra: dict[str, Any] | None = None) -> tuple[Any, ...]:
-        return (kind, vi, a, b, x, key, unit, o, desc, extra if extra is not None else static)
+    Nothing from the telegram is written into the source: every key, description, OBIS
+    code, unit, zone and static ``extra`` is a name bound in the function's namespace; the
+    source holds only generated names, integer offsets, the exponent literal ``"e3"`` and
+    the fixed ``extra`` keys of :data:`_EXTRA_KEYS`."""
 
-    generic = (K_GENERIC, slice(vi, vi + len(sent)), 0, 0, obis_text, key, None, o, desc, static)
-    if len(sent) != 1:
-        return generic
-    raw = sent[0]
-    t = raw.strip()
-    a = len(raw) - len(raw.lstrip())
-    b = a + len(t)
-    sig = (o.a, o.c, o.d, o.e) if o is not None else None
-    if sig == (0, 1, 0, 0):
-        return op(K_CLOCK, a, b) if _TST.fullmatch(t) else generic
-    if sig is not None and sig[0] == 0 and ((sig[1], sig[2]) == (96, 1) or sig[1:] == (42, 0, 0)
-                                            or (sig[1], sig[2]) == (96, 13)):
-        return op(K_HEX, a, b) if _HEX_PAIRS.fullmatch(t) else op(K_TEXT, a, b)
-    if sig == (1, 99, 97, 0):
-        return generic
-    if o is not None and o in COUNTERS and _is_int(t):
-        return op(K_COUNTER, a, b)
-    if _TST.fullmatch(t):
-        return op(K_STAMP, a, b)
-    m = _NUM.fullmatch(t)
-    if m is None:
-        return op(K_TEXT, a, b)
-    digits, star_unit, bare_unit = m.groups()
-    unit = star_unit if star_unit is not None else bare_unit
-    if unit is not None and _DIGIT.search(unit):
-        return generic              # m3 and the like: which digit it is decides the unit
-    if bare_unit is not None and bare_unit.lower() not in UNITS:
-        return op(K_TEXT, a, b)
-    if len(digits) > _MAX_DIGITS:
-        return generic
-    da, db = a + m.start(1), a + m.end(1)
-    unit = unit.strip() if unit is not None else None
-    if not unit:
+    def __init__(self, zone: Zone, lengths: list[int]) -> None:
+        self.zone = zone
+        self.lengths = lengths
+        self.ns: dict[str, Any] = {
+            "new": _new, "Register": Register, "Reading": Reading, "zone": zone, "stamp": _stamp,
+            "hexstr": _hex_str, "register_of": register_of, "multi": _multi, "dsmr22": _dsmr22,
+            "num_unit_register": _num_unit_register, "reading_fields": reading_fields,
+            "datetime": _dt.datetime, "tariff_of": _tariff_of, "meter_id_of": _meter_id_of,
+            "total": _total, "FORMAT": FORMAT,
+        }
+        self.src = ["def build(v, quality):"]
+        self.values: list[str] = []                          # each register's value expression
+        self.types: list[tuple[bool, str | None] | None] = []  # (float?, unit); None: value tells
+        self.kinds: list[str] = []
+        self.decimal = False
+
+    def const(self, value: Any) -> str:
+        name = f"c{len(self.ns)}"
+        self.ns[name] = value
+        return name
+
+    def line(self, i: int, obis_text: str, o: ObisCode | None, sent: tuple[str, ...], vi: int) -> None:
+        """Code for one object line from its masked value texts (see register_of)."""
+        key, desc, obis_sent, channel = _line_head(obis_text, o)
+        static: dict[str, Any] = {}
+        if obis_sent is not None:
+            static["obis_sent"] = obis_sent
+        if channel is not None:
+            static["channel"] = channel
+        head = (self.const(key), self.const(o), self.const(desc))
+        sig = (o.a, o.c, o.d, o.e) if o is not None else None
+        n = len(sent)
+        group = f"v[{vi}:{vi + n}]"
+
+        def generic() -> None:
+            self.src.append(f"    r{i} = register_of({self.const(obis_text)}, {head[1]}, {group}, zone)")
+            self._register(i, f"r{i}[1]", None, "generic")
+            self.decimal = True
+
+        if n != 1:
+            if sig == (1, 99, 97, 0):       # the power failure log
+                return generic()
+            if sig == (0, 24, 3, 0) and n >= 7:     # the DSMR 2.2/3.0 gas profile
+                self.src.append(f"    r{i} = dsmr22({group}, {head[0]}, {head[1]}, {head[2]}, "
+                                f"{self.const(static)}, zone)")
+                self._register(i, f"r{i}[1]", None, "dsmr22")
+                self.decimal = True
+                return None
+            subs = []
+            for raw in sent:
+                sub = self._group(raw)
+                if sub is None:
+                    return generic()
+                subs.append(sub)
+            if n == 2 and subs[0][0] == _S_STAMP and _is_int(sent[1].strip()):
+                subs[1] = (_S_INT, *subs[1][1:3])   # register_of's "(TST)(00000000)" rule
+            self.src.append(f"    r{i} = multi({group}, {self.const(tuple(subs))}, {self.const(static)}, "
+                            f"{head[0]}, {head[1]}, {head[2]}, zone)")
+            # combine_parts: one number among stamps and texts is the value, several a tuple
+            nums = [sub for sub in subs if sub[0] in (_S_NUM, _S_NUMU, _S_INT)]
+            mtype = (False, None) if len(nums) != 1 else (
+                (True, nums[0][4]) if nums[0][0] == _S_NUM else (True, None) if nums[0][0] == _S_INT else None)
+            self._register(i, f"r{i}[1]", mtype, "multi")
+            self.decimal = True
+            return None
+        raw = sent[0]
+        t = raw.strip()
+        a = len(raw) - len(raw.lstrip())
+        cut = f"t{i}" if (a, len(t)) == (0, self.lengths[vi]) else f"t{i}[{a}:{a + len(t)}]"
+        unit: str | None = None
+        vtype: tuple[bool, str | None] | None = (False, None)
+        if sig == (0, 1, 0, 0):
+            if not _TST.fullmatch(t):
+                return generic()            # a COSEM date-time in hex, or no date at all
+            expr, kind = f"stamp({cut}, {self.const(stamp_zone(t[12:], self.zone))})", "clock"
+        elif sig is not None and sig[0] == 0 and ((sig[1], sig[2]) == (96, 1) or sig[1:] == (42, 0, 0)
+                                                  or (sig[1], sig[2]) == (96, 13)):
+            expr, kind = (f"hexstr({cut})", "hex") if _HEX_PAIRS.fullmatch(t) else (cut, "text")
+        elif sig == (1, 99, 97, 0):
+            return generic()
+        elif o is not None and o in COUNTERS and _is_int(t):
+            expr, kind = f"int({cut})", "int"
+        else:
+            sub = self._group(raw)
+            if sub is None:
+                return generic()
+            if sub[0] == _S_STAMP:
+                expr, kind = f"(stamp({cut}, {self.const(sub[3])}) or {cut})", "stamp"
+            elif sub[0] == _S_TEXT:
+                expr, kind = cut, "text"
+            elif sub[0] == _S_NUMU:
+                _, da, db, ua, ub = sub
+                self.src.append(f"    r{i} = num_unit_register(v[{vi}], {da}, {db}, {ua}, {ub}, {head[0]}, "
+                                f"{head[1]}, {head[2]}, {self.const(static)})")
+                self._register(i, f"r{i}[1]", None, "num")
+                self.decimal = True
+                return None
+            else:
+                _, da, db, exp, unit, unit_sent = sub
+                digits = f"t{i}" if (da, db) == (0, self.lengths[vi]) else f"t{i}[{da}:{db}]"
+                expr, kind = (f"float({digits} + 'e3')" if exp else f"float({digits})"), "num"
+                vtype = (True, unit)
+                if unit_sent is not None:
+                    static["unit_sent"] = unit_sent
+                self.decimal = self.decimal or unit is not None
+        assert all(k in _EXTRA_KEYS for k in static)
+        extra = "".join(f", {k!r}: {self.const(val)}" for k, val in static.items())
+        self.src.append(f"    t{i} = v[{vi}]")
+        self.src.append(f"    x{i} = {expr}")
+        self.src.append(f"    r{i} = new(Register, ({head[0]}, x{i}, {self.const(unit)}, {head[1]}, {head[2]}, "
+                        f"{{'raw': t{i}{extra}}}))")
+        self._register(i, f"x{i}", vtype, kind)
+        return None
+
+    def _register(self, i: int, value: str, vtype: tuple[bool, str | None] | None, kind: str) -> None:
+        assert len(self.values) == i
+        self.values.append(value)
+        self.types.append(vtype)
+        self.kinds.append(kind)
+
+    def _group(self, raw: str) -> tuple[Any, ...] | None:
+        """How register_of's general rule reads one (masked) group: ``(_S_STAMP, a, b, tz)``,
+        ``(_S_TEXT, a, b)``, ``(_S_NUM, a, b, exponent, SI unit, unit as sent)`` with the
+        digits at ``a:b``, ``(_S_NUMU, a, b, ua, ub)`` for a unit at ``ua:ub`` with a digit in
+        it (``m3``: the digit decides the unit, so it is looked up per telegram); None when
+        only register_of can tell (a bare unit with a digit, a number that could round)."""
+        t = raw.strip()
+        a = len(raw) - len(raw.lstrip())
+        b = a + len(t)
+        if _TST.fullmatch(t):
+            return (_S_STAMP, a, b, stamp_zone(t[12:], self.zone))
+        m = _NUM.fullmatch(t)
+        if m is None:
+            return (_S_TEXT, a, b)
+        digits, star_unit, bare_unit = m.groups()
+        if bare_unit is not None:
+            if _DIGIT.search(bare_unit):
+                return None         # "4m3" or "4B38": text or number as the digit decides
+            if bare_unit.lower() not in UNITS:
+                return (_S_TEXT, a, b)
+        if len(digits) > _MAX_DIGITS:
+            return None
+        da, db = a + m.start(1), a + m.end(1)
+        unit = star_unit if star_unit is not None else bare_unit
+        if unit is not None and unit.strip():
+            if _DIGIT.search(unit):
+                if bare_unit is not None:
+                    return None
+                ua = a + m.start(2) + len(unit) - len(unit.lstrip())
+                return (_S_NUMU, da, db, ua, ua + len(unit.strip()))
+            unit = unit.strip()
+            si, factor = UNITS.get(unit.lower(), (unit, 1))
+            if factor not in (1, 1000):
+                return None
+            return (_S_NUM, da, db, "e3" if factor == 1000 else "", si, unit if unit != si else None)
         if "." not in digits:
-            return op(K_TEXT, a, b)
-        return op(K_NUM, da, db, "", None)
-    si, factor = UNITS.get(unit.lower(), (unit, 1))
-    if factor not in (1, 1000):
-        return generic
-    extra = dict(static)
-    if unit != si:
-        extra["unit_sent"] = unit
-    return op(K_NUM, da, db, "e3" if factor == 1000 else "", si, extra)
+            return (_S_TEXT, a, b)
+        return (_S_NUM, da, db, "", None, None)
+
+    def finish(self, obis: list[ObisCode | None], profile: str, meter_model: str) -> Plan:
+        n = len(self.values)
+        self.src.append(f"    regs = ({''.join(f'r{i}, ' for i in range(n))})")
+        head = (f"    return Reading(format=FORMAT, profile={self.const(profile)}, "
+                f"meter_model={self.const(meter_model)}, registers=regs, quality=quality")
+        fields, totals, clock, tariff, meter_ids = _field_plan(obis, self.types)
+        if fields is None:
+            self.src.append(head + ", **reading_fields(regs))")
+        else:
+            val = self.values
+            kw: dict[str, str] = {field: val[i] for field, i in fields}
+            for field, idx in totals:
+                kw[field] = f"total({', '.join(val[i] for i in idx)})"
+                self.decimal = True
+            if clock is not None:
+                kw["timestamp"] = val[clock] if self.kinds[clock] == "clock" else (
+                    f"({val[clock]} if isinstance({val[clock]}, datetime) else None)")
+            if tariff is not None:
+                kw["tariff"] = f"tariff_of({val[tariff]})"
+            if meter_ids:
+                kw["meter_id"] = f"meter_id_of(({''.join(f'{val[i]}, ' for i in meter_ids)}))"
+            assert all(k in _READING_FIELDS for k in kw)
+            self.src.append(head + "".join(f", {k}={e}" for k, e in kw.items()) + ")")
+        source = "\n".join(self.src)
+        exec(source, self.ns)  # noqa: S102 - generated from the plan alone (see the class docstring)
+        return Plan(self.ns["build"], self.decimal, source)
 
 
-def _field_plan(obis: list[ObisCode | None], kinds: list[int], units: list[str | None]
+_EXTRA_KEYS = ("obis_sent", "channel", "unit_sent")
+_READING_FIELDS = frozenset(Reading.__dataclass_fields__)
+
+
+def _field_plan(obis: list[ObisCode | None], types: list[tuple[bool, str | None] | None]
                 ) -> tuple[Any, ...]:
     """(fields, totals, clock, tariff, meter ids) as reading_fields() finds them; fields None
-    when a register a field depends on is decoded generically (its type is known only then)."""
+    when a register a field depends on has a type only its value tells."""
     first: dict[ObisCode, int] = {}
     for i, o in enumerate(obis):
         if o is not None:
             first.setdefault(o, i)
+    dynamic: tuple[Any, ...] = (None, (), None, None, ())
     fields: list[tuple[str, int]] = []
     taken: set[str] = set()
     for code, (field, si) in FIELDS.items():
         at = first.get(code)
         if at is None:
             continue
-        if kinds[at] == K_GENERIC:
-            return None, (), None, None, ()
-        if kinds[at] == K_NUM and units[at] == si:
+        ty = types[at]
+        if ty is None:
+            return dynamic
+        if ty == (True, si):
             fields.append((field, at))
             taken.add(field)
     totals: list[tuple[str, tuple[int, ...]]] = []
@@ -301,60 +442,99 @@ def _field_plan(obis: list[ObisCode | None], kinds: list[int], units: list[str |
         if field in taken:
             continue
         idx = tuple(first[c] for c in codes if c in first)
-        if any(kinds[i] == K_GENERIC for i in idx):
-            return None, (), None, None, ()
-        if idx and all(kinds[i] == K_NUM and units[i] == si for i in idx):
+        if any(types[i] is None for i in idx):
+            return dynamic
+        if idx and all(types[i] == (True, si) for i in idx):
             totals.append((field, idx))
     return (tuple(fields), tuple(totals), first.get(_CLOCK), first.get(_TARIFF),
             tuple(first[c] for c in _METER_IDS if c in first))
 
 
-def _apply(plan: Plan, values: tuple[str, ...]) -> Reading:
-    zone = plan.zone
-    regs: list[Register] = []
-    append = regs.append
-    for kind, vi, a, b, x, key, unit, o, desc, static in plan.ops:
-        if kind == K_NUM:
-            t = values[vi]
-            append(_new(Register, (key, float(t[a:b] + x), unit, o, desc, {"raw": t, **static})))
-            continue
-        if kind == K_GENERIC:
-            append(register_of(x, o, values[vi], zone))
-            continue
-        t = values[vi]
-        s = t[a:b]
-        value: Any
-        if kind == K_TEXT:
-            value = s
-        elif kind == K_COUNTER:
-            value = int(s)
-        elif kind == K_HEX:
-            decoded = _hex_text(s)
-            value = decoded if decoded is not None else s
-        elif kind == K_STAMP:
-            value = parse_tst(s, zone) or s
-        else:  # K_CLOCK
-            value = parse_tst(s, zone)
-        append(_new(Register, (key, value, None, o, desc, {"raw": t, **static})))
-    registers = tuple(regs)
-    if plan.fields is None:
-        fields = reading_fields(registers)
-    else:
-        fields = {field: registers[i][1] for field, i in plan.fields}
-        for field, idx in plan.totals:
-            fields[field] = float(sum(Decimal(repr(registers[i][1])) for i in idx))
-        if plan.clock is not None:
-            v = registers[plan.clock][1]
-            if isinstance(v, _dt.datetime):
-                fields["timestamp"] = v
-        if plan.tariff is not None:
-            v = registers[plan.tariff][1]
-            if isinstance(v, str) and _is_int(v):
-                fields["tariff"] = f"T{int(v)}"
-        for i in plan.meter_ids:
-            v = registers[i][1]
-            if isinstance(v, str) and v.strip():
-                fields["meter_id"] = v.strip()
-                break
-    return Reading(format=FORMAT, profile=plan.profile, meter_model=plan.meter_model,
-                   registers=registers, **fields)
+# --- what the generated code calls (each the full path's rule for a value of known shape) ---
+
+def _stamp(s: str, tz: _dt.tzinfo | None) -> _dt.datetime | None:
+    """parse_tst of a text the plan knows is ``YYMMDDhhmmss[X]``, with the flag's tzinfo."""
+    n = int(s[:12])
+    try:
+        return _dt.datetime(2000 + n // 10000000000, n // 100000000 % 100, n // 1000000 % 100,
+                            n // 10000 % 100, n // 100 % 100, n % 100, 0, tz)
+    except ValueError:
+        return None
+
+
+def _hex_str(s: str) -> str:
+    """_hex_text of a text the plan knows is hex pairs, or the text itself."""
+    b = bytes.fromhex(s)
+    if b.isascii():
+        text = b.decode("ascii")
+        if text.isprintable():
+            return text
+    return s
+
+
+def _num_unit(digits: str, unit: str) -> _Num:
+    """_number of ``digits*unit`` when the unit has a digit in it (looked up each time)."""
+    si, factor = UNITS.get(unit.lower(), (unit, 1))
+    value = float(digits + "e3") if factor == 1000 else float(digits) if factor == 1 else float(
+        Decimal(digits) * factor)
+    return _new(_Num, (value, si, unit if unit != si else None))
+
+
+def _num_unit_register(t: str, da: int, db: int, ua: int, ub: int, key: str, o: ObisCode | None,
+                       desc: str | None, static: dict[str, Any]) -> Register:
+    num = _num_unit(t[da:db], t[ua:ub])
+    extra = {"raw": t, **static}
+    if num.unit_sent:
+        extra["unit_sent"] = num.unit_sent
+    return _new(Register, (key, num.value, num.unit, o, desc, extra))
+
+
+def _multi(sent: tuple[str, ...], subs: tuple[tuple[Any, ...], ...], static: dict[str, Any], key: str,
+           o: ObisCode | None, desc: str | None, zone: Zone) -> Register:
+    """A line of several groups by register_of's general rule, each group read as planned."""
+    parts: list[Any] = []
+    for sub, t in zip(subs, sent):
+        kind = sub[0]
+        s = t[sub[1]:sub[2]]
+        if kind == _S_NUM:
+            parts.append(_new(_Num, (float(s + sub[3]) if sub[3] else float(s), sub[4], sub[5])))
+        elif kind == _S_STAMP:
+            parts.append(_stamp(s, sub[3]) or s)
+        elif kind == _S_NUMU:
+            parts.append(_num_unit(s, t[sub[3]:sub[4]]))
+        elif kind == _S_INT:
+            parts.append(_new(_Num, (float(int(s)), None, None)))
+        else:
+            parts.append(s)
+    extra = {"raw": sent, **static}
+    value, unit = combine_parts(parts, tuple(t.strip() for t in sent), extra)
+    return _new(Register, (key, value, unit, o, desc, extra))
+
+
+def _dsmr22(sent: tuple[str, ...], key: str, o: ObisCode | None, desc: str | None, static: dict[str, Any],
+            zone: Zone) -> Register:
+    """register_of's DSMR 2.2/3.0 gas profile line, without its dispatch."""
+    extra = {"raw": sent, **static}
+    value, unit = _dsmr22_profile(tuple(t.strip() for t in sent), zone, extra)
+    return _new(Register, (key, value, unit, o, desc, extra))
+
+
+def _tariff_of(v: Any) -> str | None:
+    return f"T{int(v)}" if isinstance(v, str) and _is_int(v) else None
+
+
+def _meter_id_of(values: tuple[Any, ...]) -> str | None:
+    for v in values:
+        if isinstance(v, str) and v.strip():
+            return v.strip()
+    return None
+
+
+def _total(*values: float) -> float:
+    """reading_fields' sum of tariff registers, ``float(sum(Decimal(repr(v))))``: for whole
+    numbers below 2**53 (every kWh value with at most 3 decimals) the Decimals are those
+    integers and their sum is exact, so the sum of the ints gives the same float."""
+    for v in values:
+        if not (v.is_integer() and -_EXACT < v < _EXACT):
+            return float(sum(Decimal(repr(v)) for v in values))
+    return float(sum(map(int, values)))

@@ -38,6 +38,7 @@ __all__ = [
     "parse_tst",
     "reading_fields",
     "register_of",
+    "stamp_zone",
     "to_reading",
     "zone_for",
 ]
@@ -204,21 +205,27 @@ def parse_tst(text: str, zone: Zone) -> _dt.datetime | None:
     m = _TST.fullmatch(text.strip())
     if m is None:
         return None
-    yy, mo, dd, hh, mi, ss = (int(g) for g in m.groups()[:6])
+    yy, mo, dd, hh, mi, ss, flag = m.groups()
     try:
-        naive = _dt.datetime(2000 + yy, mo, dd, hh, mi, ss)
+        return _dt.datetime(2000 + int(yy), int(mo), int(dd), int(hh), int(mi), int(ss), 0, stamp_zone(flag, zone))
     except ValueError:
         return None
-    flag = m.group(7)
+
+
+@functools.lru_cache(maxsize=64)
+def stamp_zone(flag: str, zone: Zone) -> _dt.tzinfo | None:
+    """The tzinfo of a stamp with DST flag ``flag`` (``""``: none) in ``zone`` (see
+    :func:`parse_tst`); None: no tz database, the time stays naive. Memoised: a handful of
+    values, and ``ZoneInfo`` itself caches its zones."""
     if flag:
-        return naive.replace(tzinfo=_fixed(zone.summer if flag in "Ss" else zone.winter))
+        return _fixed(zone.summer if flag in "Ss" else zone.winter)
     if zone.summer == zone.winter:
-        return naive.replace(tzinfo=_fixed(zone.winter))
+        return _fixed(zone.winter)
     try:
         from zoneinfo import ZoneInfo
-        return naive.replace(tzinfo=ZoneInfo(zone.name))
+        return ZoneInfo(zone.name)
     except Exception:  # noqa: BLE001 - no tz database: keep the local time naive
-        return naive
+        return None
 
 
 def _cosem_datetime(text: str) -> _dt.datetime | None:
@@ -333,33 +340,43 @@ def register_of(obis_text: str, o: ObisCode | None, sent: tuple[str, ...], zone:
         if len(parts) == 2 and _TST.fullmatch(texts[0]) and _is_int(texts[1]):
             # "(TST)(00000000)": an M-Bus value without unit (empty channel placeholder)
             parts[1] = _Num(float(int(texts[1])), None, None)
-        nums = [p for p in parts if isinstance(p, _Num)]
-        if len(parts) == 1:
-            p = parts[0]
-            value, unit = (p.value, p.unit) if isinstance(p, _Num) else (p, None)
-            if isinstance(p, _Num) and p.unit_sent:
-                extra["unit_sent"] = p.unit_sent
-        elif len(nums) == 1:
-            n = nums[0]
-            value, unit = n.value, n.unit
-            if n.unit_sent:
-                extra["unit_sent"] = n.unit_sent
-            stamps = [p for p in parts if isinstance(p, _dt.datetime)]
-            if stamps:
-                extra["timestamp"] = stamps[0]
-            others = tuple(p for p in parts if p is not n and not isinstance(p, _dt.datetime))
-            if others:
-                extra["qualifiers"] = others
-            raw_ts = [t for t in texts if _TST.fullmatch(t)]
-            if raw_ts:
-                extra["timestamp_raw"] = raw_ts[0]
-        else:
-            value = tuple(p.value if isinstance(p, _Num) else p for p in parts)
-            units = {p.unit for p in nums}
-            unit = units.pop() if len(units) == 1 and len(nums) == len(parts) else None
-            if any(isinstance(p, _Num) for p in parts):
-                extra["units"] = tuple(p.unit if isinstance(p, _Num) else None for p in parts)
+        value, unit = combine_parts(parts, texts, extra)
     return Register(key, value, unit, o, desc, extra)
+
+
+def combine_parts(parts: list[Any], texts: tuple[str, ...], extra: dict[str, Any]) -> tuple[Any, str | None]:
+    """(value, unit) of a line read by the general rule from its groups' values (``parts``:
+    a ``_Num``, a datetime or the text) and stripped texts; fills ``extra``. Shared by
+    :func:`register_of` and the fast path (:mod:`.fast`)."""
+    value: Any
+    unit: str | None = None
+    nums = [p for p in parts if isinstance(p, _Num)]
+    if len(parts) == 1:
+        p = parts[0]
+        value, unit = (p.value, p.unit) if isinstance(p, _Num) else (p, None)
+        if isinstance(p, _Num) and p.unit_sent:
+            extra["unit_sent"] = p.unit_sent
+    elif len(nums) == 1:
+        n = nums[0]
+        value, unit = n.value, n.unit
+        if n.unit_sent:
+            extra["unit_sent"] = n.unit_sent
+        stamps = [p for p in parts if isinstance(p, _dt.datetime)]
+        if stamps:
+            extra["timestamp"] = stamps[0]
+        others = tuple(p for p in parts if p is not n and not isinstance(p, _dt.datetime))
+        if others:
+            extra["qualifiers"] = others
+        raw_ts = [t for t in texts if _TST.fullmatch(t)]
+        if raw_ts:
+            extra["timestamp_raw"] = raw_ts[0]
+    else:
+        value = tuple(p.value if isinstance(p, _Num) else p for p in parts)
+        units = {p.unit for p in nums}
+        unit = units.pop() if len(units) == 1 and len(nums) == len(parts) else None
+        if any(isinstance(p, _Num) for p in parts):
+            extra["units"] = tuple(p.unit if isinstance(p, _Num) else None for p in parts)
+    return value, unit
 
 
 @functools.lru_cache(maxsize=1024)
