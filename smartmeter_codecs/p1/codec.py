@@ -162,11 +162,11 @@ class P1Codec:
 
     def sniff(self, data: bytes) -> int:
         """95 for a complete telegram (starts with ``/``, has a line starting with ``!``), else 0."""
-        data = bytes(data)
+        if type(data) is not bytes:
+            data = bytes(data)
         s = data.lstrip(_WS)
-        if not HEADER_START.match(s[:5]):
-            return 0
-        return 95 if (b"\n!" in s) else 0
+        # HEADER_START is five characters: matching the whole input is matching its start
+        return 95 if HEADER_START.match(s) is not None and b"\n!" in s else 0
 
     def decode_all(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> list[Reading]:
         """A Reading per telegram; raises DecodeError subclasses (layer ``"p1"``) only.

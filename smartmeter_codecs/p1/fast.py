@@ -92,8 +92,8 @@ class Layout(NamedTuple):
     """Where the value texts are in a telegram of one mask (cached per mask)."""
 
     spans: tuple[tuple[int, int], ...]         # value texts (inside the brackets)
-    values: Callable[[str], tuple[str, ...]]   # text -> the value texts, in order
-    skeleton: Callable[[str], tuple[str, ...]]  # text -> the parts around them
+    # text -> its pieces: the parts around the values (even indices) and the values (odd)
+    pieces: Callable[[str], tuple[str, ...]]
 
 
 class Plan(NamedTuple):
@@ -114,8 +114,11 @@ def _layout(masked: bytes) -> Layout | None:
     # every bracket must be one of those pairs (none in the header line, none left open)
     if len(spans) < 2 or text.count("(") != len(spans) or text.count(")") != len(spans):
         return None
-    return Layout(spans, operator.itemgetter(*(slice(a, b) for a, b in spans)),
-                  operator.itemgetter(*(slice(a, b) for a, b in _outside(spans, len(text)))))
+    cuts = [0]
+    for a, b in spans:
+        cuts += (a, b)
+    cuts.append(len(text))
+    return Layout(spans, operator.itemgetter(*(slice(a, b) for a, b in zip(cuts, cuts[1:]))))
 
 
 def _outside(spans: tuple[tuple[int, int], ...], n: int) -> list[tuple[int, int]]:
@@ -156,8 +159,8 @@ def fast_parse(data: bytes, start: int, profile: str | None) -> tuple[Plan, tupl
     layout = _layout(masked)
     if layout is None:
         return None
-    text = tele.decode("latin-1")
-    plan = plan_for(masked, "".join(layout.skeleton(text)), profile)
+    pieces = layout.pieces(tele.decode("latin-1"))
+    plan = plan_for(masked, "".join(pieces[::2]), profile)
     if plan is None:
         return None
     crc_text = cm.group(1)
@@ -165,7 +168,7 @@ def fast_parse(data: bytes, start: int, profile: str | None) -> tuple[Plan, tupl
         return None
     if plan.decimal and not _context_ok():
         return None
-    return plan, layout.values(text), cm.end()
+    return plan, pieces[1::2], cm.end()
 
 
 def fast_reading(data: bytes, start: int, profile: str | None) -> tuple[Reading, int] | None:
@@ -302,7 +305,7 @@ class _Emitter:
             expr, kind = f"stamp({cut}, {self.const(stamp_zone(t[12:], self.zone))})", "clock"
         elif sig is not None and sig[0] == 0 and ((sig[1], sig[2]) == (96, 1) or sig[1:] == (42, 0, 0)
                                                   or (sig[1], sig[2]) == (96, 13)):
-            expr, kind = (f"hexstr({cut})", "hex") if _HEX_PAIRS.fullmatch(t) else (cut, "text")
+            expr, kind = (f"hexstr({cut})", "hex") if _HEX_PAIRS.fullmatch(t) else (cut, _text_kind(t))
         elif sig == (1, 99, 97, 0):
             return generic()
         elif o is not None and o in COUNTERS and _is_int(t):
@@ -314,7 +317,7 @@ class _Emitter:
             if sub[0] == _S_STAMP:
                 expr, kind = f"(stamp({cut}, {self.const(sub[3])}) or {cut})", "stamp"
             elif sub[0] == _S_TEXT:
-                expr, kind = cut, "text"
+                expr, kind = cut, _text_kind(t)
             elif sub[0] == _S_NUMU:
                 _, da, db, ua, ub = sub
                 self.src.append(f"    r{i} = num_unit_register(v[{vi}], {da}, {db}, {ua}, {ub}, {head[0]}, "
@@ -402,14 +405,24 @@ class _Emitter:
                 kw["timestamp"] = val[clock] if self.kinds[clock] == "clock" else (
                     f"({val[clock]} if isinstance({val[clock]}, datetime) else None)")
             if tariff is not None:
-                kw["tariff"] = f"tariff_of({val[tariff]})"
-            if meter_ids:
+                kw["tariff"] = (f"'T' + str(int({val[tariff]}))" if self.kinds[tariff] == "int-text" else
+                                "None" if self.kinds[tariff] == "text" else f"tariff_of({val[tariff]})")
+            if meter_ids and all(self.kinds[i] in ("text", "int-text", "hex") for i in meter_ids):
+                # str values: the first that is not blank, stripped (as reading_fields)
+                kw["meter_id"] = f"({' or '.join(f'{val[i]}.strip()' for i in meter_ids)} or None)"
+            elif meter_ids:
                 kw["meter_id"] = f"meter_id_of(({''.join(f'{val[i]}, ' for i in meter_ids)}))"
             assert all(k in _READING_FIELDS for k in kw)
             self.src.append(head + "".join(f", {k}={e}" for k, e in kw.items()) + ")")
         source = "\n".join(self.src)
-        exec(source, self.ns)  # noqa: S102 - generated from the plan alone (see the class docstring)
+        exec(compile(source, "<p1 telegram plan>", "exec"), self.ns)  # noqa: S102 - see the class docstring
         return Plan(self.ns["build"], self.decimal, source)
+
+
+def _text_kind(t: str) -> str:
+    # a text value's kind; "int-text" when it is ASCII digits (a tariff "0002": the digits
+    # never change that, so the Reading's tariff is "T" + the number without a test)
+    return "int-text" if _is_int(t) else "text"
 
 
 _EXTRA_KEYS = ("obis_sent", "channel", "unit_sent")
