@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import functools
+import itertools
 import operator
 import re
 from collections.abc import Callable
@@ -69,7 +70,7 @@ from .mapping import (
 )
 from .telegram import _CRC, parse_telegram
 
-__all__ = ["Plan", "fast_parse", "fast_reading", "plan_for"]
+__all__ = ["BUILD_AFTER", "Plan", "fast_parse", "fast_reading", "plan_for"]
 
 # every ASCII digit -> "0" (bytes.translate: one C pass over the telegram)
 _MASK = bytes.maketrans(b"123456789", b"000000000")
@@ -104,6 +105,13 @@ class Plan(NamedTuple):
     source: str        # the generated source of build (for tests and debugging)
 
 
+def _no_build(values: tuple[str, ...], quality: str | None) -> Reading:
+    raise AssertionError("the plan of a shape the full path decodes is never applied")
+
+
+_NO_PLAN = Plan(_no_build, False, "")   # a shape the full path decodes (e.g. it raises)
+
+
 @functools.lru_cache(maxsize=128)
 def _layout(masked: bytes) -> Layout | None:
     text = masked.decode("latin-1")
@@ -118,7 +126,7 @@ def _layout(masked: bytes) -> Layout | None:
     for a, b in spans:
         cuts += (a, b)
     cuts.append(len(text))
-    return Layout(spans, operator.itemgetter(*(slice(a, b) for a, b in zip(cuts, cuts[1:]))))
+    return Layout(spans, operator.itemgetter(*(slice(a, b) for a, b in itertools.pairwise(cuts))))
 
 
 def _outside(spans: tuple[tuple[int, int], ...], n: int) -> list[tuple[int, int]]:
@@ -160,8 +168,18 @@ def fast_parse(data: bytes, start: int, profile: str | None) -> tuple[Plan, tupl
     if layout is None:
         return None
     pieces = layout.pieces(tele.decode("latin-1"))
-    plan = plan_for(masked, "".join(pieces[::2]), profile)
+    shape = _shape(masked, "".join(pieces[::2]), profile)
+    plan = shape.plan
     if plan is None:
+        # a shape gets its plan when it comes back (BUILD_AFTER telegrams while cached):
+        # building one (about 2 ms, mostly compile()) for a shape seen once would make
+        # telegrams of ever new shapes (many meters interleaved, more than the cache holds)
+        # far slower than the full path; those only pay for the key (a few us)
+        shape.uses += 1
+        if shape.uses < BUILD_AFTER:
+            return None
+        plan = shape.plan = plan_for(*shape.key) or _NO_PLAN
+    if plan is _NO_PLAN:
         return None
     crc_text = cm.group(1)
     if crc_text and int(crc_text, 16) != crc16_arc(tele):
@@ -180,7 +198,28 @@ def fast_reading(data: bytes, start: int, profile: str | None) -> tuple[Reading,
     return plan.build(values, None), end
 
 
+#: telegrams of one shape (while it stays in the cache) before its plan is built
+BUILD_AFTER = 3
+
+
+class _Shape:
+    """A telegram shape seen lately: how often, and its plan once it has come back. Lives
+    only in the bounded cache of :func:`_shape`; what it holds changes the speed, never a
+    result (a race between threads at worst builds a plan twice)."""
+
+    __slots__ = ("key", "plan", "uses")
+
+    def __init__(self, key: tuple[bytes, str, str | None]) -> None:
+        self.key = key
+        self.uses = 0
+        self.plan: Plan | None = None
+
+
 @functools.lru_cache(maxsize=128)
+def _shape(masked: bytes, skeleton: str, profile: str | None) -> _Shape:
+    return _Shape((masked, skeleton, profile))
+
+
 def plan_for(masked: bytes, skeleton: str, profile: str | None) -> Plan | None:
     """The plan of a telegram key, built by the full path's parser from the key alone
     (None: the full path decides, e.g. it raises)."""
@@ -271,8 +310,8 @@ class _Emitter:
             if sig == (1, 99, 97, 0):       # the power failure log
                 return generic()
             if sig == (0, 24, 3, 0) and n >= 7:     # the DSMR 2.2/3.0 gas profile
-                self.src.append(f"    r{i} = dsmr22({group}, {head[0]}, {head[1]}, {head[2]}, "
-                                f"{self.const(static)}, zone)")
+                self.src.append(f"    r{i} = dsmr22({group}, {self.const(self._dsmr22(sent))}, {head[0]}, "
+                                f"{head[1]}, {head[2]}, {self.const(static)}, zone)")
                 self._register(i, f"r{i}[1]", None, "dsmr22")
                 self.decimal = True
                 return None
@@ -356,36 +395,26 @@ class _Emitter:
         only register_of can tell (a bare unit with a digit, a number that could round)."""
         t = raw.strip()
         a = len(raw) - len(raw.lstrip())
-        b = a + len(t)
         if _TST.fullmatch(t):
-            return (_S_STAMP, a, b, stamp_zone(t[12:], self.zone))
-        m = _NUM.fullmatch(t)
-        if m is None:
-            return (_S_TEXT, a, b)
-        digits, star_unit, bare_unit = m.groups()
-        if bare_unit is not None:
-            if _DIGIT.search(bare_unit):
-                return None         # "4m3" or "4B38": text or number as the digit decides
-            if bare_unit.lower() not in UNITS:
-                return (_S_TEXT, a, b)
-        if len(digits) > _MAX_DIGITS:
+            return (_S_STAMP, a, a + len(t), stamp_zone(t[12:], self.zone))
+        return _number_plan(t, a)
+
+    def _dsmr22(self, sent: tuple[str, ...]) -> tuple[Any, ...] | None:
+        """``(stamp tzinfo or False, period is an int, unit group given, value plan)`` of a
+        gas profile line (see _dsmr22_profile) from its masked texts; None: decoded by
+        _dsmr22_profile itself."""
+        texts = [t.strip() for t in sent]
+        try:
+            int(texts[2])
+            period = True
+        except ValueError:
+            period = False
+        composite = f"{texts[-1]}*{texts[5]}" if texts[5] else texts[-1]
+        value = _number_plan(composite.strip(), len(composite) - len(composite.lstrip()))
+        if value is None:
             return None
-        da, db = a + m.start(1), a + m.end(1)
-        unit = star_unit if star_unit is not None else bare_unit
-        if unit is not None and unit.strip():
-            if _DIGIT.search(unit):
-                if bare_unit is not None:
-                    return None
-                ua = a + m.start(2) + len(unit) - len(unit.lstrip())
-                return (_S_NUMU, da, db, ua, ua + len(unit.strip()))
-            unit = unit.strip()
-            si, factor = UNITS.get(unit.lower(), (unit, 1))
-            if factor not in (1, 1000):
-                return None
-            return (_S_NUM, da, db, "e3" if factor == 1000 else "", si, unit if unit != si else None)
-        if "." not in digits:
-            return (_S_TEXT, a, b)
-        return (_S_NUM, da, db, "", None, None)
+        tz = stamp_zone(texts[0][12:], self.zone) if _TST.fullmatch(texts[0]) else False
+        return (tz, period, bool(texts[5]), value)
 
     def finish(self, obis: list[ObisCode | None], profile: str, meter_model: str) -> Plan:
         n = len(self.values)
@@ -417,6 +446,41 @@ class _Emitter:
         source = "\n".join(self.src)
         exec(compile(source, "<p1 telegram plan>", "exec"), self.ns)  # noqa: S102 - see the class docstring
         return Plan(self.ns["build"], self.decimal, source)
+
+
+def _number_plan(t: str, a: int) -> tuple[Any, ...] | None:
+    """How ``_number`` reads a (stripped, masked) text found at offset ``a``: ``(_S_TEXT, a, b)``
+    (not a number: the text stays), ``(_S_NUM, da, db, exponent, SI unit, unit as sent)``
+    with the digits at ``da:db``, ``(_S_NUMU, da, db, ua, ub)`` for a unit at ``ua:ub`` with
+    a digit in it (``m3``: the digit decides the unit, so it is looked up per telegram);
+    None when only the full path can tell (a bare unit with a digit, a number that could
+    round)."""
+    b = a + len(t)
+    m = _NUM.fullmatch(t)
+    if m is None:
+        return (_S_TEXT, a, b)
+    digits, star_unit, bare_unit = m.groups()
+    if bare_unit is not None:
+        if _DIGIT.search(bare_unit):
+            return None         # "4m3" or "4B38": text or number as the digit decides
+        if bare_unit.lower() not in UNITS:
+            return (_S_TEXT, a, b)
+    if len(digits) > _MAX_DIGITS:
+        return None
+    da, db = a + m.start(1), a + m.end(1)
+    unit = star_unit if star_unit is not None else bare_unit
+    if unit is not None and unit.strip():
+        if _DIGIT.search(unit):     # a star unit here: a bare one with a digit returned above
+            ua = a + m.start(2) + len(unit) - len(unit.lstrip())
+            return (_S_NUMU, da, db, ua, ua + len(unit.strip()))
+        unit = unit.strip()
+        si, factor = UNITS.get(unit.lower(), (unit, 1))
+        if factor not in (1, 1000):
+            return None
+        return (_S_NUM, da, db, "e3" if factor == 1000 else "", si, unit if unit != si else None)
+    if "." not in digits:
+        return (_S_TEXT, a, b)
+    return (_S_NUM, da, db, "", None, None)
 
 
 def _text_kind(t: str) -> str:
@@ -524,11 +588,32 @@ def _multi(sent: tuple[str, ...], subs: tuple[tuple[Any, ...], ...], static: dic
     return _new(Register, (key, value, unit, o, desc, extra))
 
 
-def _dsmr22(sent: tuple[str, ...], key: str, o: ObisCode | None, desc: str | None, static: dict[str, Any],
-            zone: Zone) -> Register:
-    """register_of's DSMR 2.2/3.0 gas profile line, without its dispatch."""
+def _dsmr22(sent: tuple[str, ...], plan: tuple[Any, ...] | None, key: str, o: ObisCode | None,
+            desc: str | None, static: dict[str, Any], zone: Zone) -> Register:
+    """register_of's DSMR 2.2/3.0 gas profile line (_dsmr22_profile) as planned."""
     extra = {"raw": sent, **static}
-    value, unit = _dsmr22_profile(tuple(t.strip() for t in sent), zone, extra)
+    texts = tuple(t.strip() for t in sent)
+    unit: str | None
+    if plan is None:
+        value, unit = _dsmr22_profile(texts, zone, extra)
+        return _new(Register, (key, value, unit, o, desc, extra))
+    tz, period, unit_group, number = plan
+    extra["timestamp"] = None if tz is False else _stamp(texts[0], tz)
+    extra["timestamp_raw"] = texts[0]
+    extra["capture_obis"] = texts[4]
+    if period:
+        extra["period_minutes"] = int(texts[2])
+    composite = f"{texts[-1]}*{texts[5]}" if unit_group else texts[-1]
+    kind = number[0]
+    if kind == _S_TEXT:
+        return _new(Register, (key, texts[-1], None, o, desc, extra))
+    if kind == _S_NUM:
+        digits = composite[number[1]:number[2]]
+        value, unit, unit_sent = float(digits + number[3]) if number[3] else float(digits), number[4], number[5]
+    else:
+        value, unit, unit_sent = _num_unit(composite[number[1]:number[2]], composite[number[3]:number[4]])
+    if unit_sent:
+        extra["unit_sent"] = unit_sent
     return _new(Register, (key, value, unit, o, desc, extra))
 
 
