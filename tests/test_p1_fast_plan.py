@@ -294,3 +294,14 @@ def test_the_stream_gives_the_same_items_with_and_without_the_fast_path(monkeypa
 def test_the_plan_caches_are_bounded() -> None:
     assert fast._shape.cache_info().maxsize is not None
     assert fast._layout.cache_info().maxsize is not None
+    # each entry keeps a telegram's text: no longer than the stream's bound
+    assert fast.MAX_TELEGRAM == p1codec.MAX_TELEGRAM
+    data = dict(REAL)["p1-dsmr_parser-telegram_v3"]
+    long = data.replace(b"\r\n!", b"\r\n" + b"0-0:96.13.0()\r\n" * 700 + b"!")
+    assert len(long) > fast.MAX_TELEGRAM and not check(long)
+
+
+def test_a_bytearray_decodes_as_before() -> None:
+    data = dict(REAL)["p1-dsmr_parser-telegram_v5"]
+    assert check(data)
+    assert _same(decode_telegrams(bytearray(data)), _decode_full(data))

@@ -70,7 +70,7 @@ from .mapping import (
 )
 from .telegram import _CRC, parse_telegram
 
-__all__ = ["BUILD_AFTER", "Plan", "fast_parse", "fast_reading", "plan_for"]
+__all__ = ["BUILD_AFTER", "MAX_TELEGRAM", "Plan", "fast_parse", "fast_reading", "plan_for"]
 
 # every ASCII digit -> "0" (bytes.translate: one C pass over the telegram)
 _MASK = bytes.maketrans(b"123456789", b"000000000")
@@ -152,12 +152,14 @@ def fast_parse(data: bytes, start: int, profile: str | None) -> tuple[Plan, tupl
     """The plan and the value texts of the telegram at ``data[start]`` (a ``/``) and the
     offset after its ``!`` line, CRC checked; None when the full path must decode it
     (anything unusual, any error). ``plan.build(values, quality)`` makes the Reading."""
+    if type(data) is not bytes:
+        return None                 # a bytearray: not hashable as a cache key
     nl = data.find(b"\n", start)
     if nl < 0:
         return None
-    bang = data.find(b"\n!", nl)
+    bang = data.find(b"\n!", nl, start + MAX_TELEGRAM)
     if bang < 0:
-        return None
+        return None                 # no end, or longer than any telegram (the key is cached)
     bang += 1
     cm = _CRC.match(data, bang)
     if cm is None:
@@ -197,6 +199,10 @@ def fast_reading(data: bytes, start: int, profile: str | None) -> tuple[Reading,
     plan, values, end = got
     return plan.build(values, None), end
 
+
+#: the longest telegram the fast path takes (codec.MAX_TELEGRAM, the stream's bound): the
+#: caches keep each shape's telegram text, so at most 128 times this
+MAX_TELEGRAM = 8192
 
 #: telegrams of one shape (while it stays in the cache) before its plan is built
 BUILD_AFTER = 3
