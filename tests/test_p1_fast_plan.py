@@ -237,6 +237,28 @@ def test_dsmr22_gas_profile_lines_decode_the_same(gas, wrapped, profile) -> None
     check(bytes(rng.choice(b"0123456789") if 0x30 <= b <= 0x39 and i > 20 else b for i, b in enumerate(data)), profile)
 
 
+_FAILURE = st.tuples(
+    st.one_of(st.text("0123456789", min_size=12, max_size=12).map(lambda t: t + "W"),
+              st.text("0123456789", min_size=12, max_size=12).map(lambda t: t + "S"), st.just("000101000001W"),
+              st.text("0123456789", min_size=12, max_size=12), st.just("")),
+    st.one_of(st.text("0123456789", min_size=1, max_size=20).map(lambda t: t + "*s"),
+              st.text("0123456789", min_size=1, max_size=12), st.sampled_from(["", "x", "12*m3", "99999999999999999999*s",
+                                                                                "12.5*s", "7*min"])))
+
+
+@SETTINGS
+@given(st.text("0123456789", max_size=3), st.lists(_FAILURE, max_size=4), st.booleans(), st.sampled_from([None, "se"]))
+def test_power_failure_logs_decode_the_same(count, entries, odd, profile) -> None:
+    groups = [count, "0-0:96.7.19"] + [x for e in entries for x in e] + (["123"] if odd else [])
+    line = "1-0:99.97.0" + "".join(f"({g})" for g in groups)
+    body = ("/KFM5KAIFA-METER\r\n\r\n1-0:1.8.1(001581.123*kWh)\r\n" + line + "\r\n!").encode("latin-1")
+    data = body + f"{crc16_arc(body):04X}\r\n".encode()
+    check(data, profile)
+    rng = random.Random(data)
+    again = bytes(rng.choice(b"0123456789") if 0x30 <= b <= 0x39 and i > 20 else b for i, b in enumerate(body))
+    check(again + f"{crc16_arc(again):04X}\r\n".encode(), profile)
+
+
 def test_the_generated_source_holds_no_text_of_the_telegram() -> None:
     # keys, descriptions, units and ids are bound as names: the source is offsets and names
     data = dict(REAL)["p1-dsmr_parser-telegram_v5"]

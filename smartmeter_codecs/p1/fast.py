@@ -57,6 +57,7 @@ from .mapping import (
     FIELDS,
     FORMAT,
     UNITS,
+    PowerFailure,
     Zone,
     _dsmr22_profile,
     _is_int,
@@ -279,7 +280,7 @@ class _Emitter:
         self.ns: dict[str, Any] = {
             "new": _new, "Register": Register, "Reading": Reading, "zone": zone, "stamp": _stamp,
             "hexstr": _hex_str, "register_of": register_of, "multi": _multi, "dsmr22": _dsmr22,
-            "num_unit_register": _num_unit_register, "reading_fields": reading_fields,
+            "num_unit_register": _num_unit_register, "reading_fields": reading_fields, "failures": _failures,
             "datetime": _dt.datetime, "tariff_of": _tariff_of, "meter_id_of": _meter_id_of,
             "total": _total, "FORMAT": FORMAT,
         }
@@ -314,7 +315,13 @@ class _Emitter:
 
         if n != 1:
             if sig == (1, 99, 97, 0):       # the power failure log
-                return generic()
+                failures = self._failures(sent)
+                if failures is None:
+                    return generic()
+                self.src.append(f"    r{i} = failures({group}, {self.const(failures)}, {head[0]}, {head[1]}, "
+                                f"{head[2]}, {self.const(static)})")
+                self._register(i, f"r{i}[1]", (False, None), "failures")
+                return None
             if sig == (0, 24, 3, 0) and n >= 7:     # the DSMR 2.2/3.0 gas profile
                 self.src.append(f"    r{i} = dsmr22({group}, {self.const(self._dsmr22(sent))}, {head[0]}, "
                                 f"{head[1]}, {head[2]}, {self.const(static)}, zone)")
@@ -404,6 +411,23 @@ class _Emitter:
         if _TST.fullmatch(t):
             return (_S_STAMP, a, a + len(t), stamp_zone(t[12:], self.zone))
         return _number_plan(t, a)
+
+    def _failures(self, sent: tuple[str, ...]) -> tuple[Any, ...] | None:
+        """``(count is an int, ((stamp tzinfo or False, duration plan), ...))`` of a power
+        failure log of several groups (see _failure_log) from its masked texts; None:
+        decoded by _failure_log itself."""
+        texts = [t.strip() for t in sent]
+        rest = texts[2:]
+        pairs = []
+        for k in range(0, len(rest) - 1, 2):
+            duration = _number_plan(rest[k + 1], 0)
+            if duration is None:
+                return None
+            if duration[0] == _S_TEXT:      # not a number: a unit-less count of seconds or None
+                duration = (_S_INT,) if _is_int(rest[k + 1]) else (_S_TEXT,)
+            tz = stamp_zone(rest[k][12:], self.zone) if _TST.fullmatch(rest[k]) else False
+            pairs.append((tz, duration))
+        return bool(_is_int(texts[0])), tuple(pairs)
 
     def _dsmr22(self, sent: tuple[str, ...]) -> tuple[Any, ...] | None:
         """``(stamp tzinfo or False, period is an int, unit group given, value plan)`` of a
@@ -621,6 +645,39 @@ def _dsmr22(sent: tuple[str, ...], plan: tuple[Any, ...] | None, key: str, o: Ob
     if unit_sent:
         extra["unit_sent"] = unit_sent
     return _new(Register, (key, value, unit, o, desc, extra))
+
+
+def _failures(sent: tuple[str, ...], plan: tuple[Any, ...], key: str, o: ObisCode | None, desc: str | None,
+              static: dict[str, Any]) -> Register:
+    """register_of's power failure log of several groups (_failure_log) as planned."""
+    count_is_int, pairs = plan
+    texts = tuple(t.strip() for t in sent)
+    extra = {"raw": sent, **static, "count": int(texts[0]) if count_is_int else 0, "buffer_obis": texts[1]}
+    events = []
+    at = 2
+    for tz, number in pairs:
+        end = None if tz is False else _stamp(texts[at], tz)
+        text = texts[at + 1]
+        kind = number[0]
+        duration: int | None
+        if kind == _S_NUM:
+            digits = text[number[1]:number[2]]
+            duration = int(float(digits + number[3]) if number[3] else float(digits))
+        elif kind == _S_NUMU:
+            duration = int(_num_unit(text[number[1]:number[2]], text[number[3]:number[4]]).value)
+        elif kind == _S_INT:
+            duration = int(text)
+        else:
+            duration = None
+        start = None
+        if end is not None and duration is not None:
+            try:
+                start = end - _dt.timedelta(seconds=duration)
+            except OverflowError:
+                start = None
+        events.append(_new(PowerFailure, (end, duration, start, texts[at])))
+        at += 2
+    return _new(Register, (key, tuple(events), None, o, desc, extra))
 
 
 def _tariff_of(v: Any) -> str | None:
