@@ -323,6 +323,21 @@ def test_the_plan_caches_are_bounded() -> None:
     assert len(long) > fast.MAX_TELEGRAM and not check(long)
 
 
+def test_trailing_bytes_are_noted_and_logged_as_by_the_full_path(caplog: pytest.LogCaptureFixture) -> None:
+    # EasyMeter Q3D: a COM-1 0xFF run after the telegram (note_extra_bytes' note and INFO line)
+    data = dict(REAL)["p1-dsmr_parser-telegram_esy5q3db1024_v304"]
+    assert check(data)
+    with caplog.at_level("INFO", logger="smartmeter_codecs"):
+        fast_result = _fast_decode(data, None)
+        fast_log = [(r.name, r.levelno, r.getMessage()) for r in caplog.records]
+        caplog.clear()
+        full = _decode_full(data)
+        full_log = [(r.name, r.levelno, r.getMessage()) for r in caplog.records]
+    assert fast_result is not None and _same(fast_result, full)
+    assert fast_result[0].quality and "trailing bytes" in fast_result[0].quality
+    assert fast_log == full_log and len(full_log) == 1
+
+
 def test_a_bytearray_decodes_as_before() -> None:
     data = dict(REAL)["p1-dsmr_parser-telegram_v5"]
     assert check(data)

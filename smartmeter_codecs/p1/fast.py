@@ -2,31 +2,38 @@
 
 A meter sends the same telegram every second with other digits: the same header, the same
 ids in the same order, the same brackets, units, S/W flags and blanks; only digits move. So
-the work that depends on the layout is done once per shape and cached, and the per-telegram
-work is: one C-level ``bytes.translate`` that turns every digit into ``0`` (the *mask*),
-the CRC, slicing the value texts out at the positions the plan knows, converting them and
-building the Registers and the Reading.
+the work that depends on the layout is done once per shape, and the per-telegram work is:
+one C-level ``bytes.translate`` that turns every digit into ``0`` (the *mask*), a cache
+lookup, the CRC, slicing the value texts out at the positions the plan knows, and the plan's
+``build``: one generated straight-line function that converts the values and builds the
+Registers and the Reading (no Line/Group objects, no offsets, no dispatch per line).
 
-How a telegram is keyed, and why a plan is valid for every telegram with that key:
+How a telegram is keyed, and why a plan is right for every telegram with that key:
 
 * The key is ``(mask, skeleton, profile)``: the mask is the telegram from ``/`` to ``!`` with
-  every ASCII digit replaced by ``0``; the *skeleton* is the text outside the value brackets
+  every ASCII digit replaced by ``0``; the *skeleton* is the text around the value brackets
   (header, ids, line ends, ``!``) with its real digits. Two telegrams with the same key
   differ only in the digits inside ``( )``.
 * Every decision of the full path (:func:`.telegram.parse_telegram`, :func:`.mapping.register_of`,
-  :func:`.mapping.reading_fields`) that looks at a value's text tests a character class in
-  which a digit stays a digit (``\\d``, ``[0-9A-Fa-f]``, ``[A-Za-z0-9]``, ``.``): the same for
-  the mask and for the telegram. Where the outcome depends on which digits they are (a date
-  that may not exist, hex text that may not be printable, a unit with a digit in it such as
-  ``m3``), the plan calls the full path's function on the value every time, or the line is
-  decoded by :func:`.mapping.register_of` itself ("generic" lines).
+  :func:`.mapping.reading_fields`) that looks at a value's text tests character classes in
+  which a digit stays a digit (``\\d``, ``[0-9A-Fa-f]``, ``[A-Za-z0-9³]``, white space): the
+  same for the mask and for the telegram. Where the outcome depends on *which* digits they
+  are, the generated code applies the full path's rule to the value each time: a date that
+  may not exist (:func:`_stamp` gives None like ``parse_tst``), hex text that may not be
+  printable (:func:`_hex_str`), a unit with a digit in it such as ``m3`` (:func:`_num_unit`
+  looks it up), the Decimal arithmetic (exact for at most 20 digit characters in a context
+  of at least 28 digits, else declined; tariff sums in :func:`_total`). A line the plan has
+  no rule for is decoded by :func:`.mapping.register_of` itself.
 * The plan is built from the key alone (the mask with the skeleton's digits put back) by the
   full path's own parser, so a plan cannot depend on a value it did not see in the key.
+* A shape gets its plan at its :data:`BUILD_AFTER`-th telegram while in the bounded cache
+  (building one costs about 2 ms, mostly ``compile()``); until then, and for shapes that
+  never come back, the full path decodes and the fast path cost only the key (a few µs).
 
 Anything unusual (no ``!`` line, a bracket left open or nested, a bad CRC, leading garbage,
-several telegrams, a decimal context that could round) makes the fast path decline
-(``None``) and the full path decode, so errors, their offsets and :func:`inspect` come from
-the full path unchanged. tests/test_p1_fast_plan.py holds the two paths equal on every real
+several telegrams, a telegram over :data:`MAX_TELEGRAM` bytes) makes the fast path decline
+(``None``) and the full path decode, so errors, their offsets and ``inspect`` come from the
+full path unchanged. tests/test_p1_fast_plan.py holds the two paths equal on every real
 telegram and on generated and mutated ones.
 """
 from __future__ import annotations
