@@ -100,8 +100,11 @@ def test_every_real_telegram_decodes_the_same_by_both_paths_cold_and_cached() ->
     counts = []
     for _ in range(2):              # cold: each plan built; then every plan from the cache
         counts.append(sum(check(data) for _, data in REAL))
-    # the corpus has about 150 P1 entries, a third of them broken on purpose (error tests)
-    assert counts[0] == counts[1] >= 60, f"the fast path took {counts} of {len(REAL)} real telegrams"
+    # about a third of the corpus is broken on purpose (error tests); of the telegrams that
+    # decode, the fast path declines only the one with a value bracket wrapped onto the next
+    # line (openHAB dsmr_42; twice with the shared corpus)
+    decodable = sum(not isinstance(_outcome(_decode_full, data), DecodeError) for _, data in REAL)
+    assert counts[0] == counts[1] >= max(50, decodable - 2), f"fast path took {counts} of {decodable}"
     assert fast._shape.cache_info().hits >= counts[0]
 
 
