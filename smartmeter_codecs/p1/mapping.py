@@ -36,6 +36,9 @@ __all__ = [
     "Zone",
     "line_register",
     "parse_tst",
+    "reading_fields",
+    "register_of",
+    "stamp_zone",
     "to_reading",
     "zone_for",
 ]
@@ -186,7 +189,9 @@ def zone_for(flag: str | None, profile: str | None) -> tuple[str, Zone]:
     return key, PROFILES[key]
 
 
+@functools.lru_cache(maxsize=64)
 def _fixed(hours: int) -> _dt.timezone:
+    # memoised (a handful of offsets): building a timezone per stamp was a tenth of parse_tst
     return _dt.timezone(_dt.timedelta(hours=hours))
 
 
@@ -200,21 +205,27 @@ def parse_tst(text: str, zone: Zone) -> _dt.datetime | None:
     m = _TST.fullmatch(text.strip())
     if m is None:
         return None
-    yy, mo, dd, hh, mi, ss = (int(g) for g in m.groups()[:6])
+    yy, mo, dd, hh, mi, ss, flag = m.groups()
     try:
-        naive = _dt.datetime(2000 + yy, mo, dd, hh, mi, ss)
+        return _dt.datetime(2000 + int(yy), int(mo), int(dd), int(hh), int(mi), int(ss), 0, stamp_zone(flag, zone))
     except ValueError:
         return None
-    flag = m.group(7)
+
+
+@functools.lru_cache(maxsize=64)
+def stamp_zone(flag: str, zone: Zone) -> _dt.tzinfo | None:
+    """The tzinfo of a stamp with DST flag ``flag`` (``""``: none) in ``zone`` (see
+    :func:`parse_tst`); None: no tz database, the time stays naive. Memoised: a handful of
+    values, and ``ZoneInfo`` itself caches its zones."""
     if flag:
-        return naive.replace(tzinfo=_fixed(zone.summer if flag in "Ss" else zone.winter))
+        return _fixed(zone.summer if flag in "Ss" else zone.winter)
     if zone.summer == zone.winter:
-        return naive.replace(tzinfo=_fixed(zone.winter))
+        return _fixed(zone.winter)
     try:
         from zoneinfo import ZoneInfo
-        return naive.replace(tzinfo=ZoneInfo(zone.name))
+        return ZoneInfo(zone.name)
     except Exception:  # noqa: BLE001 - no tz database: keep the local time naive
-        return naive
+        return None
 
 
 def _cosem_datetime(text: str) -> _dt.datetime | None:
@@ -292,13 +303,18 @@ def _description(o: ObisCode | None) -> str | None:
 
 def line_register(line: Line, zone: Zone) -> Register:
     """One Register for one object line (value in SI, raw text in ``extra``)."""
-    o = line.obis
-    sent = tuple(g.text for g in line.groups)
+    return register_of(line.obis_text, line.obis, tuple(g.text for g in line.groups), zone)
+
+
+def register_of(obis_text: str, o: ObisCode | None, sent: tuple[str, ...], zone: Zone) -> Register:
+    """The Register of an object line given as its id (as sent, and parsed) and the texts
+    of its ``( )`` groups: the whole value logic, shared by :func:`line_register` and the
+    fast path (:mod:`.fast`), which uses it for every line it has no shortcut for."""
     extra: dict[str, Any] = {"raw": sent[0] if len(sent) == 1 else sent}
     # values are read without surrounding white space ("( 230.1*V)", "(0001 )"): seen nowhere
     # in a meter yet, but a space must never turn a number or stamp into text
     texts = tuple(t.strip() for t in sent)
-    key, desc, obis_sent, channel = _line_head(line.obis_text, o)
+    key, desc, obis_sent, channel = _line_head(obis_text, o)
     if obis_sent is not None:
         extra["obis_sent"] = obis_sent
     if channel is not None:
@@ -324,33 +340,43 @@ def line_register(line: Line, zone: Zone) -> Register:
         if len(parts) == 2 and _TST.fullmatch(texts[0]) and _is_int(texts[1]):
             # "(TST)(00000000)": an M-Bus value without unit (empty channel placeholder)
             parts[1] = _Num(float(int(texts[1])), None, None)
-        nums = [p for p in parts if isinstance(p, _Num)]
-        if len(parts) == 1:
-            p = parts[0]
-            value, unit = (p.value, p.unit) if isinstance(p, _Num) else (p, None)
-            if isinstance(p, _Num) and p.unit_sent:
-                extra["unit_sent"] = p.unit_sent
-        elif len(nums) == 1:
-            n = nums[0]
-            value, unit = n.value, n.unit
-            if n.unit_sent:
-                extra["unit_sent"] = n.unit_sent
-            stamps = [p for p in parts if isinstance(p, _dt.datetime)]
-            if stamps:
-                extra["timestamp"] = stamps[0]
-            others = tuple(p for p in parts if p is not n and not isinstance(p, _dt.datetime))
-            if others:
-                extra["qualifiers"] = others
-            raw_ts = [t for t in texts if _TST.fullmatch(t)]
-            if raw_ts:
-                extra["timestamp_raw"] = raw_ts[0]
-        else:
-            value = tuple(p.value if isinstance(p, _Num) else p for p in parts)
-            units = {p.unit for p in nums}
-            unit = units.pop() if len(units) == 1 and len(nums) == len(parts) else None
-            if any(isinstance(p, _Num) for p in parts):
-                extra["units"] = tuple(p.unit if isinstance(p, _Num) else None for p in parts)
+        value, unit = combine_parts(parts, texts, extra)
     return Register(key, value, unit, o, desc, extra)
+
+
+def combine_parts(parts: list[Any], texts: tuple[str, ...], extra: dict[str, Any]) -> tuple[Any, str | None]:
+    """(value, unit) of a line read by the general rule from its groups' values (``parts``:
+    a ``_Num``, a datetime or the text) and stripped texts; fills ``extra``. Shared by
+    :func:`register_of` and the fast path (:mod:`.fast`)."""
+    value: Any
+    unit: str | None = None
+    nums = [p for p in parts if isinstance(p, _Num)]
+    if len(parts) == 1:
+        p = parts[0]
+        value, unit = (p.value, p.unit) if isinstance(p, _Num) else (p, None)
+        if isinstance(p, _Num) and p.unit_sent:
+            extra["unit_sent"] = p.unit_sent
+    elif len(nums) == 1:
+        n = nums[0]
+        value, unit = n.value, n.unit
+        if n.unit_sent:
+            extra["unit_sent"] = n.unit_sent
+        stamps = [p for p in parts if isinstance(p, _dt.datetime)]
+        if stamps:
+            extra["timestamp"] = stamps[0]
+        others = tuple(p for p in parts if p is not n and not isinstance(p, _dt.datetime))
+        if others:
+            extra["qualifiers"] = others
+        raw_ts = [t for t in texts if _TST.fullmatch(t)]
+        if raw_ts:
+            extra["timestamp_raw"] = raw_ts[0]
+    else:
+        value = tuple(p.value if isinstance(p, _Num) else p for p in parts)
+        units = {p.unit for p in nums}
+        unit = units.pop() if len(units) == 1 and len(nums) == len(parts) else None
+        if any(isinstance(p, _Num) for p in parts):
+            extra["units"] = tuple(p.unit if isinstance(p, _Num) else None for p in parts)
+    return value, unit
 
 
 @functools.lru_cache(maxsize=1024)
@@ -411,6 +437,12 @@ def to_reading(telegram: Telegram, *, profile: str | None = None) -> Reading:
     """The Reading for a parsed telegram (registers in telegram order)."""
     name, zone = zone_for(telegram.header.flag, profile)
     regs = tuple(line_register(line, zone) for line in telegram.lines)
+    return Reading(format=FORMAT, profile=name, meter_model=telegram.header.text[1:],
+                   registers=regs, **reading_fields(regs))
+
+
+def reading_fields(regs: tuple[Register, ...]) -> dict[str, Any]:
+    """The Reading fields the registers fill (the first register of each OBIS code counts)."""
     fields: dict[str, Any] = {}
     by_obis: dict[ObisCode, Register] = {}
     r: Register | None
@@ -438,5 +470,4 @@ def to_reading(telegram: Telegram, *, profile: str | None = None) -> Reading:
         if r is not None and isinstance(r.value, str) and r.value.strip():
             fields["meter_id"] = r.value.strip()
             break
-    return Reading(format=FORMAT, profile=name, meter_model=telegram.header.text[1:],
-                   registers=regs, **fields)
+    return fields
