@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from .model import Reading
 
-__all__ = ["note_extra_bytes"]
+__all__ = ["note_extra_bytes", "extra_bytes_note"]
 
 log = logging.getLogger("smartmeter_codecs")
 
@@ -25,13 +25,23 @@ def note_extra_bytes(readings: Sequence[Reading], fmt: str, *, leading: int = 0,
     """``readings`` with ``leading bytes: N before offset F`` and/or ``trailing bytes: N after
     offset E`` appended to ``quality`` (every Reading of the input carries it, so ``decode``,
     which returns the last one, shows it too), and one INFO log line."""
+    text = extra_bytes_note(fmt, leading=leading, first=first, trailing=trailing, last_end=last_end)
+    if text is None:
+        return list(readings)
+    return [r.replace(quality=f"{r.quality}; {text}" if r.quality else text) for r in readings]
+
+
+def extra_bytes_note(fmt: str, *, leading: int = 0, first: int = 0, trailing: int = 0,
+                     last_end: int = 0) -> str | None:
+    """The ``quality`` note of :func:`note_extra_bytes` (and its INFO log line), or None when
+    there are no extra bytes: for a codec that builds its Reading with the note at once."""
     notes = []
     if leading:
         notes.append(f"leading bytes: {leading} before offset {first}")
     if trailing:
         notes.append(f"trailing bytes: {trailing} after offset {last_end}")
     if not notes:
-        return list(readings)
+        return None
     text = "; ".join(notes)
     log.info("%s input: %s ignored (not part of any frame)", fmt, text)
-    return [r.replace(quality=f"{r.quality}; {text}" if r.quality else text) for r in readings]
+    return text
