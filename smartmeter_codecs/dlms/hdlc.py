@@ -304,14 +304,15 @@ class HdlcSplitter:
         # A frame. Candidates that began before it are cut short by it; those inside it are
         # its own bytes; its closing flag may open the next frame.
         cut: list[int] = []
-        keep: list[tuple[int, int]] = []
-        for cand in self._pending:
-            if cand[1] >= end - 1:
-                keep.append(cand)
-            elif cand[1] < i:
-                cut.append(cand[1])
-        heapq.heapify(keep)
-        self._pending[:] = keep     # in place: feed_ready holds the list
+        if self._pending:           # usually empty: the frame was the only candidate
+            keep: list[tuple[int, int]] = []
+            for cand in self._pending:
+                if cand[1] >= end - 1:
+                    keep.append(cand)
+                elif cand[1] < i:
+                    cut.append(cand[1])
+            heapq.heapify(keep)
+            self._pending[:] = keep     # in place: feed_ready holds the list
         for c in sorted(cut):
             if self._header_ok(data, rx.index(c), len(data)):
                 out.append((end, IncompleteError(LAYER, c, f"frame announcing "
