@@ -6,10 +6,26 @@ and :mod:`.wireless` (wM-Bus frames), :mod:`.compact` (compact frames, CI 0x79/0
 
 :class:`WMBusDecoder` is the stateful (sans-I/O) wM-Bus decoder a receiver holds: it learns
 compact-frame formats from full frames (:class:`FormatStore`).
+
+The names below are imported when first used (PEP 562): the ``dlms`` format reads DLMS over
+M-Bus with :mod:`.link` alone, and importing the codec with its tables would cost the first
+DLMS decode tens of milliseconds (issue 16).
 """
 from __future__ import annotations
 
-from .codec import WMBusDecoder
-from .compact import KNOWN_FORMATS, FormatStore
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .codec import WMBusDecoder
+    from .compact import KNOWN_FORMATS, FormatStore
 
 __all__ = ["KNOWN_FORMATS", "FormatStore", "WMBusDecoder"]
+
+_WHERE = {"WMBusDecoder": ".codec", "KNOWN_FORMATS": ".compact", "FormatStore": ".compact"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
