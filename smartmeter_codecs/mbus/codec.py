@@ -15,8 +15,9 @@ from ..inspection import Inspection
 from ..keys import KeysArg
 from ..model import Reading
 from . import link as _link
+from . import template as _template
 from . import wireless as _wireless
-from .application import Telegram, is_dlms_ci, parse_application, pick_key
+from .application import Telegram, _address, is_dlms_ci, parse_application, pick_key
 from .compact import COMPACT_CIS, FormatStore
 from .inspect import inspect_wired, inspect_wireless
 from .reading import build_frame, telegrams_to_reading
@@ -32,10 +33,38 @@ MAX_TELEGRAMS = 16
 _DATA_CIS = {0x70, 0x72, 0x73, 0x76, 0x78, 0x79, 0x7A, 0x7B}
 
 
-def _same_sender(a: Telegram, b: Telegram, a_link: int | None, b_link: int | None) -> bool:
+def _same_sender(a: Telegram | _Templated, b: Telegram | _Templated, a_link: int | None, b_link: int | None) -> bool:
     if a.address is not None and b.address is not None:
         return (a.address.ident, a.address.manufacturer) == (b.address.ident, b.address.manufacturer)
     return a_link == b_link
+
+
+class _Templated:
+    """A stream frame whose layout a template knows (issue 16): its Reading comes from the
+    template when it stands alone; its Telegram is parsed only when it joins a multi-telegram
+    sequence. Plain frames only (no keys, CI 72/78/7A, mode 0), so parsing it later is the
+    same as parsing it now (its format was already learned when it arrived)."""
+
+    __slots__ = ("template", "frame")
+
+    def __init__(self, template: _template.Template, frame: _link.LinkFrame) -> None:
+        self.template = template
+        self.frame = frame
+
+    @property
+    def address(self) -> Any:
+        if self.template.ci != 0x72:
+            return None         # wired short/no header: the sender is the link address
+        h = self.frame.data
+        return _address(h[4:6] + h[0:4] + h[6:8])
+
+    @property
+    def more_records_follow(self) -> bool:
+        return self.template.more
+
+    def telegram(self) -> Telegram:
+        f = self.frame
+        return parse_application(f.ci or 0, f.data, f.start + 7)
 
 
 class _Joiner:
@@ -43,13 +72,15 @@ class _Joiner:
 
     def __init__(self, fmt: str) -> None:
         self.fmt = fmt
-        self.pending: list[tuple[Telegram, int | None]] = []
+        # (telegram, link address, the frame when its layout may be learned as a template)
+        self.pending: list[tuple[Telegram | _Templated, int | None, _link.LinkFrame | None]] = []
 
-    def add(self, tg: Telegram, link_address: int | None) -> list[Reading]:
+    def add(self, tg: Telegram | _Templated, link_address: int | None,
+            frame: _link.LinkFrame | None = None) -> list[Reading]:
         out: list[Reading] = []
         if self.pending and not _same_sender(self.pending[-1][0], tg, self.pending[-1][1], link_address):
             out += self.flush()
-        self.pending.append((tg, link_address))
+        self.pending.append((tg, link_address, frame))
         if not tg.more_records_follow or len(self.pending) >= MAX_TELEGRAMS:
             out += self.flush()
         return out
@@ -57,8 +88,16 @@ class _Joiner:
     def flush(self) -> list[Reading]:
         if not self.pending:
             return []
-        tgs = [t for t, _ in self.pending]
-        self.pending = []
+        pending, self.pending = self.pending, []
+        if len(pending) == 1:
+            tg, _, frame = pending[0]
+            if isinstance(tg, _Templated):
+                return [tg.template.reading(tg.frame.data)]
+            reading = telegrams_to_reading([tg], self.fmt)
+            if frame is not None:
+                _template.learn(frame.ci, frame.data, frame.start + 7, tg, reading, self.fmt)
+            return [reading]
+        tgs = [t.telegram() if isinstance(t, _Templated) else t for t, _, _ in pending]
         return [telegrams_to_reading(tgs, self.fmt)]
 
 
@@ -152,6 +191,12 @@ class MBusCodec:
         from the records layer.
         """
         data = bytes(data)
+        if keys is None:
+            # a frame of a layout decoded before: the template's Reading (issue 16); anything
+            # unusual returns None and takes the full path below
+            fast = _template.decode_wired(data)
+            if fast is not None:
+                return [fast]
         first, last_end = _frame_span(data)
         frames = _link.split_frames(data[first:last_end])
         if first:
@@ -174,6 +219,9 @@ class MBusCodec:
         for frame, tg in zip(wanted, tgs):
             out += joiner.add(tg, frame.a)
         out += joiner.flush()
+        if keys is None and len(frames) == 1 and len(wanted) == 1 and len(out) == 1 and not first \
+                and last_end == len(data):
+            _template.learn(wanted[0].ci, wanted[0].data, wanted[0].start + 7, tgs[0], out[0], self.name)
         return note_extra_bytes(out, self.name, leading=first, first=first, trailing=len(data) - last_end,
                                 last_end=last_end)
 
@@ -217,6 +265,16 @@ class MBusStream:
             if is_dlms_ci(item.ci):
                 log.debug("M-Bus frame at stream byte %d has DLMS transport CI 0x%02X: skipped", item.start, item.ci)
                 continue
+            plain = self._keys is None
+            if plain and item.kind == "long":
+                # a layout seen before (issue 16): the template gives the Reading, and the
+                # format a compact frame may use later is learned as parse_application would
+                t = _template.find(item.ci, item.data)
+                if t is not None and t.fmt == "mbus":
+                    if t.learned is not None:
+                        self.formats.remember(*t.learned)
+                    out += self._joiner.add(_Templated(t, item), item.a)
+                    continue
             try:
                 _check_direction(item)
                 tg = parse_application(item.ci or 0, item.data, item.start + 7, keys=self._keys,
@@ -224,7 +282,7 @@ class MBusStream:
             except DecodeError as err:
                 out.append(err)
                 continue
-            out += self._joiner.add(tg, item.a)
+            out += self._joiner.add(tg, item.a, item if plain else None)
         return out
 
 

@@ -1,0 +1,222 @@
+"""The M-Bus frame templates (issue 16, smartmeter_codecs/mbus/template.py) against the full
+path: on every real M-Bus frame of the fixtures (libmbus corpus, link frames, samples) and on
+hypothesis-mutated copies, ``MBusCodec.decode_all`` and ``MBusStream`` give exactly the same
+Readings (compared by ``repr``: every field, every register with its value's type and its
+``extra`` in order) or exactly the same DecodeError (type, layer, offset, message) with and
+without templates. The full path is the codec with the template store switched off.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from smartmeter_codecs.errors import DecodeError
+from smartmeter_codecs.mbus import link as _link
+from smartmeter_codecs.mbus import template as _template
+from smartmeter_codecs.mbus.codec import MBusCodec, MBusStream
+
+FIX = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def _frames() -> list[tuple[str, bytes]]:
+    out = []
+    for e in json.loads((FIX / "mbus" / "corpus.json").read_text())["entries"]:
+        out.append((e["id"], bytes.fromhex(e["hex"])))
+    for e in json.loads((FIX / "mbus" / "link_frames.json").read_text())["entries"]:
+        out.append((e["id"], bytes.fromhex(e["hex"])))
+    for path in sorted((FIX / "samples").glob("mbus-*.hex")):
+        out.append((path.name, bytes.fromhex(path.read_text().split("#")[0].strip())))
+    return out
+
+
+FRAMES = _frames()
+CODEC = MBusCodec()
+
+
+@contextmanager
+def full_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The codec without templates: nothing is found, nothing is learned."""
+    with monkeypatch.context() as m:
+        m.setattr(_template, "find", lambda ci, body: None)
+        m.setattr(_template, "learn", lambda *a, **k: None)
+        yield
+
+
+def outcome(fn: Callable[[], Any]) -> Any:
+    """Readings as repr (types, values, extra order), or the error's identity."""
+    try:
+        return ("readings", [repr(r) for r in fn()])
+    except DecodeError as err:
+        return ("error", type(err).__name__, err.layer, err.offset, err.message)
+
+
+def stream_items(data: bytes, chunk: int) -> list[Any]:
+    s = MBusStream()
+    out = []
+    for i in range(0, len(data), chunk):
+        for item in s.feed(data[i:i + chunk]):
+            if isinstance(item, DecodeError):
+                out.append(("error", type(item).__name__, item.layer, item.offset, item.message))
+            else:
+                out.append(repr(item))
+    return out
+
+
+def templated(data: bytes) -> _template.Template | None:
+    """The template a single long frame hits (after decoding it once), or None."""
+    try:
+        frame = _link.parse_frame(data)
+    except DecodeError:
+        return None
+    if frame.kind != "long":
+        return None
+    return _template.find(frame.ci, frame.data)
+
+
+def test_every_fixture_frame_decodes_the_same_with_and_without_templates(monkeypatch):
+    hits = 0
+    for name, data in FRAMES:
+        with full_path(monkeypatch):
+            want = outcome(lambda: CODEC.decode_all(data))
+        first = outcome(lambda: CODEC.decode_all(data))       # learns the layout
+        second = outcome(lambda: CODEC.decode_all(data))      # reads through the template
+        assert first == want, name
+        assert second == want, name
+        if templated(data) is not None:
+            hits += 1
+    # most real frames are plain CI 72/78/7A frames: the fast path is really exercised
+    assert hits >= 100, hits
+
+
+def test_every_fixture_frame_streams_the_same_with_and_without_templates(monkeypatch):
+    stream = b"".join(data for _, data in FRAMES)
+    with full_path(monkeypatch):
+        want = stream_items(stream * 2, 4096)
+    assert stream_items(stream * 2, 4096) == want
+    assert stream_items(stream * 2, 977) == want      # again, now every layout is known
+
+
+def test_templates_are_not_shared_mutable_state():
+    """Two Readings of the same frame share no mutable register extra."""
+    data = next(d for n, d in FRAMES if n.endswith("emh_diz"))
+    CODEC.decode_all(data)
+    a, b = CODEC.decode_all(data)[0], CODEC.decode_all(data)[0]
+    assert templated(data) is not None
+    for ra, rb in zip(a.registers, b.registers):
+        assert ra == rb
+        if isinstance(ra.extra, dict):
+            assert ra.extra is not rb.extra
+        for k, v in ra.extra.items():
+            if isinstance(v, (list, dict)):
+                assert v is not rb.extra[k]
+
+
+def test_the_store_is_bounded():
+    data = next(d for n, d in FRAMES if n.endswith("emh_diz"))
+    CODEC.decode_all(data)
+    assert 0 < len(_template._store) <= _template.MAX_TEMPLATES
+
+
+def _fix_checksum(frame: bytearray) -> None:
+    if len(frame) >= 6 and frame[0] == 0x68 and frame[3] == 0x68 and frame[1] == frame[2] \
+            and frame[1] + 6 == len(frame):
+        frame[-2] = sum(frame[4:-2]) & 0xFF
+
+
+TEMPLATED = [(n, d) for n, d in FRAMES if len(d) > 9 and d[0] == 0x68 and len(d) == d[1] + 6 and d[6] in (0x72, 0x78, 0x7A)]
+
+
+def _data_positions(data: bytes) -> list[int]:
+    """Offsets in the frame of the bytes a template does not fix (data fields, ident...)."""
+    t = templated(data)
+    assert t is not None
+    return [7 + i for i in range(t.size) if not (t.mask >> (8 * i)) & 0xFF]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutated_data_fields_decode_the_same(data):
+    """Random values in the data fields (invalid BCD, invalid dates, NaN reals, negative numbers,
+    other OBIS/field choices) through the template give the full path's Reading."""
+    name, frame = data.draw(st.sampled_from(TEMPLATED), label="frame")
+    outcome(lambda: CODEC.decode_all(frame))        # learns the layout of a valid frame
+    if templated(frame) is None:
+        return      # a layout the template does not take (compared in the fixture test)
+    positions = _data_positions(frame)
+    if not positions:
+        return
+    mutated = bytearray(frame)
+    for pos in data.draw(st.lists(st.sampled_from(positions), min_size=1, max_size=12), label="positions"):
+        mutated[pos] = data.draw(st.integers(0, 255))
+    _fix_checksum(mutated)
+    mutated = bytes(mutated)
+    assert templated(mutated) is not None      # the fast path really decodes it
+    with pytest.MonkeyPatch.context() as m:
+        with full_path(m):
+            want = outcome(lambda: CODEC.decode_all(mutated))
+    assert outcome(lambda: CODEC.decode_all(mutated)) == want, name
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutated_frames_decode_or_fail_the_same(data):
+    """Bytes changed, inserted or cut anywhere (a fixed checksum or not, a 68 L L 68 header
+    planted inside): the same Readings or the same DecodeError, or the template declines."""
+    name, frame = data.draw(st.sampled_from(TEMPLATED), label="frame")
+    outcome(lambda: CODEC.decode_all(frame))        # learns the layout of a valid frame
+    mutated = bytearray(frame)
+    for _ in range(data.draw(st.integers(1, 4), label="edits")):
+        kind = data.draw(st.sampled_from(["set", "insert", "delete", "header"]))
+        pos = data.draw(st.integers(0, len(mutated) - 1))
+        if kind == "set":
+            mutated[pos] = data.draw(st.integers(0, 255))
+        elif kind == "insert":
+            mutated[pos:pos] = bytes([data.draw(st.integers(0, 255))])
+        elif kind == "delete" and len(mutated) > 1:
+            del mutated[pos]
+        else:
+            length = data.draw(st.integers(0, 40))
+            mutated[pos:pos + 4] = bytes((0x68, length, length, 0x68))
+    if data.draw(st.booleans(), label="fix checksum"):
+        _fix_checksum(mutated)
+    mutated = bytes(mutated)
+    with pytest.MonkeyPatch.context() as m:
+        with full_path(m):
+            want = outcome(lambda: CODEC.decode_all(mutated))
+            want_stream = stream_items(frame + mutated + frame, 64)
+    assert outcome(lambda: CODEC.decode_all(mutated)) == want, name
+    assert stream_items(frame + mutated + frame, 64) == want_stream, name
+
+
+def test_the_stream_still_learns_compact_formats_from_templated_frames(monkeypatch):
+    """A templated full frame teaches its format to the stream's FormatStore as before."""
+    data = next(d for n, d in FRAMES if n.endswith("kamstrup_multical_601"))
+    with full_path(monkeypatch):
+        ref = MBusStream()
+        ref.feed(data)
+    CODEC.decode_all(data)
+    s = MBusStream()
+    s.feed(data)
+    assert templated(data) is not None
+    assert dict(s.formats._learned) == dict(ref.formats._learned) != {}
+
+
+def test_a_frame_inside_a_frame_takes_the_full_path():
+    """decode_all reads a valid long frame that ends inside another as the frame (the
+    splitter's rule); the template path leaves such inputs to it."""
+    data = next(d for n, d in FRAMES if n.endswith("emh_diz"))
+    CODEC.decode_all(data)
+    assert _template.decode_wired(data) is not None
+    inner = _link.build_long_frame(0x08, 1, 0x78, b"\x01\xfd\x17\x00")
+    body = bytearray(data)
+    body[7 + 12:7 + 12 + len(inner)] = inner                # over the first records' bytes
+    _fix_checksum(body)
+    assert _template.decode_wired(bytes(body)) is None
+
