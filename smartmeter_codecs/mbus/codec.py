@@ -17,7 +17,8 @@ from ..model import Reading
 from . import link as _link
 from . import template as _template
 from . import wireless as _wireless
-from .application import Telegram, _address, is_dlms_ci, parse_application, pick_key
+from ..keys import authentication_required
+from .application import Telegram, _address, is_dlms_ci, parse_application, pick_key, pick_keys, prepare_application
 from .compact import COMPACT_CIS, FormatStore
 from .inspect import inspect_wired, inspect_wireless
 from .reading import build_frame, telegrams_to_reading
@@ -95,7 +96,7 @@ class _Joiner:
                 return [tg.template.reading(tg.frame.data)]
             reading = telegrams_to_reading([tg], self.fmt)
             if frame is not None:
-                _template.learn(frame.ci, frame.data, frame.start + 7, tg, reading, self.fmt)
+                _template.learn(frame.ci, frame.ci, frame.data, frame.start + 7, tg, reading, self.fmt)
             return [reading]
         tgs = [t.telegram() if isinstance(t, _Templated) else t for t, _, _ in pending]
         return [telegrams_to_reading(tgs, self.fmt)]
@@ -221,7 +222,7 @@ class MBusCodec:
         out += joiner.flush()
         if keys is None and len(frames) == 1 and len(wanted) == 1 and len(out) == 1 and not first \
                 and last_end == len(data):
-            _template.learn(wanted[0].ci, wanted[0].data, wanted[0].start + 7, tgs[0], out[0], self.name)
+            _template.learn(wanted[0].ci, wanted[0].ci, wanted[0].data, wanted[0].start + 7, tgs[0], out[0], self.name)
         return note_extra_bytes(out, self.name, leading=first, first=first, trailing=len(data) - last_end,
                                 last_end=last_end)
 
@@ -396,6 +397,15 @@ class WMBusDecoder:
         """Every Reading of one or several concatenated CRC-less frames (as the codec's
         ``decode_all``; a compact frame may use a full frame that comes later in ``data``)."""
         data = bytes(data)
+        plain = self._plain(data)
+        if plain is not None:
+            # one frame of a layout decoded before (issue 16): link layer, ELL and decryption
+            # as always, then the template's Reading instead of the record walk
+            t = _template.find(plain[0], plain[1])
+            if t is not None and t.fmt == "wmbus":
+                if t.learned is not None:
+                    self.formats.remember(*t.learned)
+                return [t.reading(plain[1])]
         chunks = WMBUS_CODEC._frames(data)
         tgs = _decode_in_order(chunks, lambda c: self.telegram(c[0], c[1]))
         joiner = _Joiner("wmbus")
@@ -403,7 +413,32 @@ class WMBusDecoder:
         for tg in tgs:
             out += joiner.add(tg, None)
         out += joiner.flush()
+        if plain is not None and len(tgs) == 1 and len(out) == 1:
+            _template.learn(plain[0], plain[3], plain[1], plain[2], tgs[0], out[0], "wmbus", prefix=8)
         return out
+
+    def _plain(self, data: bytes) -> tuple[Any, bytes, int, int] | None:
+        """(template shape, link address + decrypted application data, input offset of the
+        application data, CI) of a single frame the template path may take, else None (the
+        full path then decodes it, or raises the error this found)."""
+        try:
+            frame = _wireless.parse_wireless(data)
+            afl: list[_wireless.AflHeader] = []
+            ci, pos, body, ell_decrypted = _wireless.skip_ell(frame.body, 10, pick_key(self.keys, frame.address),
+                                                              afl)
+            if ci not in (0x72, 0x78, 0x7A) or afl:
+                return None
+            pre = prepare_application(ci, body[pos:], 0, link_address=frame.address, keys=self.keys)
+        except DecodeError:
+            return None
+        if isinstance(pre, Telegram) or pre.compact or pre.msb_first or pre.decrypted_by_receiver \
+                or pre.authenticated is not None or (pre.encrypted and not pre.decrypted):
+            return None
+        if self.keys is not None and authentication_required(self.keys, pick_keys(self.keys, pre.address)):
+            return None     # the full path says why this telegram is refused
+        start = frame.positions[pos] if pos < len(frame.positions) else len(data)
+        vbody = body[2:10] + pre.data[:pre.payload_at] + pre.payload
+        return _template.wireless_shape(ci, pre.decrypted or ell_decrypted), vbody, start, ci
 
 
 def _crc_frame_end(data: bytes) -> int | None:

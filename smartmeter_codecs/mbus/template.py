@@ -45,7 +45,7 @@ from .reading import (
 )
 from .manufacturers import PHASE_CONVENTIONS
 
-__all__ = ["MAX_TEMPLATES", "Template", "decode_wired", "find", "learn"]
+__all__ = ["MAX_TEMPLATES", "Template", "decode_wired", "find", "learn", "wireless_shape"]
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +74,11 @@ class Template:
     """The layout of one kind of telegram (see the module docstring)."""
 
     __slots__ = ("ci", "size", "mask", "expected", "records", "header", "electricity", "more", "learned",
-                 "fmt")
+                 "fmt", "authenticated")
 
     def __init__(self, ci: int, size: int, mask: int, expected: int, records: tuple[tuple[Any, ...], ...],
                  header: tuple[Any, ...], electricity: bool, more: bool,
-                 learned: tuple[int, bytes] | None, fmt: str) -> None:
+                 learned: tuple[int, bytes] | None, fmt: str, authenticated: bool | None) -> None:
         self.ci = ci
         self.size = size
         self.mask = mask
@@ -89,22 +89,23 @@ class Template:
         self.more = more
         self.learned = learned          # (signature, DIB+VIB bytes) FormatStore.learn keeps
         self.fmt = fmt
+        self.authenticated = authenticated      # Reading.authenticated (False: decrypted, no MAC)
 
     def reading(self, body: bytes) -> Reading:
         """The Reading of application data ``body`` (the bytes after the CI) of this layout."""
         registers: list[Register] = []
         append = registers.append
-        kind, static_regs, medium, model = self.header
+        ident_at, static_regs, medium, model, access_at = self.header
         meter_id = None
-        if kind == CI_LONG:
-            meter_id = body[3::-1].hex().upper()
+        if ident_at is not None:
+            meter_id = body[ident_at:ident_at + 4][::-1].hex().upper()
+        if medium is not None:
             registers += static_regs
             append(_new(Register, ("mbus:header.medium", medium[0], None, None, "Device type (medium)",
                                    {"code": medium[1]})))
-        if kind != CI_NONE:
-            at = 8 if kind == CI_LONG else 0
-            status = body[at + 1]
-            append(_new(Register, ("mbus:header.access_no", body[at], None, None, "Access number",
+        if access_at is not None:
+            status = body[access_at + 1]
+            append(_new(Register, ("mbus:header.access_no", body[access_at], None, None, "Access number",
                                    _NO_EXTRA)))
             append(_new(Register, ("mbus:header.status", status, None, None, "Status byte",
                                    _status_flags(status))))
@@ -170,15 +171,16 @@ class Template:
         for name, total in sums.items():
             fields.setdefault(name, total)
         return Reading(format=self.fmt, timestamp=timestamp, meter_id=meter_id, meter_model=model,
-                       authenticated=None, registers=tuple(registers), **fields)
+                       authenticated=self.authenticated, registers=tuple(registers), **fields)
 
 
 _NO_EXTRA = Register("x", None).extra     # the default extra of a Register (read-only, empty)
 
 
-def find(ci: int | None, body: bytes) -> Template | None:
-    """The template whose layout ``body`` (the application data after CI ``ci``) has, or None."""
-    found = _store.get((ci, len(body)))    # type: ignore[arg-type]
+def find(shape: Any, body: bytes) -> Template | None:
+    """The template whose layout ``body`` has, or None. ``shape`` is the CI of a wired frame
+    (``body``: the application data after it), or :func:`wireless_shape` of a wM-Bus frame."""
+    found = _store.get((shape, len(body)))
     if found is None:
         return None
     value = int.from_bytes(body, "little")
@@ -186,6 +188,13 @@ def find(ci: int | None, body: bytes) -> Template | None:
         if value & t.mask == t.expected:
             return t
     return None
+
+
+def wireless_shape(ci: int, decrypted: bool) -> tuple[str, int, bool]:
+    """The store key of a wM-Bus layout: its body is the link address M+A (8 bytes) followed
+    by the application data after CI ``ci``, decrypted; ``decrypted`` tells the Reading's
+    ``authenticated`` (False after decryption without a verified MAC)."""
+    return ("wmbus", ci, decrypted)
 
 
 def decode_wired(data: bytes) -> Reading | None:
@@ -213,29 +222,33 @@ def decode_wired(data: bytes) -> Reading | None:
     return t.reading(data[7:n - 2])
 
 
-def learn(ci: int | None, body: bytes, base: int, tg: Telegram, reading: Reading, fmt: str) -> Template | None:
-    """Remember the layout of a frame the full path decoded alone (application data ``body``
-    after CI ``ci``, ``body[0]`` at input offset ``base``; its Telegram ``tg`` and Reading).
+def learn(shape: Any, ci: int | None, body: bytes, base: int, tg: Telegram, reading: Reading, fmt: str,
+          prefix: int = 0) -> Template | None:
+    """Remember the layout of a frame the full path decoded alone: ``body`` (a wired frame's
+    application data after CI ``ci``; for wM-Bus the 8 link address bytes first, ``prefix``
+    = 8, and the payload decrypted), ``body[prefix]`` at input offset ``base``, its Telegram
+    ``tg`` and its Reading.
 
-    Only plain (unencrypted, mode 0) frames with CI 72/78/7A whose Reading the template
-    reproduces are kept. Returns the template or None.
+    Only CI 72/78/7A frames without a security mode or decrypted with mode 5 (or ELL) and no
+    MAC, whose Reading the template reproduces, are kept. Returns the template or None.
     """
-    if ci not in _TEMPLATE_CIS or tg.encrypted or tg.decrypted_by_receiver or tg.decrypted:
+    if ci not in _TEMPLATE_CIS or tg.decrypted_by_receiver or tg.authenticated is not None:
         return None
-    if tg.header.security_mode != 0 or tg.authenticated is not None:
+    mode = tg.header.security_mode
+    if not (mode == 0 or (mode == 5 and tg.decrypted)) or (tg.encrypted and not tg.decrypted):
         return None
     if len(_store) >= MAX_TEMPLATES:
         _store.clear()
     try:
-        t = _build(ci, bytes(body), base, tg, fmt)
+        t = _build(ci, bytes(body), base - prefix, tg, fmt, prefix, reading.authenticated)
     except _NotTemplated:
         return None
     if t is None or t.reading(body) != reading:
         log.debug("M-Bus layout of CI 0x%02X, %d bytes: not templated (the template does not reproduce it)",
                   ci, len(body))
         return None
-    shape = (ci, len(body))
-    _store[shape] = (t, *_store.get(shape, ())[:_PER_SHAPE - 1])
+    key = (shape, len(body))
+    _store[key] = (t, *_store.get(key, ())[:_PER_SHAPE - 1])
     return t
 
 
@@ -243,11 +256,21 @@ class _NotTemplated(Exception):
     """A record the template cannot express (the frame keeps the full path)."""
 
 
-def _build(ci: int, body: bytes, base: int, tg: Telegram, fmt: str) -> Template | None:
+def _build(ci: int, body: bytes, base: int, tg: Telegram, fmt: str, prefix: int,
+           authenticated: bool | None) -> Template | None:
     header_len = _HEADER[ci]
-    payload_at = header_len
+    payload_at = prefix + header_len
+    if tg.header.security_mode == 7:
+        raise _NotTemplated
     mask = bytearray(b"\xff" * len(body))
-    for i in _DYNAMIC_HEADER[ci]:
+    # what changes from telegram to telegram: the ident, access number and status (and the
+    # link address of a wM-Bus frame with a long header: the sender is in that header)
+    dynamic = [prefix + i for i in _DYNAMIC_HEADER[ci]]
+    if prefix and ci == CI_LONG:
+        dynamic += range(prefix)
+    elif prefix:
+        dynamic += (2, 3, 4, 5)
+    for i in dynamic:
         mask[i] = 0
     records = []
     address = tg.address
@@ -280,18 +303,22 @@ def _build(ci: int, body: bytes, base: int, tg: Telegram, fmt: str) -> Template 
         if combinable is not None or mfr or more or rec.extension_table:
             tail = (combinable, mfr, more, rec.extension_table)
         records.append((ds, de, fast, arg, key, static, description, tail, usable, obis, action, stamp))
-    header: tuple[Any, ...]
-    if ci == CI_LONG:
-        assert address is not None
-        static_regs = [Register("mbus:header.manufacturer", address.manufacturer, None, None, "Manufacturer"),
-                       Register("mbus:header.version", address.version, None, None, "Version")]
-        model = None
+    # where the Reading's meter_id and access number come from (the long header, else the
+    # wM-Bus link address); the address fields that are part of the layout give the rest
+    ident_at = prefix if ci == CI_LONG else (2 if prefix else None)
+    access_at = {CI_LONG: prefix + 8, CI_SHORT: prefix}.get(ci)
+    medium = model = None
+    static_regs: tuple[Register, ...] = ()
+    if address is not None:
+        if address.manufacturer:
+            static_regs = (Register("mbus:header.manufacturer", address.manufacturer, None, None, "Manufacturer"),
+                           Register("mbus:header.version", address.version, None, None, "Version"))
         if address.manufacturer and address.manufacturer_id:
             model = f"{address.manufacturer} v{address.version} ({_vif.MEDIUM.get(address.medium, 'unknown medium')})"
         medium = (_vif.MEDIUM.get(address.medium, f"0x{address.medium:02X}"), address.medium)
-        header = (ci, tuple(static_regs), medium, model)
-    else:
-        header = (ci, (), None, None)
+    if (ident_at is None) != (address is None) or (access_at is None) != (tg.header.access_no is None):
+        raise _NotTemplated
+    header = (ident_at, static_regs, medium, model, access_at)
     try:
         fmt_bytes, _ = split_format(body[payload_at:], base + payload_at)
         learned = (format_signature(fmt_bytes), fmt_bytes) if fmt_bytes else None
@@ -299,7 +326,7 @@ def _build(ci: int, body: bytes, base: int, tg: Telegram, fmt: str) -> Template 
         learned = None
     m = int.from_bytes(mask, "little")
     return Template(ci, len(body), m, int.from_bytes(body, "little") & m, tuple(records), header,
-                    electricity, tg.more_records_follow, learned, fmt)
+                    electricity, tg.more_records_follow, learned, fmt, authenticated)
 
 
 def _value_reader(rec: DataRecord, body: bytes, base: int) -> tuple[int, Any]:
