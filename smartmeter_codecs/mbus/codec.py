@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 MAX_TELEGRAMS = 16
 
 _DATA_CIS = {0x70, 0x72, 0x73, 0x76, 0x78, 0x79, 0x7A, 0x7B}
+# what WMBusCodec.sniff calls a wM-Bus frame: these C fields (SND_NR, SND_IR, ...) and CIs
+_SNIFF_C = frozenset((0x44, 0x46, 0x08, 0x18, 0x28, 0x38, 0x06))
+_SNIFF_CI = frozenset((0x72, 0x73, 0x78, 0x79, 0x7A, 0x7B, 0x8C, 0x8D))
 
 
 def _same_sender(a: Telegram | _Templated, b: Telegram | _Templated, a_link: int | None, b_link: int | None) -> bool:
@@ -297,6 +300,11 @@ class WMBusCodec:
         """Low confidence only: wM-Bus frames have no start byte (pass format="wmbus")."""
         if len(data) < 12:
             return 0
+        # C is the frame's second byte and CI its 11th (13th after format A's first CRC): when
+        # neither could be one of ours, the answer is 0 without the CRC work below (most
+        # inputs autodetection shows this sniffer are not wM-Bus: issue 16)
+        if data[1] not in _SNIFF_C or (data[10] not in _SNIFF_CI and (len(data) < 13 or data[12] not in _SNIFF_CI)):
+            return 0
         try:
             _link.parse_frame(data)
             return 0  # a valid wired frame
@@ -306,8 +314,7 @@ class WMBusCodec:
             frame = _wireless.parse_wireless(data)
         except DecodeError:
             return 0
-        if frame.c in (0x44, 0x46, 0x08, 0x18, 0x28, 0x38, 0x06) and frame.ci in (0x72, 0x73, 0x78, 0x79, 0x7A,
-                                                                                0x7B, 0x8C, 0x8D):
+        if frame.c in _SNIFF_C and frame.ci in _SNIFF_CI:
             return 15
         return 0
 

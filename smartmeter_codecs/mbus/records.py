@@ -180,7 +180,7 @@ def _bcd(data: bytes) -> tuple[int | str, bool]:
     if digits and digits[0] == "F":
         negative = True
         digits = "0" + digits[1:]
-    if not digits or any(ch not in "0123456789" for ch in digits):
+    if not digits.isdigit():    # hex() gives 0-9A-F only: isdigit() is "all of 0-9" (False for "")
         return data[::-1].hex().upper(), False
     v = int(digits)
     return (-v if negative else v), True

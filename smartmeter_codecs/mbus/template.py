@@ -108,38 +108,40 @@ class Template:
             append(_new(Register, ("mbus:header.access_no", body[access_at], None, None, "Access number",
                                    _NO_EXTRA)))
             append(_new(Register, ("mbus:header.status", status, None, None, "Status byte",
-                                   _status_flags(status))))
+                                   _STATUS_FLAGS[status].copy())))
         fields: dict[str, Any] = {}
         sums: dict[str, Any] = {}
         timestamp = None
         used: set[ObisCode] = set()
         from_bytes = int.from_bytes
+        int_scaled, int_raw, special_data, special_none = _INT_SCALED, _INT_RAW, _SPECIAL_DATA, _SPECIAL_NONE
         raw: Any
         value: Any
         for (ds, de, fast, arg, key, static, description, tail, usable, obis, action, stamp) in self.records:
             data = body[ds:de]
-            if fast == _INT_SCALED:
+            extra: dict[str, Any] = static.copy()      # the same keys, in the same order, as
+            extra["data"] = data.hex()                 # record_register gives
+            extra["telegram"] = 0
+            invalid = False
+            if fast == int_scaled:
                 # records.decode_data of a type B integer with a plain 10^n scale, inlined
                 signed, factor, p_int, q_int, unit = arg
                 raw = from_bytes(data, "little", signed=signed)
                 value = raw * factor * p_int if q_int is None else raw * factor / q_int
-                invalid = False
-            elif fast == _INT_RAW:
+                if raw is not value:
+                    extra["raw"] = raw          # reading._jsonable of an int is the int
+            elif fast == int_raw:
                 signed, unit = arg
-                raw = value = from_bytes(data, "little", signed=signed)
-                invalid = False
-            elif fast == _SPECIAL_DATA:
-                raw = value = data
+                value = from_bytes(data, "little", signed=signed)
+            elif fast == special_data:
+                value = data
                 unit = None
-                invalid = False
-            elif fast == _SPECIAL_NONE:
-                raw = value = unit = None
-                invalid = False
+            elif fast == special_none:
+                value = unit = None
             else:
                 raw, value, unit, invalid = decode_data(arg, data)
-            extra: dict[str, Any] = {**static, "data": data.hex(), "telegram": 0}
-            if raw is not None and raw is not value:
-                extra["raw"] = _jsonable(raw)
+                if raw is not None and raw is not value:
+                    extra["raw"] = _jsonable(raw)
             if tail is not None:
                 combinable, mfr, more, table = tail
                 if combinable is not None:
@@ -175,6 +177,8 @@ class Template:
 
 
 _NO_EXTRA = Register("x", None).extra     # the default extra of a Register (read-only, empty)
+# reading._status_flags of every status byte (copied for each Register: its extra is the caller's)
+_STATUS_FLAGS = tuple(_status_flags(status) for status in range(256))
 
 
 def find(shape: Any, body: bytes) -> Template | None:
