@@ -49,18 +49,21 @@ class _Templated:
     sequence. Plain frames only (no keys, CI 72/78/7A, mode 0), so parsing it later is the
     same as parsing it now (its format was already learned when it arrived)."""
 
-    __slots__ = ("template", "frame")
+    __slots__ = ("template", "frame", "_sender")
 
     def __init__(self, template: _template.Template, frame: _link.LinkFrame) -> None:
         self.template = template
         self.frame = frame
+        self._sender: Any = self     # not computed yet
 
     @property
     def address(self) -> Any:
-        if self.template.ci != 0x72:
-            return None         # wired short/no header: the sender is the link address
-        h = self.frame.data
-        return _address(h[4:6] + h[0:4] + h[6:8])
+        """The sender's Address as parse_application gives it (only a joiner asks)."""
+        if self._sender is self:
+            h = self.frame.data
+            # wired short/no header: no address (the sender is the link address)
+            self._sender = _address(h[4:6] + h[0:4] + h[6:8]) if self.template.ci == 0x72 else None
+        return self._sender
 
     @property
     def more_records_follow(self) -> bool:

@@ -66,8 +66,10 @@ _new = tuple.__new__
 # the payload as bytes) and 7F (no data), else records.decode_data itself
 _INT_SCALED, _INT_RAW, _SPECIAL_DATA, _SPECIAL_NONE, _PLAN = range(5)
 
-# (shape) -> templates; a bounded memo (see the module docstring)
-_store: dict[tuple[int, int], tuple["Template", ...]] = {}
+# (shape, length) -> templates; a bounded memo (see the module docstring)
+_store: dict[tuple[Any, int], tuple["Template", ...]] = {}
+# layouts decoded once (shape, length, structural bytes): templated when seen again
+_seen: dict[tuple[Any, int, int], None] = {}
 
 
 class Template:
@@ -241,13 +243,27 @@ def learn(shape: Any, ci: int | None, body: bytes, base: int, tg: Telegram, read
     mode = tg.header.security_mode
     if not (mode == 0 or (mode == 5 and tg.decrypted)) or (tg.encrypted and not tg.decrypted):
         return None
+    body = bytes(body)
+    try:
+        mask = _layout_mask(ci, body, base - prefix, tg, prefix)
+    except _NotTemplated:
+        return None
+    # a layout is templated the second time it is decoded: a sender whose layout changes
+    # every telegram (a text of varying length...) does not pay for templates it never uses
+    seen = (shape, len(body), int.from_bytes(body, "little") & mask)
+    if seen not in _seen:
+        if len(_seen) >= MAX_TEMPLATES:
+            _seen.clear()
+        _seen[seen] = None
+        return None
     if len(_store) >= MAX_TEMPLATES:
         _store.clear()
     try:
-        t = _build(ci, bytes(body), base - prefix, tg, fmt, prefix, reading.authenticated)
+        t = _build(ci, body, base - prefix, tg, fmt, prefix, reading.authenticated, mask)
     except _NotTemplated:
         return None
-    if t is None or t.reading(body) != reading:
+    # repr, not ==: 1 == 1.0 == True, and a register's value type is part of the Reading
+    if t is None or repr(t.reading(body)) != repr(reading):
         log.debug("M-Bus layout of CI 0x%02X, %d bytes: not templated (the template does not reproduce it)",
                   ci, len(body))
         return None
@@ -260,15 +276,13 @@ class _NotTemplated(Exception):
     """A record the template cannot express (the frame keeps the full path)."""
 
 
-def _build(ci: int, body: bytes, base: int, tg: Telegram, fmt: str, prefix: int,
-           authenticated: bool | None) -> Template | None:
-    header_len = _HEADER[ci]
-    payload_at = prefix + header_len
-    if tg.header.security_mode == 7:
+def _layout_mask(ci: int, body: bytes, base: int, tg: Telegram, prefix: int) -> int:
+    """0xFF at every byte of ``body`` that the layout fixes, 0x00 at the others (little-endian
+    integer): the ident, access number and status (and the link address of a wM-Bus frame
+    with a long header: the sender is in that header), and every record's data field."""
+    if tg.header.security_mode == 7 or ci not in _HEADER:
         raise _NotTemplated
     mask = bytearray(b"\xff" * len(body))
-    # what changes from telegram to telegram: the ident, access number and status (and the
-    # link address of a wM-Bus frame with a long header: the sender is in that header)
     dynamic = [prefix + i for i in _DYNAMIC_HEADER[ci]]
     if prefix and ci == CI_LONG:
         dynamic += range(prefix)
@@ -276,6 +290,18 @@ def _build(ci: int, body: bytes, base: int, tg: Telegram, fmt: str, prefix: int,
         dynamic += (2, 3, 4, 5)
     for i in dynamic:
         mask[i] = 0
+    payload_at = prefix + _HEADER[ci]
+    for rec in tg.records:
+        ds, de = rec.end - len(rec.data) - base, rec.end - base
+        if not payload_at <= ds <= de <= len(body) or body[ds:de] != rec.data:
+            raise _NotTemplated
+        mask[ds:de] = bytes(de - ds)
+    return int.from_bytes(mask, "little")
+
+
+def _build(ci: int, body: bytes, base: int, tg: Telegram, fmt: str, prefix: int,
+           authenticated: bool | None, mask: int) -> Template | None:
+    payload_at = prefix + _HEADER[ci]
     records = []
     address = tg.address
     electricity = address is not None and address.medium == 0x02
@@ -283,9 +309,6 @@ def _build(ci: int, body: bytes, base: int, tg: Telegram, fmt: str, prefix: int,
     seen: dict[str, int] = {}
     for rec in tg.records:
         ds, de = rec.end - len(rec.data) - base, rec.end - base
-        if not payload_at <= ds <= de <= len(body) or body[ds:de] != rec.data:
-            raise _NotTemplated
-        mask[ds:de] = bytes(de - ds)
         key, static, combinable, mfr, description = _header_plan((
             rec.dif, rec.difes, rec.vif, rec.vifes, rec.plain_text, rec.data_type, rec.function,
             rec.storage, rec.tariff, rec.subunit, rec.info, rec.combinables, rec.manufacturer_vifes,
@@ -328,8 +351,7 @@ def _build(ci: int, body: bytes, base: int, tg: Telegram, fmt: str, prefix: int,
         learned = (format_signature(fmt_bytes), fmt_bytes) if fmt_bytes else None
     except (FramingError, IncompleteError):    # FormatStore.learn gives up the same way
         learned = None
-    m = int.from_bytes(mask, "little")
-    return Template(ci, len(body), m, int.from_bytes(body, "little") & m, tuple(records), header,
+    return Template(ci, len(body), mask, int.from_bytes(body, "little") & mask, tuple(records), header,
                     electricity, tg.more_records_follow, learned, fmt, authenticated)
 
 
