@@ -12,13 +12,22 @@ from typing import Any
 from .._extra_bytes import note_extra_bytes
 from ..errors import ChecksumError, DecodeError, UnsupportedError
 from ..inspection import Inspection
-from ..keys import KeysArg
+from ..keys import KeysArg, authentication_required
 from ..model import Reading
 from . import link as _link
 from . import template as _template
 from . import wireless as _wireless
-from ..keys import authentication_required
-from .application import Telegram, _address, is_dlms_ci, parse_application, pick_key, pick_keys, prepare_application
+from .application import Prepared as _Prepared
+from .application import (
+    Telegram,
+    _address,
+    _records_part,
+    is_dlms_ci,
+    parse_application,
+    pick_key,
+    pick_keys,
+    prepare_application,
+)
 from .compact import COMPACT_CIS, FormatStore
 from .inspect import inspect_wired, inspect_wireless
 from .reading import build_frame, telegrams_to_reading
@@ -407,15 +416,29 @@ class WMBusDecoder:
         """Every Reading of one or several concatenated CRC-less frames (as the codec's
         ``decode_all``; a compact frame may use a full frame that comes later in ``data``)."""
         data = bytes(data)
-        plain = self._plain(data)
-        if plain is not None:
-            # one frame of a layout decoded before (issue 16): link layer, ELL and decryption
-            # as always, then the template's Reading instead of the record walk
-            t = _template.find(plain[0], plain[1])
-            if t is not None and t.fmt == "wmbus":
-                if t.learned is not None:
-                    self.formats.remember(*t.learned)
-                return [t.reading(plain[1])]
+        try:
+            single = _wireless.parse_wireless(data)
+        except DecodeError:
+            single = None       # several CRC-less frames, or an error the loop below raises
+        if single is not None:
+            # one frame (what _frames gives when its DLL checks out): prepared once; a layout
+            # decoded before reads through its template (issue 16), others parse their records
+            pre, start, ell_decrypted = _prepare_wireless(single, data, self.keys)
+            shape = self._template_shape(pre, ell_decrypted)
+            body = b""
+            if shape is not None:
+                assert isinstance(pre, _Prepared)
+                body = single.body[2:10] + pre.data[:pre.payload_at] + pre.payload
+                t = _template.find(shape, body)
+                if t is not None and t.fmt == "wmbus":
+                    if t.learned is not None:
+                        self.formats.remember(*t.learned)
+                    return [t.reading(body)]
+            tg = _finish_wireless(pre, start, self.keys, self.formats, ell_decrypted)
+            reading = telegrams_to_reading([tg], "wmbus")
+            if shape is not None:
+                _template.learn(shape, pre.ci, body, start, tg, reading, "wmbus", prefix=8)
+            return [reading]
         chunks = WMBUS_CODEC._frames(data)
         tgs = _decode_in_order(chunks, lambda c: self.telegram(c[0], c[1]))
         joiner = _Joiner("wmbus")
@@ -423,32 +446,16 @@ class WMBusDecoder:
         for tg in tgs:
             out += joiner.add(tg, None)
         out += joiner.flush()
-        if plain is not None and len(tgs) == 1 and len(out) == 1:
-            _template.learn(plain[0], plain[3], plain[1], plain[2], tgs[0], out[0], "wmbus", prefix=8)
         return out
 
-    def _plain(self, data: bytes) -> tuple[Any, bytes, int, int] | None:
-        """(template shape, link address + decrypted application data, input offset of the
-        application data, CI) of a single frame the template path may take, else None (the
-        full path then decodes it, or raises the error this found)."""
-        try:
-            frame = _wireless.parse_wireless(data)
-            afl: list[_wireless.AflHeader] = []
-            ci, pos, body, ell_decrypted = _wireless.skip_ell(frame.body, 10, pick_key(self.keys, frame.address),
-                                                              afl)
-            if ci not in (0x72, 0x78, 0x7A) or afl:
-                return None
-            pre = prepare_application(ci, body[pos:], 0, link_address=frame.address, keys=self.keys)
-        except DecodeError:
-            return None
-        if isinstance(pre, Telegram) or pre.compact or pre.msb_first or pre.decrypted_by_receiver \
-                or pre.authenticated is not None or (pre.encrypted and not pre.decrypted):
+    def _template_shape(self, pre: _Prepared | Telegram, ell_decrypted: bool) -> Any:
+        """The template store key of a prepared frame whose layout a template may read, else None."""
+        if isinstance(pre, Telegram) or pre.ci not in (0x72, 0x78, 0x7A) or pre.compact or pre.msb_first \
+                or pre.decrypted_by_receiver or pre.authenticated is not None or (pre.encrypted and not pre.decrypted):
             return None
         if self.keys is not None and authentication_required(self.keys, pick_keys(self.keys, pre.address)):
-            return None     # the full path says why this telegram is refused
-        start = frame.positions[pos] if pos < len(frame.positions) else len(data)
-        vbody = body[2:10] + pre.data[:pre.payload_at] + pre.payload
-        return _template.wireless_shape(ci, pre.decrypted or ell_decrypted), vbody, start, ci
+            return None     # the records part says why this telegram is refused
+        return _template.wireless_shape(pre.ci, pre.decrypted or ell_decrypted)
 
 
 def _crc_frame_end(data: bytes) -> int | None:
@@ -474,15 +481,29 @@ def _crc_frame_end(data: bytes) -> int | None:
 def decode_wireless_telegram(data: bytes, keys: KeysArg, base: int = 0, *,
                              formats: FormatStore | None = None) -> Telegram:
     """Link layer + (unencrypted) ELL + application layer of one wM-Bus frame."""
-    frame = _wireless.parse_wireless(data)
+    pre, start, ell_decrypted = _prepare_wireless(_wireless.parse_wireless(data), data, keys, base)
+    return _finish_wireless(pre, start, keys, formats, ell_decrypted)
+
+
+def _prepare_wireless(frame: _wireless.WirelessFrame, data: bytes, keys: KeysArg,
+                      base: int = 0) -> tuple[_Prepared | Telegram, int, bool]:
+    """The first half of :func:`decode_wireless_telegram`: ELL/AFL, data header, decryption.
+    Returns (prepared application data, input offset of the application data, ELL decrypted)."""
     key = pick_key(keys, frame.address)
     afl: list[_wireless.AflHeader] = []
     ci, pos, body, ell_decrypted = _wireless.skip_ell(frame.body, 10, key, afl)
     app_data = body[pos:]
     # record offsets are offsets in the CRC-free body mapped from its first byte
-    start = frame.positions[pos] if pos < len(frame.positions) else len(data)
-    tg = parse_application(ci, app_data, base + start, link_address=frame.address, keys=keys,
-                           afl=afl[-1] if afl else None, formats=formats)
+    start = base + (frame.positions[pos] if pos < len(frame.positions) else len(data))
+    pre = prepare_application(ci, app_data, start, link_address=frame.address, keys=keys,
+                              afl=afl[-1] if afl else None)
+    return pre, start, ell_decrypted
+
+
+def _finish_wireless(pre: _Prepared | Telegram, start: int, keys: KeysArg, formats: FormatStore | None,
+                     ell_decrypted: bool) -> Telegram:
+    """The second half of :func:`decode_wireless_telegram`: the records."""
+    tg = pre if isinstance(pre, Telegram) else _records_part(pre, start, keys, formats)
     return dataclasses.replace(tg, decrypted=True) if ell_decrypted else tg
 
 
