@@ -250,6 +250,9 @@ class LinkFrameSplitter:
     """
 
     _STD, _WIDE, _WEAK = 0, 1, 2     # candidate kinds: 8-bit length, 16-bit length, E5/short
+    # skip the bytes of a valid frame that nothing can cut short (see _register); False scans
+    # every byte as before (the tests compare both)
+    _skip_inside = True
 
     def __init__(self, *, allow_16bit_length: bool = False, control_frames: bool = True,
                  report_garbage: bool = True) -> None:
@@ -344,7 +347,17 @@ class LinkFrameSplitter:
             elif b == SHORT_START:
                 push(pending, (j + 5, j, weak))
             else:
+                alone = not pending and not self._deferred and not self._unsure and self._skip_inside
                 self._register_long(j, n)
+                if alone:
+                    end = _alone_frame_end(data, k, n - base)
+                    if end:
+                        # nothing else is undecided and this long frame is complete and valid,
+                        # with no long frame inside it that could end first: it is the next
+                        # item, and every candidate starting inside it would be dropped when
+                        # it is (issue 16: the start bytes inside frames were most of the scan)
+                        scan = end + base
+                        continue
             scan = j + 1
         self._scan = scan
 
@@ -445,6 +458,27 @@ class LinkFrameSplitter:
                     "(expected E5, 10 or 68 with a consistent header)")))
             self._covered = max(self._covered, end)
             out.append((ready, item))
+
+
+def _alone_frame_end(data: bytearray, k: int, n: int) -> int:
+    """End index (in ``data``, of which ``n`` bytes are here) of the valid EN 13757-2 long
+    frame starting at ``data[k]`` when no 68 L L 68 header inside it could end before it
+    (an 8-bit one: a 16-bit length of at least 256 always ends after a frame of at most 261
+    bytes), else 0."""
+    if k + 4 > n:
+        return 0
+    length = data[k + 1]
+    end = k + length + 6
+    if length < 3 or data[k + 2] != length or data[k + 3] != LONG_START or end > n or data[end - 1] != STOP \
+            or sum(data[k + 4:end - 2]) & 0xFF != data[end - 2]:
+        return 0
+    i = data.find(LONG_START, k + 1, end - 9)
+    while i >= 0:
+        inner = data[i + 1]
+        if data[i + 3] == LONG_START and data[i + 2] == inner and i + inner + 6 < end:
+            return 0
+        i = data.find(LONG_START, i + 1, end - 9)
+    return end
 
 
 _START_BYTES = re.compile(rb"[\x10\x68\xe5]")   # E5, 10, 68: the EN 13757-2 start characters
