@@ -343,3 +343,73 @@ def test_mutated_encrypted_wmbus_frames_decode_or_fail_the_same(data):
         assert outcome(lambda: WMBUS_CODEC.decode_all(frame, keys=use)) == want
     if in_data and not damage and use is keys and want[0] == "readings":
         assert calls        # a known layout with other values: read through the template
+
+
+# --- the sniffers' shortcuts give the scores of the plain checks --------------------------
+
+from smartmeter_codecs.mbus import wireless as _wireless  # noqa: E402
+from smartmeter_codecs.mbus.application import is_dlms_ci  # noqa: E402
+
+_DATA_CIS = {0x70, 0x72, 0x73, 0x76, 0x78, 0x79, 0x7A, 0x7B}
+
+
+def reference_mbus_sniff(data: bytes) -> int:
+    """MBusCodec.sniff as it was: everything through parse_frame."""
+    if not data:
+        return 0
+    try:
+        frame = _link.parse_frame(data, 0)
+    except DecodeError:
+        if data[0] == 0x68 and len(data) >= 4 and data[3] == 0x68 and data[1] == data[2]:
+            ci = data[6] if len(data) > 6 else None
+            return 0 if is_dlms_ci(ci) else 20
+        return 0
+    if frame.kind == "ack":
+        return 5 if len(data) == 1 else 0
+    if frame.kind == "short":
+        return 60
+    if is_dlms_ci(frame.ci):
+        return 0
+    return 90 if frame.ci in _DATA_CIS else 40
+
+
+def reference_wmbus_sniff(data: bytes) -> int:
+    """WMBusCodec.sniff as it was: the DLL CRCs checked on every input."""
+    if len(data) < 12:
+        return 0
+    try:
+        _link.parse_frame(data)
+        return 0
+    except DecodeError:
+        pass
+    try:
+        frame = _wireless.parse_wireless(data)
+    except DecodeError:
+        return 0
+    if frame.c in (0x44, 0x46, 0x08, 0x18, 0x28, 0x38, 0x06) and frame.ci in (0x72, 0x73, 0x78, 0x79, 0x7A,
+                                                                            0x7B, 0x8C, 0x8D):
+        return 15
+    return 0
+
+
+SNIFF_INPUTS = [d for _, d in FRAMES] + [d for _, d, _ in WIRELESS]
+
+
+def test_sniffers_score_every_fixture_as_before():
+    for data in SNIFF_INPUTS:
+        assert CODEC.sniff(data) == reference_mbus_sniff(data)
+        assert WMBUS_CODEC.sniff(data) == reference_wmbus_sniff(data)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_sniffers_score_mutated_and_random_inputs_as_before(data):
+    base = data.draw(st.one_of(st.sampled_from(SNIFF_INPUTS), st.binary(max_size=64)), label="input")
+    mutated = bytearray(base)
+    for _ in range(data.draw(st.integers(0, 3), label="edits")):
+        if mutated:
+            mutated[data.draw(st.integers(0, len(mutated) - 1))] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(0, len(mutated)), label="cut")
+    for candidate in (bytes(mutated), bytes(mutated[:cut])):
+        assert CODEC.sniff(candidate) == reference_mbus_sniff(candidate)
+        assert WMBUS_CODEC.sniff(candidate) == reference_wmbus_sniff(candidate)

@@ -184,6 +184,14 @@ class MBusCodec:
         """Confidence that ``data`` is wired M-Bus; 0 for DLMS transport CIs (format "dlms")."""
         if not data:
             return 0
+        n = len(data)
+        length = data[1] if n > 1 else 0
+        if n >= 9 and data[0] == 0x68 and data[3] == 0x68 and data[2] == length and length >= 3 \
+                and n >= length + 6 and data[length + 5] == 0x16 and sum(data[4:length + 4]) & 0xFF == data[length + 4]:
+            # a valid long or control frame, what parse_frame below accepts first (without
+            # building its LinkFrame: issue 16, autodetection asks this on every input)
+            code = data[6]
+            return 0 if is_dlms_ci(code) else (90 if code in _DATA_CIS else 40)
         try:
             frame = _link.parse_frame(data, 0)
         except DecodeError:
