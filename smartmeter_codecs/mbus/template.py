@@ -33,7 +33,7 @@ from ..obis import ObisCode
 from . import vif as _vif
 from .application import CI_LONG, CI_NONE, CI_SHORT, Telegram
 from .compact import format_signature, split_format
-from .records import _K_INT, DataRecord, _lvar_length, decode_data, value_plan
+from .records import _K_INT, _K_NONE, DataRecord, _lvar_length, decode_data, value_plan
 from .reading import (
     _NEUTRAL_COMBINABLES,
     _OBIS_CD,
@@ -61,10 +61,10 @@ _HEADER = {CI_LONG: 12, CI_SHORT: 4, CI_NONE: 0}
 _DYNAMIC_HEADER = {CI_LONG: (0, 1, 2, 3, 8, 9), CI_SHORT: (0, 1), CI_NONE: ()}
 
 _new = tuple.__new__
-# how a record's value is read: the two commonest plans of records.decode_data inlined
-# (type B integer scaled by 10^n; type B integer as is), the special DIFs 0F/1F (the rest of
+# how a record's value is read: the commonest plans of records.decode_data inlined (type B
+# integer scaled by 10^n; type B integer as is; no data), the special DIFs 0F/1F (the rest of
 # the payload as bytes) and 7F (no data), else records.decode_data itself
-_INT_SCALED, _INT_RAW, _SPECIAL_DATA, _SPECIAL_NONE, _PLAN = range(5)
+_INT_SCALED, _INT_RAW, _SPECIAL_DATA, _SPECIAL_NONE, _PLAN, _NO_DATA = range(6)
 
 # (shape, length) -> templates; a bounded memo (see the module docstring)
 _store: dict[tuple[Any, int], tuple["Template", ...]] = {}
@@ -116,7 +116,8 @@ class Template:
         timestamp = None
         used: set[ObisCode] = set()
         from_bytes = int.from_bytes
-        int_scaled, int_raw, special_data, special_none = _INT_SCALED, _INT_RAW, _SPECIAL_DATA, _SPECIAL_NONE
+        int_scaled, int_raw, special_data, special_none, no_data = (_INT_SCALED, _INT_RAW, _SPECIAL_DATA,
+                                                                    _SPECIAL_NONE, _NO_DATA)
         raw: Any
         value: Any
         for (ds, de, fast, arg, key, static, description, tail, usable, obis, action, stamp) in self.records:
@@ -140,6 +141,9 @@ class Template:
                 unit = None
             elif fast == special_none:
                 value = unit = None
+            elif fast == no_data:
+                value = None            # data field 0 (no data) or 8 (selection): records.decode_data
+                unit = arg
             else:
                 raw, value, unit, invalid = decode_data(arg, data)
                 if raw is not None and raw is not value:
@@ -367,7 +371,9 @@ def _value_reader(rec: DataRecord, body: bytes, base: int) -> tuple[int, Any]:
     if rec.data_type == "lvar":
         lvar_kind = _lvar_length(body[rec.vif_end - base], 0)[1]
     plan = value_plan(rec.info, rec.combinables, rec.data_type, lvar_kind, False)
-    kind, msb_first, numeric, scale, unit_kept, _unit_none, signed, _lvar, is_date = plan
+    kind, msb_first, numeric, scale, unit_kept, unit_none, signed, _lvar, is_date = plan
+    if kind == _K_NONE:
+        return _NO_DATA, unit_none
     if kind == _K_INT and not msb_first and not (is_date and len(rec.data) in (2, 3, 4, 6)):
         if not numeric:
             return _INT_RAW, (signed, unit_kept)
