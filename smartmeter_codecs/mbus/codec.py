@@ -297,7 +297,10 @@ class MBusStream:
                 if t is not None and t.fmt == "mbus":
                     if t.learned is not None:
                         self.formats.remember(*t.learned)
-                    out += self._joiner.add(_Templated(t, item), item.a)
+                    if not t.more and not self._joiner.pending:
+                        out.append(t.reading(item.data))    # what the joiner would give at once
+                    else:
+                        out += self._joiner.add(_Templated(t, item), item.a)
                     continue
             try:
                 _check_direction(item)

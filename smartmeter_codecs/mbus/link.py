@@ -269,6 +269,7 @@ class LinkFrameSplitter:
         self._deferred: list[tuple[int, int]] = []   # E5/short candidates held (start, end)
         self._covered = 0       # stream offset: bytes before it are in an item or reported
         self._unsure: list[int] = []    # 68s in the last 3 bytes: header not complete yet
+        self._checked = -1      # start of the frame _alone_frame_end found valid (stop byte, sum)
 
     @property
     def buffered(self) -> int:
@@ -352,6 +353,7 @@ class LinkFrameSplitter:
                 if alone:
                     end = _alone_frame_end(data, k, n - base)
                     if end:
+                        self._checked = j           # _decide need not sum it again
                         # nothing else is undecided and this long frame is complete and valid,
                         # with no long frame inside it that could end first: it is the next
                         # item, and every candidate starting inside it would be dropped when
@@ -393,7 +395,8 @@ class LinkFrameSplitter:
             data = rx.data
             length = data[k + 1]
             body_end = k + 4 + length
-            if data[body_end + 1] == STOP and sum(data[k + 4:body_end]) & 0xFF == data[body_end]:
+            if start == self._checked or (data[body_end + 1] == STOP
+                                          and sum(data[k + 4:body_end]) & 0xFF == data[body_end]):
                 # valid as EN 13757-2 says (what parse_frame would return, without copying)
                 item = LinkFrame("control" if length == 3 else "long", data[k + 4], data[k + 5], data[k + 6],
                                  bytes(data[k + 7:body_end]), start, end, length)
@@ -450,7 +453,7 @@ class LinkFrameSplitter:
               out: list[tuple[int, LinkFrame | DecodeError]]) -> None:
         """Emit items in stream order, each after a report of the bytes before it that no item
         covers (garbage)."""
-        for start, end, item in sorted(items, key=lambda d: d[0]):
+        for start, end, item in (items if len(items) == 1 else sorted(items, key=lambda d: d[0])):
             if start > self._covered and self._report_garbage:
                 out.append((ready, FramingError(
                     LAYER, self._covered,

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import FramingError, IncompleteError
 from ..model import Reading, Register
 from ..obis import ObisCode
 from . import vif as _vif
 from .application import CI_LONG, CI_NONE, CI_SHORT, Telegram
+from .builder import compile_builder
 from .compact import format_signature, split_format
 from .records import _K_INT, _K_NONE, DataRecord, _lvar_length, decode_data, value_plan
 from .reading import (
@@ -64,7 +65,7 @@ _new = tuple.__new__
 # how a record's value is read: the commonest plans of records.decode_data inlined (type B
 # integer scaled by 10^n; type B integer as is; no data), the special DIFs 0F/1F (the rest of
 # the payload as bytes) and 7F (no data), else records.decode_data itself
-_INT_SCALED, _INT_RAW, _SPECIAL_DATA, _SPECIAL_NONE, _PLAN, _NO_DATA = range(6)
+_INT_SCALED, _INT_RAW, _SPECIAL_DATA, _SPECIAL_NONE, _PLAN, _NO_DATA = _KINDS = range(6)
 
 # (shape, length) -> templates; a bounded memo (see the module docstring)
 _store: dict[tuple[Any, int], tuple["Template", ...]] = {}
@@ -76,7 +77,7 @@ class Template:
     """The layout of one kind of telegram (see the module docstring)."""
 
     __slots__ = ("ci", "size", "mask", "expected", "records", "header", "electricity", "more", "learned",
-                 "fmt", "authenticated")
+                 "fmt", "authenticated", "build")
 
     def __init__(self, ci: int, size: int, mask: int, expected: int, records: tuple[tuple[Any, ...], ...],
                  header: tuple[Any, ...], electricity: bool, more: bool,
@@ -92,9 +93,15 @@ class Template:
         self.learned = learned          # (signature, DIB+VIB bytes) FormatStore.learn keeps
         self.fmt = fmt
         self.authenticated = authenticated      # Reading.authenticated (False: decrypted, no MAC)
+        self.build: Callable[[bytes], Reading] | None = None     # interpret, written out (.builder)
 
     def reading(self, body: bytes) -> Reading:
         """The Reading of application data ``body`` (the bytes after the CI) of this layout."""
+        build = self.build
+        return build(body) if build is not None else self.interpret(body)
+
+    def interpret(self, body: bytes) -> Reading:
+        """:meth:`reading` by walking the record list (the reference for the builder)."""
         registers: list[Register] = []
         append = registers.append
         ident_at, static_regs, medium, model, access_at = self.header
@@ -267,10 +274,16 @@ def learn(shape: Any, ci: int | None, body: bytes, base: int, tg: Telegram, read
     except _NotTemplated:
         return None
     # repr, not ==: 1 == 1.0 == True, and a register's value type is part of the Reading
-    if t is None or repr(t.reading(body)) != repr(reading):
+    want = repr(reading)
+    if t is None or repr(t.interpret(body)) != want:
         log.debug("M-Bus layout of CI 0x%02X, %d bytes: not templated (the template does not reproduce it)",
                   ci, len(body))
         return None
+    build = compile_builder(t, _KINDS, _NO_EXTRA, _STATUS_FLAGS)
+    if build is not None and repr(build(body)) == want:
+        t.build = build
+    else:
+        log.debug("M-Bus layout of CI 0x%02X, %d bytes: interpreted (no builder)", ci, len(body))
     key = (shape, len(body))
     _store[key] = (t, *_store.get(key, ())[:_PER_SHAPE - 1])
     return t
