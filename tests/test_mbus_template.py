@@ -91,10 +91,10 @@ def test_every_fixture_frame_decodes_the_same_with_and_without_templates(monkeyp
     hits = 0
     for name, data in FRAMES:
         with full_path(monkeypatch):
-            want = outcome(lambda: CODEC.decode_all(data))
-        first = outcome(lambda: CODEC.decode_all(data))       # notes the layout
-        second = outcome(lambda: CODEC.decode_all(data))      # seen again: learns it
-        third = outcome(lambda: CODEC.decode_all(data))       # reads through the template
+            want = outcome(lambda data=data: CODEC.decode_all(data))
+        first = outcome(lambda data=data: CODEC.decode_all(data))       # notes the layout
+        second = outcome(lambda data=data: CODEC.decode_all(data))      # seen again: learns it
+        third = outcome(lambda data=data: CODEC.decode_all(data))       # reads through the template
         assert first == want, name
         assert second == want, name
         assert third == want, name
@@ -115,7 +115,7 @@ def test_every_fixture_frame_streams_the_same_with_and_without_templates(monkeyp
 def test_templates_are_not_shared_mutable_state():
     """Two Readings of the same frame share no mutable register extra."""
     data = next(d for n, d in FRAMES if n.endswith("emh_diz"))
-    learn(lambda: CODEC.decode_all(data))
+    learn(lambda data=data: CODEC.decode_all(data))
     a, b = CODEC.decode_all(data)[0], CODEC.decode_all(data)[0]
     assert templated(data) is not None
     for ra, rb in zip(a.registers, b.registers):
@@ -129,7 +129,7 @@ def test_templates_are_not_shared_mutable_state():
 
 def test_the_store_is_bounded():
     data = next(d for n, d in FRAMES if n.endswith("emh_diz"))
-    learn(lambda: CODEC.decode_all(data))
+    learn(lambda data=data: CODEC.decode_all(data))
     assert 0 < len(_template._store) <= _template.MAX_TEMPLATES
 
 
@@ -167,9 +167,8 @@ def test_mutated_data_fields_decode_the_same(data):
     _fix_checksum(mutated)
     mutated = bytes(mutated)
     assert templated(mutated) is not None      # the fast path really decodes it
-    with pytest.MonkeyPatch.context() as m:
-        with full_path(m):
-            want = outcome(lambda: CODEC.decode_all(mutated))
+    with pytest.MonkeyPatch.context() as m, full_path(m):
+        want = outcome(lambda: CODEC.decode_all(mutated))
     assert outcome(lambda: CODEC.decode_all(mutated)) == want, name
 
 
@@ -196,10 +195,9 @@ def test_mutated_frames_decode_or_fail_the_same(data):
     if data.draw(st.booleans(), label="fix checksum"):
         _fix_checksum(mutated)
     mutated = bytes(mutated)
-    with pytest.MonkeyPatch.context() as m:
-        with full_path(m):
-            want = outcome(lambda: CODEC.decode_all(mutated))
-            want_stream = stream_items(frame + mutated + frame, 64)
+    with pytest.MonkeyPatch.context() as m, full_path(m):
+        want = outcome(lambda: CODEC.decode_all(mutated))
+        want_stream = stream_items(frame + mutated + frame, 64)
     assert outcome(lambda: CODEC.decode_all(mutated)) == want, name
     assert stream_items(frame + mutated + frame, 64) == want_stream, name
 
@@ -210,7 +208,7 @@ def test_the_stream_still_learns_compact_formats_from_templated_frames(monkeypat
     with full_path(monkeypatch):
         ref = MBusStream()
         ref.feed(data)
-    learn(lambda: CODEC.decode_all(data))
+    learn(lambda data=data: CODEC.decode_all(data))
     s = MBusStream()
     s.feed(data)
     assert templated(data) is not None
@@ -221,7 +219,7 @@ def test_a_frame_inside_a_frame_takes_the_full_path():
     """decode_all reads a valid long frame that ends inside another as the frame (the
     splitter's rule); the template path leaves such inputs to it."""
     data = next(d for n, d in FRAMES if n.endswith("emh_diz"))
-    learn(lambda: CODEC.decode_all(data))
+    learn(lambda data=data: CODEC.decode_all(data))
     assert _template.decode_wired(data) is not None
     inner = _link.build_long_frame(0x08, 1, 0x78, b"\x01\xfd\x17\x00")
     body = bytearray(data)
@@ -233,11 +231,11 @@ def test_a_frame_inside_a_frame_takes_the_full_path():
 
 # --- wM-Bus: link layer, ELL and decryption as always, then the template ------------------
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: E402
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-import smartmeter_codecs as smc  # noqa: E402
-from smartmeter_codecs.mbus.codec import WMBUS_CODEC  # noqa: E402
-from smartmeter_codecs.mbus.wireless import build_wireless  # noqa: E402
+import smartmeter_codecs as smc
+from smartmeter_codecs.mbus.codec import WMBUS_CODEC
+from smartmeter_codecs.mbus.wireless import build_wireless
 
 
 def _wireless_fixtures() -> list[tuple[str, bytes, bytes | None]]:
@@ -269,9 +267,9 @@ def _keys(key: bytes | None) -> smc.Keys | None:
 def test_every_wmbus_fixture_decodes_the_same_with_and_without_templates(monkeypatch):
     for name, data, key in WIRELESS:
         with full_path(monkeypatch):
-            want = outcome(lambda: WMBUS_CODEC.decode_all(data, keys=_keys(key)))
+            want = outcome(lambda data=data, key=key: WMBUS_CODEC.decode_all(data, keys=_keys(key)))
         for _ in range(3):      # noted, learned, read through the template
-            assert outcome(lambda: WMBUS_CODEC.decode_all(data, keys=_keys(key))) == want, name
+            assert outcome(lambda data=data, key=key: WMBUS_CODEC.decode_all(data, keys=_keys(key))) == want, name
 
 
 def _mode5(records: bytes, access: int, key: bytes = KEY, status: int = 0, crc: str = "none") -> bytes:
@@ -348,8 +346,8 @@ def test_mutated_encrypted_wmbus_frames_decode_or_fail_the_same(data):
 
 # --- the sniffers' shortcuts give the scores of the plain checks --------------------------
 
-from smartmeter_codecs.mbus import wireless as _wireless  # noqa: E402
-from smartmeter_codecs.mbus.application import is_dlms_ci  # noqa: E402
+from smartmeter_codecs.mbus import wireless as _wireless
+from smartmeter_codecs.mbus.application import is_dlms_ci
 
 _DATA_CIS = {0x70, 0x72, 0x73, 0x76, 0x78, 0x79, 0x7A, 0x7B}
 
@@ -421,7 +419,7 @@ def test_sniffers_score_mutated_and_random_inputs_as_before(data):
 def test_every_fixture_layout_has_a_builder_that_matches_the_interpreter():
     built = 0
     for _, data in TEMPLATED:
-        learn(lambda: CODEC.decode_all(data))
+        learn(lambda data=data: CODEC.decode_all(data))
         t = templated(data)
         if t is None:
             continue

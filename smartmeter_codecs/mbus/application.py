@@ -398,7 +398,7 @@ def prepare_application(ci: int, data: bytes, base: int = 0, *, link_address: Ad
 
 def _records_part(pre: Prepared, base: int, keys: Any, formats: FormatStore | None) -> Telegram:
     """The second half of :func:`parse_application`: the records of a prepared payload."""
-    (ci, data, header, address, payload_at, payload, msb_first, compact, encrypted, decrypted_by_receiver,
+    (ci, _data, header, address, payload_at, payload, msb_first, compact, encrypted, decrypted_by_receiver,
      decrypted, authenticated) = pre
     n_enc = header.encrypted_blocks * 16 if encrypted else 0
     if compact:   # values without DIB/VIB: rebuilt from the format (checked by the full-frame CRC)

@@ -58,7 +58,7 @@ class _Templated:
     sequence. Plain frames only (no keys, CI 72/78/7A, mode 0), so parsing it later is the
     same as parsing it now (its format was already learned when it arrived)."""
 
-    __slots__ = ("template", "frame", "_sender")
+    __slots__ = ("_sender", "frame", "template")
 
     def __init__(self, template: _template.Template, frame: _link.LinkFrame) -> None:
         self.template = template

@@ -1,4 +1,4 @@
-"""Frame templates: the M-Bus fast path (issue 16, speed round 2).
+"""Frame templates: the M-Bus and wM-Bus fast path (issue 16, speed round 2).
 
 A meter resends the same data header and the same DIF/VIF chain in every telegram; only the
 identification, access number, status and the data fields change. Once a frame has been
@@ -13,11 +13,15 @@ its value decodes (:func:`~.records.value_plan`, the plan the full path itself r
 A later frame whose application data has the same length and the same bytes at every
 structural position (one masked integer comparison) is, byte for byte, a frame the full path
 would walk the same way: it decodes through the template with slices at fixed offsets and the
-same value code. Anything else (a new layout, an encrypted, compact or MSB-first payload, a
-security mode, keys) goes the full path, so errors and :func:`inspect` keep coming from it.
-A template is stored only after it reproduced the full path's Reading of the frame it was
-learned from.
+same value code, written out once as a straight-line function (:mod:`.builder`;
+:meth:`Template.interpret` is the reference walk). Wired frames are matched on the bytes after
+the CI; wM-Bus frames after the link layer, ELL and decryption ran as always, on the link
+address and the decrypted application data. Anything else (a new layout, a compact or
+MSB-first payload, security mode 7, keys on wired M-Bus, an authentication key) goes the full
+path, so errors and :func:`inspect` keep coming from it.
 
+A layout is templated the second time the full path decodes it, and only after the template
+reproduced the full path's Reading of that frame (compared by ``repr``: value types too).
 The store is a bounded memo (at most :data:`MAX_TEMPLATES` layouts, cleared when full),
 invisible to callers: with or without a template the same bytes give the same Reading.
 """
@@ -25,7 +29,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import FramingError, IncompleteError
 from ..model import Reading, Register
@@ -34,7 +39,7 @@ from . import vif as _vif
 from .application import CI_LONG, CI_NONE, CI_SHORT, Telegram
 from .builder import compile_builder
 from .compact import format_signature, split_format
-from .records import _K_INT, _K_NONE, DataRecord, _lvar_length, decode_data, value_plan
+from .manufacturers import PHASE_CONVENTIONS
 from .reading import (
     _NEUTRAL_COMBINABLES,
     _OBIS_CD,
@@ -42,9 +47,8 @@ from .reading import (
     _header_plan,
     _jsonable,
     _status_flags,
-    telegrams_to_reading,
 )
-from .manufacturers import PHASE_CONVENTIONS
+from .records import _K_INT, _K_NONE, DataRecord, _lvar_length, decode_data, value_plan
 
 __all__ = ["MAX_TEMPLATES", "Template", "decode_wired", "find", "learn", "wireless_shape"]
 
@@ -68,7 +72,7 @@ _new = tuple.__new__
 _INT_SCALED, _INT_RAW, _SPECIAL_DATA, _SPECIAL_NONE, _PLAN, _NO_DATA = _KINDS = range(6)
 
 # (shape, length) -> templates; a bounded memo (see the module docstring)
-_store: dict[tuple[Any, int], tuple["Template", ...]] = {}
+_store: dict[tuple[Any, int], tuple[Template, ...]] = {}
 # layouts decoded once (shape, length, structural bytes): templated when seen again
 _seen: dict[tuple[Any, int, int], None] = {}
 
@@ -76,8 +80,20 @@ _seen: dict[tuple[Any, int, int], None] = {}
 class Template:
     """The layout of one kind of telegram (see the module docstring)."""
 
-    __slots__ = ("ci", "size", "mask", "expected", "records", "header", "electricity", "more", "learned",
-                 "fmt", "authenticated", "build")
+    __slots__ = (
+        "authenticated",
+        "build",
+        "ci",
+        "electricity",
+        "expected",
+        "fmt",
+        "header",
+        "learned",
+        "mask",
+        "more",
+        "records",
+        "size",
+    )
 
     def __init__(self, ci: int, size: int, mask: int, expected: int, records: tuple[tuple[Any, ...], ...],
                  header: tuple[Any, ...], electricity: bool, more: bool,
@@ -440,8 +456,3 @@ def _action(rec: DataRecord, phase: int | None) -> tuple[str, bool] | None:
     if key == "frequency" and phase is None:
         return "frequency", False
     return None
-
-
-def reading_of(tg: Telegram, fmt: str) -> Reading:
-    """The full path's Reading of one telegram (what a template must reproduce)."""
-    return telegrams_to_reading([tg], fmt)
