@@ -369,8 +369,9 @@ class LinkFrameSplitter:
         if n - j < 4:
             self._unsure.append(j)          # the 68 L L 68 header is not here yet
             return
-        l1, l2 = rx.at(j + 1), rx.at(j + 2)
-        if rx.at(j + 3) != LONG_START:
+        data, k = rx.data, j - rx.start     # j is in the buffer: registered before any release
+        l1, l2 = data[k + 1], data[k + 2]
+        if data[k + 3] != LONG_START:
             return
         if l1 == l2 and l1 >= 3:
             heapq.heappush(self._pending, (j + l1 + 6, j, self._STD))
@@ -408,12 +409,18 @@ class LinkFrameSplitter:
             item = self._parse(start, end)
         if isinstance(item, LinkFrame):
             # a frame: what began before it is cut short, what lies inside it is its own
-            self._pending[:] = [c for c in self._pending if c[1] >= item.end]
-            heapq.heapify(self._pending)
-            self._unsure = [j for j in self._unsure if j >= item.end]
-            before = [d for d in self._deferred if d[0] < start]
-            self._deferred = [d for d in self._deferred if d[0] >= item.end]
-            self._emit([*self._parsed(before), (start, end, item)], end, out)
+            # (the lists are mostly empty here: each step only when there is something to do)
+            if self._pending:
+                self._pending[:] = [c for c in self._pending if c[1] >= item.end]
+                heapq.heapify(self._pending)
+            if self._unsure:
+                self._unsure = [j for j in self._unsure if j >= item.end]
+            if self._deferred:
+                before = [d for d in self._deferred if d[0] < start]
+                self._deferred = [d for d in self._deferred if d[0] >= item.end]
+                self._emit([*self._parsed(before), (start, end, item)], end, out)
+            else:
+                self._emit([(start, end, item)], end, out)
             return
         if item is not None:
             self._emit([(start, end, item)], end, out)
