@@ -25,6 +25,7 @@ turns the record bytes of an application payload into :class:`DataRecord` values
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import struct
 from dataclasses import dataclass, field
@@ -493,11 +494,16 @@ def _decode_value(start: int, end: int, vif_end: int, dif: int, difes: tuple[int
 _K_NONE, _K_LVAR, _K_REAL, _K_BCD, _K_INT = range(5)
 
 
+@functools.lru_cache(maxsize=1024)
 def value_plan(info: VifInfo, combinables: tuple[Combinable, ...], dtype: str, lvar_kind: str | None,
                msb_first: bool) -> tuple[Any, ...]:
     """Everything the value of a record takes from its header (DIB/VIB, LVAR kind), so that
-    :func:`decode_data` only touches the data bytes. The full path builds it per record; a
-    frame template (:mod:`.template`) keeps it, and both run the same :func:`decode_data`."""
+    :func:`decode_data` only touches the data bytes. The full path asks per record; a frame
+    template (:mod:`.template`) keeps it, and both run the same :func:`decode_data`.
+
+    A bounded memo (issue 16): the plan is an immutable tuple, and equal arguments give the
+    same plan (every VifInfo and Combinable comes from the tables of :mod:`.vif`, whose factors
+    and exponents are ints, or from a plain-text unit)."""
     is_date = info.kind == "date" or any(c.key in _DATE_COMBINABLES for c in combinables)
     # manufacturer-specific VIFEs qualify the quantity; the VIF's scaling still applies
     # (what libmbus' normalised output does, e.g. FIN Finder current FD DB FF 01)
