@@ -50,13 +50,15 @@ from .reading import (
 )
 from .records import _K_INT, _K_NONE, DataRecord, _lvar_length, decode_data, value_plan
 
-__all__ = ["MAX_TEMPLATES", "Template", "decode_wired", "find", "learn", "wireless_shape"]
+__all__ = ["COMPILE_AFTER", "MAX_TEMPLATES", "Template", "decode_wired", "find", "learn", "wireless_shape"]
 
 log = logging.getLogger(__name__)
 
 #: At most this many layouts are remembered (the store is cleared when it is full: a receiver
 #: hears a handful of meter types, a fuzzer never fills it with anything that matters).
 MAX_TEMPLATES = 256
+#: A template is written out as a straight-line builder after this many telegrams.
+COMPILE_AFTER = 16
 _PER_SHAPE = 4          # layouts with the same CI and length kept side by side
 
 _TEMPLATE_CIS = (CI_LONG, CI_SHORT, CI_NONE)
@@ -93,6 +95,7 @@ class Template:
         "more",
         "records",
         "size",
+        "uses",
     )
 
     def __init__(self, ci: int, size: int, mask: int, expected: int, records: tuple[tuple[Any, ...], ...],
@@ -110,11 +113,29 @@ class Template:
         self.fmt = fmt
         self.authenticated = authenticated      # Reading.authenticated (False: decrypted, no MAC)
         self.build: Callable[[bytes], Reading] | None = None     # interpret, written out (.builder)
+        self.uses = 0       # telegrams interpreted so far (approximate under threads: harmless)
 
     def reading(self, body: bytes) -> Reading:
         """The Reading of application data ``body`` (the bytes after the CI) of this layout."""
         build = self.build
-        return build(body) if build is not None else self.interpret(body)
+        if build is not None:
+            return build(body)
+        self.uses += 1
+        if self.uses == COMPILE_AFTER and self.compile(body):
+            return self.build(body)     # type: ignore[misc]
+        return self.interpret(body)
+
+    def compile(self, body: bytes) -> bool:
+        """Write :meth:`interpret` out as a straight-line builder (:mod:`.builder`), kept when
+        it gives the same Reading for ``body`` (a telegram of this layout). Done once a layout
+        has been read :data:`COMPILE_AFTER` times: compiling costs a few milliseconds, which a
+        short capture with a layout seen twice would never win back."""
+        build = compile_builder(self, _KINDS, _NO_EXTRA, _STATUS_FLAGS)
+        if build is not None and repr(build(body)) == repr(self.interpret(body)):
+            self.build = build
+            return True
+        log.debug("M-Bus layout of CI 0x%02X, %d bytes: interpreted (no builder)", self.ci, self.size)
+        return False
 
     def interpret(self, body: bytes) -> Reading:
         """:meth:`reading` by walking the record list (the reference for the builder)."""
@@ -295,11 +316,6 @@ def learn(shape: Any, ci: int | None, body: bytes, base: int, tg: Telegram, read
         log.debug("M-Bus layout of CI 0x%02X, %d bytes: not templated (the template does not reproduce it)",
                   ci, len(body))
         return None
-    build = compile_builder(t, _KINDS, _NO_EXTRA, _STATUS_FLAGS)
-    if build is not None and repr(build(body)) == want:
-        t.build = build
-    else:
-        log.debug("M-Bus layout of CI 0x%02X, %d bytes: interpreted (no builder)", ci, len(body))
     key = (shape, len(body))
     _store[key] = (t, *_store.get(key, ())[:_PER_SHAPE - 1])
     return t
