@@ -30,7 +30,7 @@ import dataclasses
 import hmac
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import ApplicationError, DecryptionError, FramingError, KeyRequiredError, UnsupportedError
 from ..keys import Keys, authentication_required, resolve_keys
@@ -259,6 +259,36 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
         ApplicationError: CI 0x70. UnsupportedError: CI not handled (DLMS CIs flagged).
         FramingError: header too short, broken records. KeyRequiredError/DecryptionError.
     """
+    pre = prepare_application(ci, data, base, link_address=link_address, keys=keys, afl=afl)
+    if isinstance(pre, Telegram):
+        return pre
+    return _records_part(pre, base, keys, formats)
+
+
+class Prepared(NamedTuple):
+    """The application data up to its records: header, sender and the (decrypted) payload.
+
+    What :func:`parse_application` knows before it parses records; a frame template
+    (:mod:`.template`) continues from here with the same bytes."""
+
+    ci: int
+    data: bytes
+    header: Header
+    address: Address | None
+    payload_at: int
+    payload: bytes
+    msb_first: bool
+    compact: bool
+    encrypted: bool
+    decrypted_by_receiver: bool
+    decrypted: bool
+    authenticated: bool | None
+
+
+def prepare_application(ci: int, data: bytes, base: int = 0, *, link_address: Address | None = None,
+                        keys: Any = None, afl: Any = None) -> Prepared | Telegram:
+    """The first half of :func:`parse_application` (same arguments, same errors): CI dispatch,
+    data header, decryption. Returns the whole Telegram for a wired fixed data structure."""
     data = bytes(data)
     if ci == CI_ERROR:
         code = data[0] if data else 0
@@ -362,6 +392,14 @@ def parse_application(ci: int, data: bytes, base: int = 0, *, link_address: Addr
             else:
                 raise DecryptionError(LAYER, base + payload_at,
                                       "decrypted payload does not start with 2F 2F: wrong key or IV")
+    return Prepared(ci, data, header, address, payload_at, payload, msb_first, compact, encrypted,
+                    decrypted_by_receiver, decrypted, authenticated)
+
+
+def _records_part(pre: Prepared, base: int, keys: Any, formats: FormatStore | None) -> Telegram:
+    """The second half of :func:`parse_application`: the records of a prepared payload."""
+    (ci, _data, header, address, payload_at, payload, msb_first, compact, encrypted, decrypted_by_receiver,
+     decrypted, authenticated) = pre
     n_enc = header.encrypted_blocks * 16 if encrypted else 0
     if compact:   # values without DIB/VIB: rebuilt from the format (checked by the full-frame CRC)
         exp = expand(payload, formats, base + payload_at, check_bytes=encrypted)

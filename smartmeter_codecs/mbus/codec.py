@@ -12,11 +12,22 @@ from typing import Any
 from .._extra_bytes import note_extra_bytes
 from ..errors import ChecksumError, DecodeError, UnsupportedError
 from ..inspection import Inspection
-from ..keys import KeysArg
+from ..keys import KeysArg, authentication_required
 from ..model import Reading
 from . import link as _link
+from . import template as _template
 from . import wireless as _wireless
-from .application import Telegram, is_dlms_ci, parse_application, pick_key
+from .application import Prepared as _Prepared
+from .application import (
+    Telegram,
+    _address,
+    _records_part,
+    is_dlms_ci,
+    parse_application,
+    pick_key,
+    pick_keys,
+    prepare_application,
+)
 from .compact import COMPACT_CIS, FormatStore
 from .inspect import inspect_wired, inspect_wireless
 from .reading import build_frame, telegrams_to_reading
@@ -30,12 +41,46 @@ log = logging.getLogger(__name__)
 MAX_TELEGRAMS = 16
 
 _DATA_CIS = {0x70, 0x72, 0x73, 0x76, 0x78, 0x79, 0x7A, 0x7B}
+# what WMBusCodec.sniff calls a wM-Bus frame: these C fields (SND_NR, SND_IR, ...) and CIs
+_SNIFF_C = frozenset((0x44, 0x46, 0x08, 0x18, 0x28, 0x38, 0x06))
+_SNIFF_CI = frozenset((0x72, 0x73, 0x78, 0x79, 0x7A, 0x7B, 0x8C, 0x8D))
 
 
-def _same_sender(a: Telegram, b: Telegram, a_link: int | None, b_link: int | None) -> bool:
+def _same_sender(a: Telegram | _Templated, b: Telegram | _Templated, a_link: int | None, b_link: int | None) -> bool:
     if a.address is not None and b.address is not None:
         return (a.address.ident, a.address.manufacturer) == (b.address.ident, b.address.manufacturer)
     return a_link == b_link
+
+
+class _Templated:
+    """A stream frame whose layout a template knows (issue 16): its Reading comes from the
+    template when it stands alone; its Telegram is parsed only when it joins a multi-telegram
+    sequence. Plain frames only (no keys, CI 72/78/7A, mode 0), so parsing it later is the
+    same as parsing it now (its format was already learned when it arrived)."""
+
+    __slots__ = ("_sender", "frame", "template")
+
+    def __init__(self, template: _template.Template, frame: _link.LinkFrame) -> None:
+        self.template = template
+        self.frame = frame
+        self._sender: Any = self     # not computed yet
+
+    @property
+    def address(self) -> Any:
+        """The sender's Address as parse_application gives it (only a joiner asks)."""
+        if self._sender is self:
+            h = self.frame.data
+            # wired short/no header: no address (the sender is the link address)
+            self._sender = _address(h[4:6] + h[0:4] + h[6:8]) if self.template.ci == 0x72 else None
+        return self._sender
+
+    @property
+    def more_records_follow(self) -> bool:
+        return self.template.more
+
+    def telegram(self) -> Telegram:
+        f = self.frame
+        return parse_application(f.ci or 0, f.data, f.start + 7)
 
 
 class _Joiner:
@@ -43,13 +88,15 @@ class _Joiner:
 
     def __init__(self, fmt: str) -> None:
         self.fmt = fmt
-        self.pending: list[tuple[Telegram, int | None]] = []
+        # (telegram, link address, the frame when its layout may be learned as a template)
+        self.pending: list[tuple[Telegram | _Templated, int | None, _link.LinkFrame | None]] = []
 
-    def add(self, tg: Telegram, link_address: int | None) -> list[Reading]:
+    def add(self, tg: Telegram | _Templated, link_address: int | None,
+            frame: _link.LinkFrame | None = None) -> list[Reading]:
         out: list[Reading] = []
         if self.pending and not _same_sender(self.pending[-1][0], tg, self.pending[-1][1], link_address):
             out += self.flush()
-        self.pending.append((tg, link_address))
+        self.pending.append((tg, link_address, frame))
         if not tg.more_records_follow or len(self.pending) >= MAX_TELEGRAMS:
             out += self.flush()
         return out
@@ -57,8 +104,16 @@ class _Joiner:
     def flush(self) -> list[Reading]:
         if not self.pending:
             return []
-        tgs = [t for t, _ in self.pending]
-        self.pending = []
+        pending, self.pending = self.pending, []
+        if len(pending) == 1:
+            tg, _, frame = pending[0]
+            if isinstance(tg, _Templated):
+                return [tg.template.reading(tg.frame.data)]
+            reading = telegrams_to_reading([tg], self.fmt)
+            if frame is not None:
+                _template.learn(frame.ci, frame.ci, frame.data, frame.start + 7, tg, reading, self.fmt)
+            return [reading]
+        tgs = [t.telegram() if isinstance(t, _Templated) else t for t, _, _ in pending]
         return [telegrams_to_reading(tgs, self.fmt)]
 
 
@@ -129,6 +184,14 @@ class MBusCodec:
         """Confidence that ``data`` is wired M-Bus; 0 for DLMS transport CIs (format "dlms")."""
         if not data:
             return 0
+        n = len(data)
+        length = data[1] if n > 1 else 0
+        if n >= 9 and data[0] == 0x68 and data[3] == 0x68 and data[2] == length and length >= 3 \
+                and n >= length + 6 and data[length + 5] == 0x16 and sum(data[4:length + 4]) & 0xFF == data[length + 4]:
+            # a valid long or control frame, what parse_frame below accepts first (without
+            # building its LinkFrame: issue 16, autodetection asks this on every input)
+            code = data[6]
+            return 0 if is_dlms_ci(code) else (90 if code in _DATA_CIS else 40)
         try:
             frame = _link.parse_frame(data, 0)
         except DecodeError:
@@ -152,6 +215,12 @@ class MBusCodec:
         from the records layer.
         """
         data = bytes(data)
+        if keys is None:
+            # a frame of a layout decoded before: the template's Reading (issue 16); anything
+            # unusual returns None and takes the full path below
+            fast = _template.decode_wired(data)
+            if fast is not None:
+                return [fast]
         first, last_end = _frame_span(data)
         frames = _link.split_frames(data[first:last_end])
         if first:
@@ -174,6 +243,9 @@ class MBusCodec:
         for frame, tg in zip(wanted, tgs):
             out += joiner.add(tg, frame.a)
         out += joiner.flush()
+        if keys is None and len(frames) == 1 and len(wanted) == 1 and len(out) == 1 and not first \
+                and last_end == len(data):
+            _template.learn(wanted[0].ci, wanted[0].ci, wanted[0].data, wanted[0].start + 7, tgs[0], out[0], self.name)
         return note_extra_bytes(out, self.name, leading=first, first=first, trailing=len(data) - last_end,
                                 last_end=last_end)
 
@@ -217,6 +289,19 @@ class MBusStream:
             if is_dlms_ci(item.ci):
                 log.debug("M-Bus frame at stream byte %d has DLMS transport CI 0x%02X: skipped", item.start, item.ci)
                 continue
+            plain = self._keys is None
+            if plain and item.kind == "long":
+                # a layout seen before (issue 16): the template gives the Reading, and the
+                # format a compact frame may use later is learned as parse_application would
+                t = _template.find(item.ci, item.data)
+                if t is not None and t.fmt == "mbus":
+                    if t.learned is not None:
+                        self.formats.remember(*t.learned)
+                    if not t.more and not self._joiner.pending:
+                        out.append(t.reading(item.data))    # what the joiner would give at once
+                    else:
+                        out += self._joiner.add(_Templated(t, item), item.a)
+                    continue
             try:
                 _check_direction(item)
                 tg = parse_application(item.ci or 0, item.data, item.start + 7, keys=self._keys,
@@ -224,7 +309,7 @@ class MBusStream:
             except DecodeError as err:
                 out.append(err)
                 continue
-            out += self._joiner.add(tg, item.a)
+            out += self._joiner.add(tg, item.a, item if plain else None)
         return out
 
 
@@ -238,6 +323,11 @@ class WMBusCodec:
         """Low confidence only: wM-Bus frames have no start byte (pass format="wmbus")."""
         if len(data) < 12:
             return 0
+        # C is the frame's second byte and CI its 11th (13th after format A's first CRC): when
+        # neither could be one of ours, the answer is 0 without the CRC work below (most
+        # inputs autodetection shows this sniffer are not wM-Bus: issue 16)
+        if data[1] not in _SNIFF_C or (data[10] not in _SNIFF_CI and (len(data) < 13 or data[12] not in _SNIFF_CI)):
+            return 0
         try:
             _link.parse_frame(data)
             return 0  # a valid wired frame
@@ -247,8 +337,7 @@ class WMBusCodec:
             frame = _wireless.parse_wireless(data)
         except DecodeError:
             return 0
-        if frame.c in (0x44, 0x46, 0x08, 0x18, 0x28, 0x38, 0x06) and frame.ci in (0x72, 0x73, 0x78, 0x79, 0x7A,
-                                                                                0x7B, 0x8C, 0x8D):
+        if frame.c in _SNIFF_C and frame.ci in _SNIFF_CI:
             return 15
         return 0
 
@@ -338,6 +427,29 @@ class WMBusDecoder:
         """Every Reading of one or several concatenated CRC-less frames (as the codec's
         ``decode_all``; a compact frame may use a full frame that comes later in ``data``)."""
         data = bytes(data)
+        try:
+            single = _wireless.parse_wireless(data)
+        except DecodeError:
+            single = None       # several CRC-less frames, or an error the loop below raises
+        if single is not None:
+            # one frame (what _frames gives when its DLL checks out): prepared once; a layout
+            # decoded before reads through its template (issue 16), others parse their records
+            pre, start, ell_decrypted = _prepare_wireless(single, data, self.keys)
+            shape = self._template_shape(pre, ell_decrypted)
+            body = b""
+            if shape is not None:
+                assert isinstance(pre, _Prepared)
+                body = single.body[2:10] + pre.data[:pre.payload_at] + pre.payload
+                t = _template.find(shape, body)
+                if t is not None and t.fmt == "wmbus":
+                    if t.learned is not None:
+                        self.formats.remember(*t.learned)
+                    return [t.reading(body)]
+            tg = _finish_wireless(pre, start, self.keys, self.formats, ell_decrypted)
+            reading = telegrams_to_reading([tg], "wmbus")
+            if shape is not None:
+                _template.learn(shape, pre.ci, body, start, tg, reading, "wmbus", prefix=8)
+            return [reading]
         chunks = WMBUS_CODEC._frames(data)
         tgs = _decode_in_order(chunks, lambda c: self.telegram(c[0], c[1]))
         joiner = _Joiner("wmbus")
@@ -346,6 +458,15 @@ class WMBusDecoder:
             out += joiner.add(tg, None)
         out += joiner.flush()
         return out
+
+    def _template_shape(self, pre: _Prepared | Telegram, ell_decrypted: bool) -> Any:
+        """The template store key of a prepared frame whose layout a template may read, else None."""
+        if isinstance(pre, Telegram) or pre.ci not in (0x72, 0x78, 0x7A) or pre.compact or pre.msb_first \
+                or pre.decrypted_by_receiver or pre.authenticated is not None or (pre.encrypted and not pre.decrypted):
+            return None
+        if self.keys is not None and authentication_required(self.keys, pick_keys(self.keys, pre.address)):
+            return None     # the records part says why this telegram is refused
+        return _template.wireless_shape(pre.ci, pre.decrypted or ell_decrypted)
 
 
 def _crc_frame_end(data: bytes) -> int | None:
@@ -371,15 +492,29 @@ def _crc_frame_end(data: bytes) -> int | None:
 def decode_wireless_telegram(data: bytes, keys: KeysArg, base: int = 0, *,
                              formats: FormatStore | None = None) -> Telegram:
     """Link layer + (unencrypted) ELL + application layer of one wM-Bus frame."""
-    frame = _wireless.parse_wireless(data)
+    pre, start, ell_decrypted = _prepare_wireless(_wireless.parse_wireless(data), data, keys, base)
+    return _finish_wireless(pre, start, keys, formats, ell_decrypted)
+
+
+def _prepare_wireless(frame: _wireless.WirelessFrame, data: bytes, keys: KeysArg,
+                      base: int = 0) -> tuple[_Prepared | Telegram, int, bool]:
+    """The first half of :func:`decode_wireless_telegram`: ELL/AFL, data header, decryption.
+    Returns (prepared application data, input offset of the application data, ELL decrypted)."""
     key = pick_key(keys, frame.address)
     afl: list[_wireless.AflHeader] = []
     ci, pos, body, ell_decrypted = _wireless.skip_ell(frame.body, 10, key, afl)
     app_data = body[pos:]
     # record offsets are offsets in the CRC-free body mapped from its first byte
-    start = frame.positions[pos] if pos < len(frame.positions) else len(data)
-    tg = parse_application(ci, app_data, base + start, link_address=frame.address, keys=keys,
-                           afl=afl[-1] if afl else None, formats=formats)
+    start = base + (frame.positions[pos] if pos < len(frame.positions) else len(data))
+    pre = prepare_application(ci, app_data, start, link_address=frame.address, keys=keys,
+                              afl=afl[-1] if afl else None)
+    return pre, start, ell_decrypted
+
+
+def _finish_wireless(pre: _Prepared | Telegram, start: int, keys: KeysArg, formats: FormatStore | None,
+                     ell_decrypted: bool) -> Telegram:
+    """The second half of :func:`decode_wireless_telegram`: the records."""
+    tg = pre if isinstance(pre, Telegram) else _records_part(pre, start, keys, formats)
     return dataclasses.replace(tg, decrypted=True) if ell_decrypted else tg
 
 

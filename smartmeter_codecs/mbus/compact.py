@@ -220,11 +220,16 @@ class FormatStore:
         if not fmt:
             return None
         sig = format_signature(fmt)
-        self._learned[sig] = fmt
-        self._learned.move_to_end(sig)
+        self.remember(sig, fmt)
+        return sig
+
+    def remember(self, signature: int, fmt: bytes) -> None:
+        """Keep a format under its signature (what :meth:`learn` does after splitting a
+        frame; a frame template already knows both)."""
+        self._learned[signature] = fmt
+        self._learned.move_to_end(signature)
         while len(self._learned) > self._max:
             self._learned.popitem(last=False)
-        return sig
 
     def lookup(self, signature: int) -> tuple[bytes, str] | None:
         """``(DIB+VIB bytes, "learned" | "known")`` for a signature, or None."""

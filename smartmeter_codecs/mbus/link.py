@@ -250,6 +250,9 @@ class LinkFrameSplitter:
     """
 
     _STD, _WIDE, _WEAK = 0, 1, 2     # candidate kinds: 8-bit length, 16-bit length, E5/short
+    # skip the bytes of a valid frame that nothing can cut short (see _register); False scans
+    # every byte as before (the tests compare both)
+    _skip_inside = True
 
     def __init__(self, *, allow_16bit_length: bool = False, control_frames: bool = True,
                  report_garbage: bool = True) -> None:
@@ -266,6 +269,7 @@ class LinkFrameSplitter:
         self._deferred: list[tuple[int, int]] = []   # E5/short candidates held (start, end)
         self._covered = 0       # stream offset: bytes before it are in an item or reported
         self._unsure: list[int] = []    # 68s in the last 3 bytes: header not complete yet
+        self._checked = -1      # start of the frame _alone_frame_end found valid (stop byte, sum)
 
     @property
     def buffered(self) -> int:
@@ -344,7 +348,18 @@ class LinkFrameSplitter:
             elif b == SHORT_START:
                 push(pending, (j + 5, j, weak))
             else:
+                alone = not pending and not self._deferred and not self._unsure and self._skip_inside
                 self._register_long(j, n)
+                if alone:
+                    end = _alone_frame_end(data, k, n - base)
+                    if end:
+                        self._checked = j           # _decide need not sum it again
+                        # nothing else is undecided and this long frame is complete and valid,
+                        # with no long frame inside it that could end first: it is the next
+                        # item, and every candidate starting inside it would be dropped when
+                        # it is (issue 16: the start bytes inside frames were most of the scan)
+                        scan = end + base
+                        continue
             scan = j + 1
         self._scan = scan
 
@@ -354,8 +369,9 @@ class LinkFrameSplitter:
         if n - j < 4:
             self._unsure.append(j)          # the 68 L L 68 header is not here yet
             return
-        l1, l2 = rx.at(j + 1), rx.at(j + 2)
-        if rx.at(j + 3) != LONG_START:
+        data, k = rx.data, j - rx.start     # j is in the buffer: registered before any release
+        l1, l2 = data[k + 1], data[k + 2]
+        if data[k + 3] != LONG_START:
             return
         if l1 == l2 and l1 >= 3:
             heapq.heappush(self._pending, (j + l1 + 6, j, self._STD))
@@ -380,7 +396,8 @@ class LinkFrameSplitter:
             data = rx.data
             length = data[k + 1]
             body_end = k + 4 + length
-            if data[body_end + 1] == STOP and sum(data[k + 4:body_end]) & 0xFF == data[body_end]:
+            if start == self._checked or (data[body_end + 1] == STOP
+                                          and sum(data[k + 4:body_end]) & 0xFF == data[body_end]):
                 # valid as EN 13757-2 says (what parse_frame would return, without copying)
                 item = LinkFrame("control" if length == 3 else "long", data[k + 4], data[k + 5], data[k + 6],
                                  bytes(data[k + 7:body_end]), start, end, length)
@@ -392,12 +409,18 @@ class LinkFrameSplitter:
             item = self._parse(start, end)
         if isinstance(item, LinkFrame):
             # a frame: what began before it is cut short, what lies inside it is its own
-            self._pending[:] = [c for c in self._pending if c[1] >= item.end]
-            heapq.heapify(self._pending)
-            self._unsure = [j for j in self._unsure if j >= item.end]
-            before = [d for d in self._deferred if d[0] < start]
-            self._deferred = [d for d in self._deferred if d[0] >= item.end]
-            self._emit([*self._parsed(before), (start, end, item)], end, out)
+            # (the lists are mostly empty here: each step only when there is something to do)
+            if self._pending:
+                self._pending[:] = [c for c in self._pending if c[1] >= item.end]
+                heapq.heapify(self._pending)
+            if self._unsure:
+                self._unsure = [j for j in self._unsure if j >= item.end]
+            if self._deferred:
+                before = [d for d in self._deferred if d[0] < start]
+                self._deferred = [d for d in self._deferred if d[0] >= item.end]
+                self._emit([*self._parsed(before), (start, end, item)], end, out)
+            else:
+                self._emit([(start, end, item)], end, out)
             return
         if item is not None:
             self._emit([(start, end, item)], end, out)
@@ -437,7 +460,7 @@ class LinkFrameSplitter:
               out: list[tuple[int, LinkFrame | DecodeError]]) -> None:
         """Emit items in stream order, each after a report of the bytes before it that no item
         covers (garbage)."""
-        for start, end, item in sorted(items, key=lambda d: d[0]):
+        for start, end, item in (items if len(items) == 1 else sorted(items, key=lambda d: d[0])):
             if start > self._covered and self._report_garbage:
                 out.append((ready, FramingError(
                     LAYER, self._covered,
@@ -445,6 +468,27 @@ class LinkFrameSplitter:
                     "(expected E5, 10 or 68 with a consistent header)")))
             self._covered = max(self._covered, end)
             out.append((ready, item))
+
+
+def _alone_frame_end(data: bytearray, k: int, n: int) -> int:
+    """End index (in ``data``, of which ``n`` bytes are here) of the valid EN 13757-2 long
+    frame starting at ``data[k]`` when no 68 L L 68 header inside it could end before it
+    (an 8-bit one: a 16-bit length of at least 256 always ends after a frame of at most 261
+    bytes), else 0."""
+    if k + 4 > n:
+        return 0
+    length = data[k + 1]
+    end = k + length + 6
+    if length < 3 or data[k + 2] != length or data[k + 3] != LONG_START or end > n or data[end - 1] != STOP \
+            or sum(data[k + 4:end - 2]) & 0xFF != data[end - 2]:
+        return 0
+    i = data.find(LONG_START, k + 1, end - 9)
+    while i >= 0:
+        inner = data[i + 1]
+        if data[i + 3] == LONG_START and data[i + 2] == inner and i + inner + 6 < end:
+            return 0
+        i = data.find(LONG_START, i + 1, end - 9)
+    return end
 
 
 _START_BYTES = re.compile(rb"[\x10\x68\xe5]")   # E5, 10, 68: the EN 13757-2 start characters

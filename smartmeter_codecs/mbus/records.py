@@ -25,6 +25,7 @@ turns the record bytes of an application payload into :class:`DataRecord` values
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import struct
 from dataclasses import dataclass, field
@@ -180,7 +181,7 @@ def _bcd(data: bytes) -> tuple[int | str, bool]:
     if digits and digits[0] == "F":
         negative = True
         digits = "0" + digits[1:]
-    if not digits or any(ch not in "0123456789" for ch in digits):
+    if not digits.isdigit():    # hex() gives 0-9A-F only: isdigit() is "all of 0-9" (False for "")
         return data[::-1].hex().upper(), False
     v = int(digits)
     return (-v if negative else v), True
@@ -249,12 +250,16 @@ def decode_date(data: bytes) -> tuple[Any, bool, dict[str, Any]]:
     return None, False, flags
 
 
-def _scale(raw: float, info: VifInfo, combinables: tuple[Combinable, ...]) -> int | float:
+def scale_plan(info: VifInfo, combinables: tuple[Combinable, ...]) -> tuple[Any, ...]:
+    """What :func:`_scale` derives from the VIF and its combinable VIFEs alone, so a record
+    plan (:mod:`.template`) computes it once per header: ``(0, factor)`` for a duration,
+    ``(1,)`` for a count, else ``(2, factor, exp, 10**exp, 10**-exp, 10.0**exp, 10.0**-exp,
+    additive constants)``. The powers are the very operands the expressions below use."""
     for c in combinables:
         if c.effect == "duration":  # the value is a duration, not the VIF's quantity
-            return raw * c.factor
+            return (0, c.factor)
         if c.effect == "count":
-            return raw
+            return (1,)
     exp = info.exponent
     factor = info.factor
     add = 0
@@ -263,18 +268,37 @@ def _scale(raw: float, info: VifInfo, combinables: tuple[Combinable, ...]) -> in
             exp += c.exponent
         elif c.effect == "add":
             add = c.exponent
+    # additive constant 10^(nn-3) in the VIF's unit, once per additive VIFE
+    adds = tuple(factor * 10.0 ** (info.exponent + add) for c in combinables if c.effect == "add")
+    if exp >= 0:
+        return (2, factor, exp, 10 ** exp, None, 10.0 ** exp, None, adds)
+    return (2, factor, exp, None, 10 ** (-exp), None, 10.0 ** (-exp), adds)
+
+
+def apply_scale(plan: tuple[Any, ...], raw: Any) -> Any:
+    """``raw`` scaled by a :func:`scale_plan` (the arithmetic of EN 13757-3 Table 10/15)."""
+    mode = plan[0]
+    if mode == 0:
+        return raw * plan[1]
+    if mode == 1:
+        return raw
+    _, factor, exp, p_int, q_int, p_float, q_float, adds = plan
     value: int | float
     if isinstance(raw, int) and exp >= 0:
-        value = raw * factor * 10 ** exp
+        value = raw * factor * p_int
     elif isinstance(raw, int):
-        value = raw * factor / 10 ** (-exp)
+        value = raw * factor / q_int
     elif exp < 0:
-        value = raw * factor / 10.0 ** (-exp)
+        value = raw * factor / q_float
     else:
-        value = raw * factor * 10.0 ** exp
-    for c in combinables:
-        if c.effect == "add":  # additive constant 10^(nn-3) in the VIF's unit
-            value = value + factor * 10.0 ** (info.exponent + add)
+        value = raw * factor * p_float
+    for a in adds:
+        value = value + a
+    return value
+
+
+def _scale(raw: float, info: VifInfo, combinables: tuple[Combinable, ...]) -> int | float:
+    value: int | float = apply_scale(scale_plan(info, combinables), raw)
     return value
 
 
@@ -460,62 +484,94 @@ def _decode_value(start: int, end: int, vif_end: int, dif: int, difes: tuple[int
     info = vib.info
     combinables = tuple(vib.combinables)
     function = _vif.FUNCTIONS[(dif >> 4) & 0x03]
-    ordered = data[::-1] if msb_first else data  # little-endian view of the field
-    raw: Any = None
-    value: Any = None
-    unit = info.unit
-    invalid = False
+    raw, value, unit, invalid = decode_data(value_plan(info, combinables, dtype, lvar_kind, msb_first), data)
+    return DataRecord(start, end, vif_end, dif, difes, vib.vif, tuple(vib.vifes), vib.plain_text, bytes(data),
+                      dtype, function, storage, tariff, subunit, info, combinables,
+                      tuple(vib.manufacturer_vifes), raw, value, unit, invalid, vib.table)
+
+
+# value kinds of a value plan (what decode_data does with the data field)
+_K_NONE, _K_LVAR, _K_REAL, _K_BCD, _K_INT = range(5)
+
+
+@functools.lru_cache(maxsize=1024)
+def value_plan(info: VifInfo, combinables: tuple[Combinable, ...], dtype: str, lvar_kind: str | None,
+               msb_first: bool) -> tuple[Any, ...]:
+    """Everything the value of a record takes from its header (DIB/VIB, LVAR kind), so that
+    :func:`decode_data` only touches the data bytes. The full path asks per record; a frame
+    template (:mod:`.template`) keeps it, and both run the same :func:`decode_data`.
+
+    A bounded memo (issue 16): the plan is an immutable tuple, and equal arguments give the
+    same plan (every VifInfo and Combinable comes from the tables of :mod:`.vif`, whose factors
+    and exponents are ints, or from a plain-text unit)."""
     is_date = info.kind == "date" or any(c.key in _DATE_COMBINABLES for c in combinables)
     # manufacturer-specific VIFEs qualify the quantity; the VIF's scaling still applies
     # (what libmbus' normalised output does, e.g. FIN Finder current FD DB FF 01)
     numeric = info.kind == "number"
     if dtype in ("none", "selection"):
-        unit = None
+        kind = _K_NONE
     elif dtype == "lvar":
-        if lvar_kind == "text":
-            raw = ordered[::-1].decode("latin-1")
-            value, unit = raw, None
-        elif lvar_kind in ("bcd+", "bcd-"):
-            raw, ok = _bcd(ordered) if ordered else (0, True)
-            if ok and lvar_kind == "bcd-":
-                raw = -abs(raw)
-            invalid = not ok
-            value = _scale(raw, info, combinables) if ok and numeric else raw
-        else:  # binary number
-            raw = _int(ordered, False) if len(ordered) <= 8 else bytes(data)
-            value = raw
-            unit = None if isinstance(raw, bytes) else unit
-            if isinstance(raw, int) and numeric:
-                value = _scale(raw, info, combinables)
-    elif is_date and dtype == "int" and len(data) in (2, 3, 4, 6):  # types G, J, F, I (Annex A)
-        raw, ok, _flags = decode_date(ordered)
-        value, unit, invalid = raw, None, not ok
+        kind = _K_LVAR
     elif dtype == "real":
+        kind = _K_REAL
+    elif dtype == "bcd":
+        kind = _K_BCD
+    else:
+        kind = _K_INT
+    unit_cleared = info.kind in ("id", "bits", "reserved") or info.key == "manufacturer_specific"
+
+    def final(unit: str | None) -> str | None:
+        for c in combinables:
+            if c.effect == "duration" and unit is not None:
+                unit = "s"
+            elif c.effect == "count":
+                unit = None
+        return unit
+
+    unit_kept = final(None if unit_cleared else info.unit)   # the unit when the value has one
+    unit_none = final(None)                                  # when the data made it None
+    signed = info.kind == "number" or info.key == "manufacturer_specific"
+    scale = scale_plan(info, combinables) if numeric else None
+    return (kind, msb_first, numeric, scale, unit_kept, unit_none, signed, lvar_kind, is_date)
+
+
+def decode_data(plan: tuple[Any, ...], data: bytes) -> tuple[Any, Any, str | None, bool]:
+    """``(raw, value, unit, invalid)`` of a record's data field under a :func:`value_plan`."""
+    kind, msb_first, numeric, scale, unit_kept, unit_none, signed, lvar_kind, is_date = plan
+    ordered = data[::-1] if msb_first else data  # little-endian view of the field
+    raw: Any
+    if kind == _K_INT:
+        if is_date and len(data) in (2, 3, 4, 6):   # types G, J, F, I (Annex A)
+            raw, ok, _flags = decode_date(ordered)
+            return raw, raw, unit_none, not ok
+        raw = int.from_bytes(ordered, "little", signed=signed)
+        return raw, (apply_scale(scale, raw) if numeric else raw), unit_kept, False
+    if kind == _K_BCD:
+        raw, ok = _bcd(ordered)
+        if not ok:
+            return raw, raw, unit_none, True
+        return raw, (apply_scale(scale, raw) if numeric else raw), unit_kept, False
+    if kind == _K_NONE:
+        return None, None, unit_none, False
+    if kind == _K_REAL:
         raw = struct.unpack("<f", ordered)[0]
         if math.isnan(raw) or math.isinf(raw):
-            value, invalid = None, True
-        else:
-            value = _scale(raw, info, combinables) if numeric else raw
-    elif dtype == "bcd":
-        raw, ok = _bcd(ordered)
-        invalid = not ok
-        value = _scale(raw, info, combinables) if ok and numeric else raw
-        if not ok:
-            unit = None
-    else:  # int
-        signed = info.kind == "number" or info.key == "manufacturer_specific"
-        raw = _int(ordered, signed)
-        value = _scale(raw, info, combinables) if numeric else raw
-    if info.kind in ("id", "bits", "reserved") or info.key == "manufacturer_specific":
-        unit = None
-    for c in combinables:
-        if c.effect == "duration" and unit is not None:
-            unit = "s"
-        elif c.effect == "count":
-            unit = None
-    return DataRecord(start, end, vif_end, dif, difes, vib.vif, tuple(vib.vifes), vib.plain_text, bytes(data),
-                      dtype, function, storage, tariff, subunit, info, combinables,
-                      tuple(vib.manufacturer_vifes), raw, value, unit, invalid, vib.table)
+            return raw, None, unit_kept, True
+        return raw, (apply_scale(scale, raw) if numeric else raw), unit_kept, False
+    # LVAR
+    if lvar_kind == "text":
+        raw = ordered[::-1].decode("latin-1")
+        return raw, raw, unit_none, False
+    if lvar_kind in ("bcd+", "bcd-"):
+        raw, ok = _bcd(ordered) if ordered else (0, True)
+        if ok and lvar_kind == "bcd-":
+            raw = -abs(raw)
+        return raw, (apply_scale(scale, raw) if ok and numeric else raw), unit_kept, not ok
+    # binary number
+    raw = _int(ordered, False) if len(ordered) <= 8 else bytes(data)
+    if isinstance(raw, bytes):
+        return raw, raw, unit_none, False
+    return raw, (apply_scale(scale, raw) if numeric else raw), unit_kept, False
 
 
 # --------------------------------------------------------------------------------------------
