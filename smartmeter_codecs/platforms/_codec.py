@@ -30,6 +30,11 @@ class PlatformCodec:
 
     def sniff(self, data: bytes) -> int:
         """Confidence that ``data`` is this platform's body (header row or JSON keys)."""
+        if b"\x00" in data[:256]:
+            # a binary frame (DLMS, M-Bus, wM-Bus: autodetection asks every sniffer in turn,
+            # issue 16): no platform body has a NUL byte (the CSV reader and the JSON loader
+            # both refuse one)
+            return 0
         try:
             return self._sniff(bytes(data))
         except Exception:  # noqa: BLE001 - a sniffer only answers "is it mine"
