@@ -591,6 +591,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.formats:
         import formats as other  # benchmarks/formats.py
 
+        # as formats.main: the trailing-bytes notes of P1 fixtures are INFO lines, and a peer
+        # configures the root logger to show them (printing them would be timed too)
+        logging.getLogger("smartmeter_codecs").setLevel(logging.WARNING)
+
         print(f"\n## Other formats (peers: {other.peer_versions()})\n", flush=True)
         rep, ms = (3, 5.0) if args.quick else (9, 20.0)
         for name in args.formats:

@@ -122,7 +122,10 @@ def get_codec(name: str) -> Codec:
 
 
 @functools.cache  # imports are cached by Python anyway; this skips the lookup on the hot path
+@functools.cache
 def _load(module: str, attr: str) -> Codec | None:
+    # cached: autodetection walks the table for every input (importlib.import_module costs
+    # a few hundred ns even for a loaded module)
     try:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as err:

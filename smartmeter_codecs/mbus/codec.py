@@ -192,6 +192,8 @@ class MBusCodec:
             # building its LinkFrame: issue 16, autodetection asks this on every input)
             code = data[6]
             return 0 if is_dlms_ci(code) else (90 if code in _DATA_CIS else 40)
+        if data[0] not in (0x68, 0x10, 0xE5):
+            return 0        # no M-Bus frame start: what parse_frame rejects first (without raising)
         try:
             frame = _link.parse_frame(data, 0)
         except DecodeError:
