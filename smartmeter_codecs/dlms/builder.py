@@ -5,10 +5,10 @@ every push: per register it unpacks a step, branches on its kind, scales, builds
 ``extra`` dict. For a template whose layout is fixed, the same work can be written out once
 as one Python function (the technique ``dataclasses`` and ``collections.namedtuple`` use for
 ``__init__``): values come straight from the unpacked APDU, scalers are literals, registers
-of structure leaves (meter ids, list ids) are computed once. The function gives exactly
-what ``_run_plan`` gives (tests/test_dlms_template.py compares them on every fixture push and
-on generated values), or ``None`` where a value-dependent step needs the general path (a
-profile convention that applies to this push).
+of structure leaves are computed once, and the Reading is built in one call. The function
+gives exactly the Reading ``reading_from(_run_plan(...))`` gives (tests/test_dlms_template.py
+compares them on every fixture push and on generated values), or ``None`` where a
+value-dependent step needs the general path (a profile convention that applies to this push).
 
 Safety: the generated source contains only identifiers, integer literals the library
 computes (field indices, powers of ten) and references to a constants tuple; no byte of a
@@ -16,17 +16,17 @@ frame is ever spelled into source code.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any, Callable
 
-from ..model import Register
+from ..model import Reading, Register
 from .axdr import Data
 from .interpret import (
     _BY_PROFILE,
     _IN_BAND,
     _PLAIN,
     _SIMPLE_NUMERIC,
-    Interpretation,
     _Candidate as Candidate,
     _Plan,
     _conventions_for,
@@ -40,22 +40,23 @@ __all__ = ["compile_builder", "compile_layout_builder"]
 
 log = logging.getLogger(__name__)
 
-Builder = Callable[[tuple[Any, ...]], "Interpretation | None"]
+# (unpacked APDU fields, the notification's date-time, authenticated) -> the Reading, or None
+Builder = Callable[[tuple[Any, ...], Any, "bool | None"], "Reading | None"]
 
 # (prebuilt Data for a structure leaf, else None; unpacked field index; tag; start; end)
 LeafSpec = tuple["Data | None", int, int, int, int]
 
 
 def compile_builder(plan: _Plan, profile: Profile, leaves: tuple[LeafSpec, ...]) -> Builder | None:
-    """A function from the unpacked APDU fields to the Interpretation ``_run_plan`` would give
-    for an OBIS-keyed list or push object list, or None when the plan has a step this builder
-    does not write out (the last-string rule)."""
+    """A function from the unpacked APDU fields to the Reading the plan gives
+    (``reading_from(_run_plan(...))``) for an OBIS-keyed list or push object list, or None when
+    the plan has a step this builder does not write out (the last-string rule)."""
     if plan.last_text is not None:
         return None
     code = _Source()
     if not code.registers(plan, profile, leaves, None):
         return None
-    code.line(f"    return Interpretation(profile, {code.const(plan.kind)}, regs, (), {code.const(plan.recipe)}, fields)")
+    code.reading(profile.name, None)
     return code.compile(profile)
 
 
@@ -98,7 +99,7 @@ def compile_layout_builder(shape_profile: Profile, candidates: tuple[Candidate, 
         code.line("            return None")
     note = (f"layout {lay.name} assumed: a value-only list without OBIS codes, named by its "
             f"A-XDR signature {lay.signature} ({lay.source})")
-    code.line(f"    return Interpretation({code.const(p)}, 'positional', regs, ({code.const(note)},), None, fields)")
+    code.reading(p.name, note)
     return code.compile(shape_profile)
 
 
@@ -107,7 +108,7 @@ class _Source:
 
     def __init__(self) -> None:
         self.consts: list[Any] = []
-        self.lines = ["def build(f):"]
+        self.lines = ["def build(f, ts, auth):"]
         self.direct_fields: list[tuple[str, str]] = []   # (Reading field, local of its float value)
         self.rest_names: tuple[str, ...] = ()
 
@@ -200,11 +201,44 @@ class _Source:
             ("meter_id", "meter_model", "clock", "tariff") if specials else ())
         return True
 
+    def reading(self, profile_name: str, note: str | None) -> None:
+        """The closing lines: the Reading interpret.reading_from would build (positional, in
+        the dataclass's field order), with the clock register's time where the notification
+        had none."""
+        if self.rest_names:
+            self.line("    g = fields.get")
+            if "clock" in self.rest_names:
+                self.line("    if ts is None:")
+                self.line("        ts = g('clock')")
+        direct = dict(self.direct_fields)
+        args = []
+        for field in dataclasses.fields(Reading):
+            name = field.name
+            if name == "format":
+                args.append("'dlms'")
+            elif name == "profile":
+                args.append(self.const(profile_name))
+            elif name == "timestamp":
+                args.append("ts")
+            elif name == "quality":
+                args.append(self.const(note) if note else "None")
+            elif name == "authenticated":
+                args.append("auth")
+            elif name == "registers":
+                args.append("regs")
+            elif name in direct:
+                args.append(direct[name])
+            elif name in self.rest_names:
+                args.append(f"g({self.const(name)})")
+            else:
+                args.append("None")
+        self.line(f"    return Reading({', '.join(args)})")
+
     def compile(self, profile: Profile) -> Builder | None:
         source = "\n".join(self.lines)
         namespace: dict[str, Any] = {
             "C": tuple(self.consts), "new": tuple.__new__, "Register": Register, "Data": Data, "plain": _plain,
-            "conventions": _conventions_for, "profile": profile, "Interpretation": Interpretation,
+            "conventions": _conventions_for, "profile": profile, "Reading": Reading,
             "rest": registers_fields_rest, "plausible": is_plausible,
         }
         try:

@@ -25,7 +25,7 @@ from .apdu import APDU_NAMES, TAG_DATA_NOTIFICATION, TAG_GBT, DataNotification, 
 from .compact import decode_compact_body
 from .gbt import GbtAssembler, parse_block
 from .hdlc import FLAG, HdlcFrame, HdlcSplitter, split_frames
-from .interpret import Interpretation, interpret_body, registers_to_fields
+from .interpret import interpret_body, reading_from
 from .template import TemplateCache
 from .mbus_transport import MbusApduAssembler, apdus_from_mbus, is_dlms_mbus
 from .profiles import Profile, get_profile
@@ -188,9 +188,9 @@ class _Pipeline:
                                                           "while an authentication key was given: every "
                                                           "frame must be authenticated")
             if self._templates is not None:
-                learned = self._templates.interpret(apdu, self.profile, ctx.system_title)
+                learned = self._templates.interpret(apdu, self.profile, ctx.system_title, ctx.authenticated)
                 if learned is not None:
-                    return [self._reading(learned[0], learned[1], ctx)]
+                    return [learned]
             dn = _parse_notification(apdu)
             if self._trace:
                 self._trace("apdu", dn, base if contiguous else None)
@@ -220,18 +220,8 @@ class _Pipeline:
         interp = interpret_body(dn.body, profile=self.profile, system_title=ctx.system_title)
         if self._trace:
             self._trace("interpretation", interp, None)
-        return self._reading(interp, dn.datetime.to_datetime() if dn.datetime is not None else None, ctx)
-
-    @staticmethod
-    def _reading(interp: Interpretation, ts: Any, ctx: _Context) -> Reading:
-        fields = dict(interp.fields) if interp.fields is not None else \
-            registers_to_fields(interp.registers, interp.recipe)
-        clock = fields.pop("clock", None)
-        if ts is None:
-            ts = clock
-        return Reading(format="dlms", profile=interp.profile.name, timestamp=ts,
-                       authenticated=ctx.authenticated, registers=interp.registers,
-                       quality="; ".join(interp.notes) or None, **fields)
+        return reading_from(interp, dn.datetime.to_datetime() if dn.datetime is not None else None,
+                            ctx.authenticated)
 
 
 class _P1Telegram(Exception):

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .. import plausibility
-from ..model import Register
+from ..model import Reading, Register
 from ..obis import ObisCode, parse_cached
 from .axdr import TYPE_NAMES, BitString, Data
 from .cosem_time import CosemDate, CosemDateTime, parse_datetime
@@ -39,7 +39,8 @@ from .obis_map import CLOCK_CODES, METER_ID_CODES, METER_MODEL_CODES, describe, 
 from .profiles import GENERIC, PROFILES, SIGNATURE_TOKENS, Convention, Layout, Profile, detect_profile
 from .units import UNITS
 
-__all__ = ["Interpretation", "interpret_body", "registers_to_fields", "BodyShape", "body_shape", "interpret_shaped"]
+__all__ = ["Interpretation", "interpret_body", "registers_to_fields", "BodyShape", "body_shape", "interpret_shaped",
+           "reading_from"]
 
 _SIMPLE_NUMERIC = {5, 6, 13, 15, 16, 17, 18, 20, 21, 22, 23, 24}
 _PLAN_CACHE_SIZE = 1024      # bounded memo caches of interpretation plans (issue 16)
@@ -362,6 +363,18 @@ def interpret_shaped(shape: BodyShape, leaves: list[Data]) -> Interpretation:
     if shape.plan is not None:
         return _run_plan(shape.plan, leaves, shape.profile)
     return _interpret_values(leaves, shape.profile)
+
+
+def reading_from(interp: Interpretation, ts: _dt.datetime | None, authenticated: bool | None) -> Reading:
+    """The Reading of a push: its interpretation's registers and fields, the notification's
+    date-time (else the clock register's), the security layer's verdict."""
+    fields = dict(interp.fields) if interp.fields is not None else \
+        registers_to_fields(interp.registers, interp.recipe)
+    clock = fields.pop("clock", None)
+    if ts is None:
+        ts = clock
+    return Reading(format="dlms", profile=interp.profile.name, timestamp=ts, authenticated=authenticated,
+                   registers=interp.registers, quality="; ".join(interp.notes) or None, **fields)
 
 
 # --- the interpretation plan of an OBIS-keyed list (issue 16) ------------------------------

@@ -38,11 +38,12 @@ import threading
 from typing import Any, Callable, NamedTuple
 
 from ..errors import DecodeError
+from ..model import Reading
 from .apdu import parse_data_notification
 from .axdr import Data, decode_length
 from .builder import Builder, compile_builder, compile_layout_builder
 from .cosem_time import parse_datetime
-from .interpret import BodyShape, Interpretation, _fitting_layouts, _leaves, _strings, body_shape, interpret_shaped
+from .interpret import BodyShape, _fitting_layouts, _leaves, _strings, body_shape, interpret_shaped, reading_from
 from .profiles import GENERIC, PROFILES, Profile, detect_profile
 
 __all__ = ["Template", "TemplateCache", "learn", "apply"]
@@ -190,15 +191,15 @@ def learn(apdu: bytes, profile: Profile | None, system_title: bytes | None) -> T
                     system_title, {}, tuple((field_of_range[k], enc) for k, enc in decoded))
 
 
-def apply(template: Template, apdu: bytes) -> tuple[Interpretation, Any] | None:
-    """(interpretation, timestamp) of ``apdu`` through ``template``; None when the APDU does not
-    have the template's structure (or the fast path meets anything the full path must report)."""
+def apply(template: Template, apdu: bytes, authenticated: bool | None = None) -> Reading | None:
+    """The Reading of ``apdu`` through ``template``; None when the APDU does not have the
+    template's structure (or the fast path meets anything the full path must report)."""
     if len(apdu) != template.size:
         return None
     fields = template.unpack(apdu)
     if template.structure(fields) != template.expected:
         return None
-    return apply_unpacked(template, fields)
+    return apply_unpacked(template, fields, authenticated)
 
 
 def decoded(template: Template, fields: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -211,7 +212,7 @@ def decoded(template: Template, fields: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def apply_unpacked(template: Template, fields: tuple[Any, ...]) -> tuple[Interpretation, Any] | None:
+def apply_unpacked(template: Template, fields: tuple[Any, ...], authenticated: bool | None = None) -> Reading | None:
     """:func:`apply` on an APDU already unpacked and found to have the template's structure."""
     fields = decoded(template, fields)
     for k in template.binary_strings:
@@ -230,12 +231,12 @@ def apply_unpacked(template: Template, fields: tuple[Any, ...]) -> tuple[Interpr
         if template.datetime_field is not None:
             ts = parse_datetime(fields[template.datetime_field]).to_datetime()
         if template.build is not None:
-            interp = template.build(fields)
-            if interp is not None:
-                return interp, ts
+            reading = template.build(fields, ts, authenticated)
+            if reading is not None:
+                return reading
         leaves = [proto if proto is not None else _new(Data, (tag, fields[k], start, end))
                   for proto, k, tag, start, end in template.leaves]
-        return interpret_shaped(template.shape, leaves), ts
+        return reading_from(interpret_shaped(template.shape, leaves), ts, authenticated)
     except DecodeError:
         return None
 
@@ -277,10 +278,10 @@ class TemplateCache:
         self._max = max_templates
         self._count = 0
 
-    def interpret(self, apdu: bytes, profile: Profile | None,
-                  system_title: bytes | None) -> tuple[Interpretation, Any] | None:
-        """The interpretation of a data-notification APDU by a learned template, or None (the
-        caller decodes it the full way); an APDU without a matching template teaches one."""
+    def interpret(self, apdu: bytes, profile: Profile | None, system_title: bytes | None,
+                  authenticated: bool | None = None) -> Reading | None:
+        """The Reading of a data-notification APDU by a learned template, or None (the caller
+        decodes it the full way); an APDU without a matching template teaches one."""
         if apdu[:1] != b"\x0f" or len(apdu) < 6:
             return None
         if profile is not None and PROFILES.get(profile.name) is not profile:
@@ -290,7 +291,7 @@ class TemplateCache:
             fields = group.unpack(apdu)
             tpl = group.by_structure.get(group.structure(fields))
             if tpl is not None:
-                return apply_unpacked(tpl, fields)
+                return apply_unpacked(tpl, fields, authenticated)
         if key in self._declined:
             return None             # this length has shown a layout without a template
         learned = learn(apdu, profile, system_title)
