@@ -47,13 +47,14 @@ Builder = Callable[[tuple[Any, ...], Any, "bool | None"], "Reading | None"]
 LeafSpec = tuple["Data | None", int, int, int, int]
 
 
-def compile_builder(plan: _Plan, profile: Profile, leaves: tuple[LeafSpec, ...]) -> Builder | None:
+def compile_builder(plan: _Plan, profile: Profile, leaves: tuple[LeafSpec, ...],
+                    text_fields: frozenset[int] = frozenset()) -> Builder | None:
     """A function from the unpacked APDU fields to the Reading the plan gives
     (``reading_from(_run_plan(...))``) for an OBIS-keyed list or push object list, or None when
     the plan has a step this builder does not write out (the last-string rule)."""
     if plan.last_text is not None:
         return None
-    code = _Source()
+    code = _Source(text_fields)
     if not code.registers(plan, profile, leaves, None):
         return None
     code.reading(profile.name, None)
@@ -61,7 +62,7 @@ def compile_builder(plan: _Plan, profile: Profile, leaves: tuple[LeafSpec, ...])
 
 
 def compile_layout_builder(shape_profile: Profile, candidates: tuple[Candidate, ...],
-                           leaves: tuple[LeafSpec, ...]) -> Builder | None:
+                           leaves: tuple[LeafSpec, ...], text_fields: frozenset[int] = frozenset()) -> Builder | None:
     """The same for a value-only list whose signature only one layout has: its registers, its
     checks and the plausibility test of what it names, per push; None from the function (the
     general path decides and words the note) when a check fails, a value is implausible or a
@@ -71,7 +72,7 @@ def compile_layout_builder(shape_profile: Profile, candidates: tuple[Candidate, 
     p, lay, plan = candidates[0]
     if plan is None or plan.last_text is not None:
         return None
-    code = _Source()
+    code = _Source(text_fields)
     fields_of = {i: leaves[i][1] for i in range(len(leaves))}
     for total, parts in lay.checks:
         ks = [fields_of[total], *(fields_of[i] for i in parts)]
@@ -103,10 +104,19 @@ def compile_layout_builder(shape_profile: Profile, candidates: tuple[Candidate, 
     return code.compile(shape_profile)
 
 
+_MEMO = 256      # text values remembered per register of a builder
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(memo) < _MEMO:
+        memo[key] = value
+
+
 class _Source:
     """The source of one builder and its constants."""
 
-    def __init__(self) -> None:
+    def __init__(self, text_fields: frozenset[int]) -> None:
+        self.text_fields = text_fields          # unpacked fields holding printable text
         self.consts: list[Any] = []
         self.lines = ["def build(f, ts, auth):"]
         self.direct_fields: list[tuple[str, str]] = []   # (Reading field, local of its float value)
@@ -151,6 +161,18 @@ class _Source:
                     extra.update(tail)
                     line(f"    r{n} = new(Register, ({head}{const(value)}, None, {const(obis)}, "
                          f"{const(desc)}, dict({const(extra)})))")
+                elif k in self.text_fields:
+                    # printable text (meter numbers, list ids): the same few values push after
+                    # push, so its register value (and hex) is remembered per value, bounded
+                    memo = const({})
+                    raw_hex = f", 'raw': m{n}[1]" if tag == 9 else ""
+                    line(f"    m{n} = {memo}.get(f[{k}])")
+                    line(f"    if m{n} is None:")
+                    line(f"        m{n} = (plain(new(Data, ({tag}, f[{k}], {start}, {end})), {const(obis)}), "
+                         f"{f'f[{k}].hex()' if tag == 9 else 'None'})")
+                    line(f"        remember({memo}, f[{k}], m{n})")
+                    line(f"    r{n} = new(Register, ({head}m{n}[0], None, {const(obis)}, {const(desc)}, "
+                         f"{{'type': {const(tname)}, 'position': {pos}{raw_hex}{lay_src}{tail_src}}}))")
                 else:
                     raw_hex = f", 'raw': f[{k}].hex()" if tag == 9 else ""
                     line(f"    r{n} = new(Register, ({head}plain(new(Data, ({tag}, f[{k}], {start}, {end})), "
@@ -239,7 +261,7 @@ class _Source:
         namespace: dict[str, Any] = {
             "C": tuple(self.consts), "new": tuple.__new__, "Register": Register, "Data": Data, "plain": _plain,
             "conventions": _conventions_for, "profile": profile, "Reading": Reading,
-            "rest": registers_fields_rest, "plausible": is_plausible,
+            "rest": registers_fields_rest, "plausible": is_plausible, "remember": _remember,
         }
         try:
             exec(compile(source, f"<dlms template builder {profile.name}>", "exec"), namespace)

@@ -174,12 +174,14 @@ def learn(apdu: bytes, profile: Profile | None, system_title: bytes | None) -> T
         return None
     leaf_specs = tuple((proto, field_of_range[k] if k >= 0 else -1, d.tag, start, end)
                        for (proto, k, start, end), d in zip(specs, leaves))
+    text_fields = frozenset(field_of_range[k] for k in text)
     try:
         if shape.plan is not None:
-            build = compile_builder(shape.plan, shape.profile, leaf_specs)
+            build = compile_builder(shape.plan, shape.profile, leaf_specs, text_fields)
         else:
             tags = tuple([d.tag for d in leaves])
-            build = compile_layout_builder(shape.profile, _fitting_layouts(shape.profile.name, tags), leaf_specs)
+            build = compile_layout_builder(shape.profile, _fitting_layouts(shape.profile.name, tags), leaf_specs,
+                                           text_fields)
     except DecodeError:             # a structure leaf the general path could not read either
         return None
     return Template(st.size, _unpacker(st.format), _picker(tuple(structure)),
