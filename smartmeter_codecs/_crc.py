@@ -23,7 +23,7 @@ import functools
 import sys
 from array import array
 
-__all__ = ["crc16_arc", "crc16_en13757", "crc16_kermit", "crc16_x25"]
+__all__ = ["crc16_arc", "crc16_en13757", "crc16_kermit", "crc16_x25", "crc16_x25_parts"]
 
 _REVERSE_BITS = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
 
@@ -39,6 +39,16 @@ def crc16_x25(data: bytes | bytearray | memoryview, start: int = 0, end: int | N
     if type(chunk) is memoryview:     # bytes and bytearray translate themselves; a view cannot
         chunk = bytes(chunk)
     return _reflected_ccitt(chunk, 0xFFFF) ^ 0xFFFF
+
+
+def crc16_x25_parts(data: bytes | bytearray, start: int, middle: int, end: int) -> tuple[int, int]:
+    """``(crc16_x25(data[start:middle]), crc16_x25(data[start:end]))`` in one pass (an HDLC
+    frame's HCS and FCS: the FCS covers the header the HCS covers, and more)."""
+    rev = data[start:end].translate(_REVERSE_BITS)
+    head = binascii.crc_hqx(memoryview(rev)[:middle - start], 0xFFFF)
+    whole = binascii.crc_hqx(memoryview(rev)[middle - start:], head)
+    return ((_REVERSE_BITS[head & 0xFF] << 8) | _REVERSE_BITS[head >> 8]) ^ 0xFFFF, \
+        ((_REVERSE_BITS[whole & 0xFF] << 8) | _REVERSE_BITS[whole >> 8]) ^ 0xFFFF
 
 
 def crc16_kermit(data: bytes | bytearray | memoryview) -> int:

@@ -64,6 +64,16 @@ def test_x25_of_a_slice(data: bytes, start: int, end: int) -> None:
     assert _crc.crc16_x25(bytearray(data)) == _crc.crc16_x25(memoryview(data)) == _crc.crc16_x25(data)
 
 
+@given(st.binary(min_size=1, max_size=300), st.data())
+def test_x25_parts_are_two_x25s(data: bytes, draw: st.DataObject) -> None:
+    start = draw.draw(st.integers(0, len(data) - 1))
+    middle = draw.draw(st.integers(start, len(data)))
+    end = draw.draw(st.integers(middle, len(data)))
+    for buf in (data, bytearray(data)):
+        assert _crc.crc16_x25_parts(buf, start, middle, end) == (
+            _crc.crc16_x25(data[start:middle]), _crc.crc16_x25(data[start:end]))
+
+
 def test_every_format_uses_the_shared_functions() -> None:
     assert p1_crc.crc16_arc is _crc.crc16_arc
     assert mbus_crc.crc16_en13757 is _crc.crc16_en13757

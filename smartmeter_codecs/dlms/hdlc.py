@@ -21,7 +21,7 @@ import heapq
 import logging
 from typing import NamedTuple
 
-from .._crc import crc16_x25
+from .._crc import crc16_x25, crc16_x25_parts
 from .._receivebuffer import ReceiveBuffer
 from ..errors import ChecksumError, DecodeError, FramingError, IncompleteError
 
@@ -135,17 +135,20 @@ def parse_frame(data: bytes | bytearray, offset: int = 0, shift: int = 0) -> Hdl
     if pos == fcs_pos:  # header-only frame: the FCS is the only check sequence
         info_start = pos
         info = b""
+        calc = crc16_x25(data, offset + 1, fcs_pos)
     else:
         if pos + 2 > fcs_pos:
             raise FramingError(LAYER, pos, "frame too short for HCS + FCS")
         hcs = data[pos] | (data[pos + 1] << 8)
-        calc = crc16_x25(data, offset + 1, pos)
+        # both check sequences from one pass: the FCS's CRC continues the HCS's over the HCS
+        # bytes and the information field (crc16_x25_parts: the same CRC-16/X.25)
+        calc, fcs_calc = crc16_x25_parts(data, offset + 1, pos, fcs_pos)
         if hcs != calc:
             raise ChecksumError(LAYER, pos, f"HCS {hcs:#06x} does not match the header's CRC-16/X.25 "
                                             f"{calc:#06x}", expected=calc, actual=hcs)
         info_start = pos + 2
         info = bytes(data[info_start:fcs_pos])
-    calc = crc16_x25(data, offset + 1, fcs_pos)
+        calc = fcs_calc
     if fcs != calc:
         raise ChecksumError(LAYER, fcs_pos, f"FCS {fcs:#06x} does not match the frame's CRC-16/X.25 "
                                             f"{calc:#06x}", expected=calc, actual=fcs)
@@ -255,6 +258,23 @@ class HdlcSplitter:
         pending = self._pending
         scan = self._scan
         while True:
+            if not pending and scan + 3 <= n:
+                # The common case, decided without the candidate heap: the next flag opens a
+                # complete frame and no candidate inside it ends before it does (those would
+                # be decided first). The general loop below gives the same items then.
+                k = data.find(FLAG, scan - base)
+                while 0 <= k < n - base - 1 and data[k + 1] == FLAG:
+                    k += 1              # a closing flag or fill: no candidate opens there
+                end = self._whole_frame(data, k, n - base)
+                if end >= 0:
+                    try:
+                        frame = parse_frame(data, k, base)
+                    except DecodeError:
+                        pass            # the general loop decides it and words the error
+                    else:
+                        out.append((end + base, frame))
+                        self._pos = scan = end + base - 1     # the closing flag may open the next
+                        continue
             # Register every candidate that could end before the next one to decide.
             limit = pending[0][0] if pending else n
             stop = limit if limit < n else n
@@ -287,6 +307,25 @@ class HdlcSplitter:
         if keep > base:
             rx.release(keep)
         return out
+
+    @staticmethod
+    def _whole_frame(data: bytearray, k: int, n: int) -> int:
+        """The end (buffer index) of the candidate opened by the flag at ``data[k]`` when it is
+        complete in the buffer and no candidate starting inside it ends before it; else -1."""
+        if k < 0 or k + 3 > n or data[k + 1] & 0xF0 != 0xA0:
+            return -1
+        length = ((data[k + 1] & 0x07) << 8) | data[k + 2]
+        end = k + length + 2
+        if length < 7 or end > n:
+            return -1
+        j = data.find(FLAG, k + 1, end - 1)
+        while j >= 0:
+            if j + 3 <= n and data[j + 1] & 0xF0 == 0xA0:
+                inner = ((data[j + 1] & 0x07) << 8) | data[j + 2]
+                if inner >= 7 and j + inner + 2 < end:
+                    return -1       # an inner candidate would be decided first
+            j = data.find(FLAG, j + 1, end - 1)
+        return end
 
     def _decide(self, i: int, end: int, out: list[tuple[int, HdlcFrame | DecodeError]]) -> None:
         rx = self._rx
