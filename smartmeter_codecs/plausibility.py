@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import operator
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 from .model import Reading
 
@@ -164,8 +164,32 @@ def plain_bounds(field: str) -> tuple[float, float] | None:
     return _BOUNDS.get(field)
 
 
+def _plain_check() -> Callable[[Reading], bool]:
+    """``check(reading)``: True when every SI field is None or a number inside its plain range
+    and no interval-dependent field is set, i.e. when implausible_fields has nothing to say.
+    Written out once as straight-line code (every Reading of every decode passes here; the
+    loop over the fields cost twice as much; issue 16). Only field names and the bounds (bound
+    as names, not spelled) go into the source."""
+    lines = ["def check(r):"]
+    namespace: dict[str, Any] = {"NUMBER": _NUMBER}
+    for i, (name, low, high) in enumerate(_FAST):
+        namespace[f"L{i}"], namespace[f"H{i}"] = low, high
+        lines.append(f"    v = r.{name}")
+        lines.append(f"    if v is not None and not (type(v) in NUMBER and L{i} <= v <= H{i}):")
+        lines.append("        return False")
+    lines.append("    return " + " and ".join(f"r.{name} is None" for name in _SLOW))
+    exec("\n".join(lines), namespace)
+    check: Callable[[Reading], bool] = namespace["check"]
+    return check
+
+
+_all_plain = _plain_check()
+
+
 def implausible_fields(reading: Reading) -> list[tuple[str, object, Range]]:
     """``(field, value, range)`` for every SI field of ``reading`` outside its range."""
+    if _all_plain(reading):
+        return []
     out = []
     for value, (name, low, high) in zip(_FAST_VALUES(reading), _FAST):
         if value is None or (type(value) in _NUMBER and low <= value <= high):

@@ -5,8 +5,12 @@ import datetime as dt
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import smartmeter_codecs as smc
+from smartmeter_codecs import plausibility
+from smartmeter_codecs.model import Reading
 from smartmeter_codecs.plausibility import RANGES, implausible_fields, is_plausible, screen
 
 
@@ -64,3 +68,21 @@ def test_decode_and_stream_apply_the_screen():
 def test_a_huge_int_is_screened_not_raised():
     s = screen(smc.Reading(format="x", voltage_l1=10**400))
     assert s.voltage_l1 is None and "voltage_l1=1000000...(401 digits)" in s.quality
+
+
+_ANY_VALUE = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**20, 10**20),
+                       st.booleans(), st.just("230"), st.sampled_from([0, 0.0, -0.0, 49.9, 50.0, 500.0, 750e3]))
+
+
+@given(st.fixed_dictionaries({name: _ANY_VALUE for name in plausibility.RANGES}),
+       st.one_of(st.none(), st.sampled_from([dt.timedelta(minutes=15), dt.timedelta(hours=1)])))
+def test_the_straight_line_shortcut_agrees_with_the_field_by_field_check(values, interval):
+    """plausibility._all_plain (issue 16: the common case written out) says "nothing to
+    report" exactly when checking each field against its Range finds nothing."""
+    r = Reading("dlms", interval=interval, **values)
+    reference = [name for name in plausibility.RANGES
+                 if getattr(r, name) is not None
+                 and not plausibility._inside(getattr(r, name), plausibility._range_for(r, name))]
+    assert [name for name, _, _ in plausibility.implausible_fields(r)] == reference
+    if plausibility._all_plain(r):
+        assert reference == []
