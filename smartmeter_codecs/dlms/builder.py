@@ -28,6 +28,7 @@ from .interpret import (
     _PLAIN,
     _SIMPLE_NUMERIC,
     _Candidate as Candidate,
+    _CONVENTION_FIELD,
     _Plan,
     _conventions_for,
     _plain,
@@ -140,7 +141,22 @@ class _Source:
             for q, leaf in plan.conv_leaves:
                 by_q.setdefault(q, []).append(leaves[leaf][1])
             items = ", ".join(f"{const(q)}: [{', '.join(f'f[{k}]' for k in ks)}]" for q, ks in by_q.items())
-            line(f"    if conventions({{{items}}}, {const(profile)}):")
+            # the common case inline: every value plausible with the profile's own scaler (what
+            # _conventions_for tests first), so no convention can apply
+            tests: list[str] = []
+            for q, ks in by_q.items():
+                base = profile.scalers.get(q, 0)
+                bounds = plain_bounds(_CONVENTION_FIELD[q])
+                if bounds is None or base > 0:
+                    tests = []
+                    break
+                low, high = const(bounds[0]), const(bounds[1])
+                divisor = f" / {10 ** -base}" if base < 0 else ""
+                tests += [f"type(f[{k}]) is int and {low} <= f[{k}]{divisor} <= {high}" for k in ks]
+            if tests:
+                line(f"    if not ({' and '.join(tests)}) and conventions({{{items}}}, {const(profile)}):")
+            else:
+                line(f"    if conventions({{{items}}}, {const(profile)}):")
             line("        return None")
         lay_src = f", 'layout': {const(layout)}" if layout is not None else ""
         regs: list[str] = []
