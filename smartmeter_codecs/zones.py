@@ -87,8 +87,19 @@ def _resolve_name(tz: str) -> _dt.tzinfo:
 
 
 def _zone_name(zone: _dt.tzinfo) -> str:
+    try:
+        return _cached_zone_name(zone)
+    except TypeError:                    # a caller's tzinfo that is not hashable
+        return _name_of(zone)
+
+
+def _name_of(zone: _dt.tzinfo) -> str:
     key = getattr(zone, "key", None)     # ZoneInfo
     return str(key) if key else str(zone)
+
+
+# cached: a profile's zone is named in the quality note of every Reading it localises
+_cached_zone_name = functools.lru_cache(maxsize=64)(_name_of)
 
 
 def _dst_flag(reading: Reading) -> bool | None:
