@@ -67,6 +67,7 @@ from .mapping import (
     PowerFailure,
     Zone,
     _dsmr22_profile,
+    _hex_text,
     _is_int,
     _line_head,
     _Num,
@@ -578,12 +579,8 @@ def _stamp(s: str, tz: _dt.tzinfo | None) -> _dt.datetime | None:
 
 def _hex_str(s: str) -> str:
     """_hex_text of a text the plan knows is hex pairs, or the text itself."""
-    b = bytes.fromhex(s)
-    if b.isascii():
-        text = b.decode("ascii")
-        if text.isprintable():
-            return text
-    return s
+    text = _hex_text(s)
+    return s if text is None else text
 
 
 def _num_unit(digits: str, unit: str) -> _Num:
