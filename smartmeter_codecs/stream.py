@@ -2,7 +2,8 @@
 
 With a format given, the format's own FrameStream does the work. With ``format=None`` every
 stream-capable format listens until one of them decodes a Reading; from then on the stream
-belongs to that format. Locking to a *format* never locks a *framing*: the ``dlms`` stream
+belongs to that format (the one whose Reading came first in the stream, however the chunks
+were cut: see ``_feed``). Locking to a *format* never locks a *framing*: the ``dlms`` stream
 keeps trying HDLC and M-Bus framing on every byte, so a later frame in the other framing the
 format supports is still decoded.
 
@@ -31,6 +32,9 @@ __all__ = ["StreamDecoder"]
 log = logging.getLogger("smartmeter_codecs.stream")
 
 _HELD_ERRORS = 8
+# bytes kept while no format is known, to replay when one chunk completes Readings of two
+# formats (mixed or garbled input only; a meter's line has one format)
+_HISTORY = 1 << 16
 # errors that prove a frame of the format was there: reported before the format is known
 _STRONG = (ChecksumError, KeyRequiredError, DecryptionError)
 
@@ -73,14 +77,22 @@ class StreamDecoder:
             self._locked = stream
             self._encoding = text_encoding(codec)
         else:
-            for codec in candidate_codecs(profile):
-                if keys is None and getattr(codec, "stream_needs_key_to_detect", False):
-                    # a framing without start marker or checksum (OSGP MEP) proves a message only
-                    # by its keyed digest: without a key it would "detect" itself in any bytes
-                    continue
-                stream = codec.stream(keys=keys, profile=profile)
-                if stream is not None:
-                    self._candidates.append((codec.name, stream, []))
+            self._candidates = self._listeners()
+        # the bytes fed while no format is known (bounded): to find, when one chunk completes
+        # Readings of two formats, which of them came first in the stream (see _feed)
+        self._history: bytearray | None = bytearray() if format is None else None
+
+    def _listeners(self) -> list[tuple[str, FrameStream, list[DecodeError]]]:
+        out: list[tuple[str, FrameStream, list[DecodeError]]] = []
+        for codec in candidate_codecs(self._profile):
+            if self._keys is None and getattr(codec, "stream_needs_key_to_detect", False):
+                # a framing without start marker or checksum (OSGP MEP) proves a message only
+                # by its keyed digest: without a key it would "detect" itself in any bytes
+                continue
+            stream = codec.stream(keys=self._keys, profile=self._profile)
+            if stream is not None:
+                out.append((codec.name, stream, []))
+        return out
 
     def feed(self, chunk: Data) -> Iterator[Reading | DecodeError]:
         """Feed a chunk; returns the Readings and DecodeErrors it completed, in order."""
@@ -105,6 +117,37 @@ class StreamDecoder:
     def _feed(self, data: bytes) -> list[Reading | DecodeError]:
         if self._locked is not None:
             return self._checked(self._locked.feed(data))
+        history = self._history
+        if history is not None:
+            if len(history) + len(data) > _HISTORY:
+                history = self._history = None      # too long undetected: candidate order decides
+            else:
+                history += data
+        items = self._listen(data, resolve=history is not None)
+        if items is None:
+            # Readings of two formats completed in this chunk: the stream belongs to the one
+            # whose Reading came first in the stream, wherever the chunks were cut (fuzzing
+            # found a whole feed lock onto a later M-Bus frame and lose four SML Readings before
+            # it). Fresh listeners hear the earlier bytes again, then this chunk byte by byte.
+            assert history is not None
+            before = bytes(history[:len(history) - len(data)])
+            self._candidates = self._listeners()
+            self._dropped = {}
+            self._listen(before, resolve=False)     # no Reading there: no listener had one
+            items = []
+            for k in range(len(data)):
+                if self._locked is not None:
+                    items += self._checked(self._locked.feed(data[k:]))
+                    break
+                items += self._listen(data[k:k + 1], resolve=False) or []
+        if self._locked is not None:
+            self._history = None
+        return items
+
+    def _listen(self, data: bytes, resolve: bool) -> list[Reading | DecodeError] | None:
+        """Feed every listener; lock to the first (in the order of formats()) with a Reading.
+        With ``resolve``, None when another listener also had a Reading in ``data``: the
+        caller then finds out which came first."""
         out: list[Reading | DecodeError] = []
         # checksum/key/decryption errors already out in this call: ``mbus`` and ``dlms`` share
         # the M-Bus link layer, so both report a broken M-Bus frame; one report is enough
@@ -114,6 +157,8 @@ class StreamDecoder:
             # locks the stream (a plaintext P1 telegram must not make a later DLMS frame be lost)
             items = self._checked(stream.feed(data))
             if any(isinstance(i, Reading) for i in items):
+                if resolve and self._others_read(name, data):
+                    return None
                 self._lock(name, stream)
                 return [*out, *held, *(i for i in items if _key(i) not in seen)]
             mine: set[tuple[object, ...]] = set()
@@ -135,6 +180,17 @@ class StreamDecoder:
                 self._dropped[name] = self._dropped.get(name, 0) + len(held) - _HELD_ERRORS
                 del held[:-_HELD_ERRORS]
         return out
+
+    def _others_read(self, name: str, data: bytes) -> bool:
+        """Whether a listener after ``name`` also completes a Reading in ``data`` (they are fed
+        it here; when none does, the caller locks and they are dropped anyway)."""
+        after = False
+        for other, stream, _ in self._candidates:
+            if other == name:
+                after = True
+            elif after and any(isinstance(i, Reading) for i in self._checked(stream.feed(data))):
+                return True
+        return False
 
     def _lock(self, name: str, stream: FrameStream) -> None:
         log.debug("stream locked to format %s", name)

@@ -19,6 +19,7 @@ from hypothesis import example, HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smartmeter_codecs as smc
+from smartmeter_codecs.api import to_bytes
 from smartmeter_codecs.chain2 import jsonstream
 from smartmeter_codecs.dlms import hdlc
 from smartmeter_codecs.dlms.hdlc import HdlcSplitter, build_frame
@@ -555,3 +556,27 @@ def test_autodetect_does_not_listen_for_osgp_mep_without_a_key():
     chunked = [i for k in range(0, len(data), 3) for i in dec.feed(data[k:k + 3]) if isinstance(i, smc.Reading)]
     assert [r.format for r in whole] == ["p1"] and chunked == whole
     assert dec.format == "p1"
+
+
+def _sample(name: str) -> bytes:
+    text = (pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "samples" / name).read_text()
+    return to_bytes(text) if name.endswith(".hex") else text.encode("latin-1")
+
+
+@pytest.mark.parametrize("first,second", [("sml-emh.hex", "mbus-itron-cyble.hex"),
+                                          ("mbus-itron-cyble.hex", "sml-emh.hex"),
+                                          ("sml-emh.hex", "p1-dsmr3-iskra.txt"),
+                                          ("p1-dsmr3-iskra.txt", "dlms-kamstrup-no-list3.hex")])
+def test_detection_takes_the_format_that_comes_first_however_the_stream_is_cut(first, second):
+    """format=None locks to the format whose Reading comes first in the stream: fed whole or
+    cut anywhere, the same Readings (a whole feed used to lock to whichever format comes first
+    in formats() and lose the earlier format's Readings; found by the stream-auto harness)."""
+    a, b = _sample(first), _sample(second)
+    data = a + b
+    want_format = smc.decode(a).format
+    whole = [r for r in smc.StreamDecoder().feed(data) if isinstance(r, smc.Reading)]
+    assert whole and {r.format for r in whole} == {want_format}
+    for cut in (1, 7, len(a) - 1, len(a), len(a) + 1, len(data) - 1):
+        dec = smc.StreamDecoder()
+        chunked = [r for part in (data[:cut], data[cut:]) for r in dec.feed(part) if isinstance(r, smc.Reading)]
+        assert [repr(r) for r in chunked] == [repr(r) for r in whole], (first, second, cut)
