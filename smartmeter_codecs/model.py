@@ -213,7 +213,7 @@ def _slot_init() -> Any:
     body = "\n".join(f"    _s{i}(self, {f.name})" for i, f in enumerate(fields))
     namespace: dict[str, Any] = {f"_s{i}": getattr(Reading, f.name).__set__ for i, f in enumerate(fields)}
     namespace.update({f"_d{i}": f.default for i, f in enumerate(fields)})
-    exec(f"def __init__(self, {params}):\n{body}\n", namespace)   # names and defaults only
+    exec(f"def __init__(self, {params}):\n{body}\n", namespace)  # noqa: S102 - names and defaults only
     init = namespace["__init__"]
     init.__qualname__ = "Reading.__init__"
     init.__module__ = __name__

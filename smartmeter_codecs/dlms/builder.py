@@ -21,20 +21,22 @@ import logging
 from typing import Any, Callable
 
 from ..model import Reading, Register
+from ..plausibility import is_plausible, plain_bounds
 from .axdr import Data
 from .interpret import (
     _BY_PROFILE,
+    _CONVENTION_FIELD,
     _IN_BAND,
     _PLAIN,
     _SIMPLE_NUMERIC,
-    _Candidate as Candidate,
-    _CONVENTION_FIELD,
-    _Plan,
     _conventions_for,
     _plain,
+    _Plan,
     registers_fields_rest,
 )
-from ..plausibility import is_plausible, plain_bounds
+from .interpret import (
+    _Candidate as Candidate,
+)
 from .profiles import Profile
 
 __all__ = ["compile_builder", "compile_layout_builder"]
@@ -280,7 +282,7 @@ class _Source:
             "rest": registers_fields_rest, "plausible": is_plausible, "remember": _remember,
         }
         try:
-            exec(compile(source, f"<dlms template builder {profile.name}>", "exec"), namespace)
+            exec(compile(source, f"<dlms template builder {profile.name}>", "exec"), namespace)  # noqa: S102
         except (SyntaxError, ValueError, RecursionError):   # pragma: no cover - a planner bug, logged
             log.exception("could not compile a template builder; the general path is used")
             return None

@@ -43,7 +43,15 @@ from .apdu import parse_data_notification
 from .axdr import Data, decode_length
 from .builder import Builder, compile_builder, compile_layout_builder
 from .cosem_time import parse_datetime
-from .interpret import BodyShape, _fitting_layouts, _leaves, _strings, body_shape, interpret_shaped, reading_from
+from .interpret import (
+    BodyShape,
+    _fitting_layouts,
+    _leaves,
+    _strings,
+    body_shape,
+    interpret_shaped,
+    reading_from,
+)
 from .profiles import GENERIC, PROFILES, Profile, detect_profile
 
 __all__ = ["Template", "TemplateCache", "learn", "apply"]
