@@ -73,6 +73,17 @@ class _Pipeline:
         that a pending segmented message lost its last segment (the caller raises or yields it)."""
         if not frame.carries_data:
             return []
+        templates = self._templates
+        if templates is not None and self.keys is None and not frame.segmented and not self._segments:
+            # the common push, one plaintext data-notification in one frame: straight to its
+            # learned template (the path below would reach the same call with the same
+            # arguments: no key, no sender, no pending segments); a miss goes that path
+            info = frame.information
+            if info[3:4] == b"\x0f" and info[:3] in LLC_HEADERS:
+                learned = templates.interpret(info[3:], self.profile, None, None)
+                if learned is not None:
+                    return [learned]
+                return list(self.link_payload(info, frame.info_start, True, learnt=True))
         out: list[Reading | DecodeError] = []
         if self._segments and frame.information[:3] in LLC_HEADERS:
             # Every LLC PDU opens with the LLC header (IEC 62056-46 8.2) and only the first
@@ -116,7 +127,8 @@ class _Pipeline:
         self._segment_bytes = 0
         self._segment_start = None
 
-    def link_payload(self, info: bytes, base: int, contiguous: bool = True) -> list[Reading]:
+    def link_payload(self, info: bytes, base: int, contiguous: bool = True, learnt: bool = False) -> list[Reading]:
+        """``learnt``: the push was just offered to the templates (hdlc_frame): not again."""
         if info[:3] in LLC_HEADERS:
             if self._trace:
                 self._trace("llc", info[:3], base if contiguous else None)
@@ -124,13 +136,14 @@ class _Pipeline:
             base += 3
         if not info:
             return []
-        return self.apdu(info, base, contiguous)
+        return self.apdu(info, base, contiguous, learnt=learnt)
 
     # -- application ------------------------------------------------------------------------
-    def apdu(self, apdu: bytes, base: int, contiguous: bool = True, ctx: _Context | None = None) -> list[Reading]:
+    def apdu(self, apdu: bytes, base: int, contiguous: bool = True, ctx: _Context | None = None,
+             learnt: bool = False) -> list[Reading]:
         ctx = ctx or _Context()
         try:
-            return self._apdu(apdu, base, contiguous, ctx)
+            return self._apdu(apdu, base, contiguous, ctx, learnt)
         except DecodeError as err:
             if getattr(err, "_located", False):     # already placed by a nested APDU
                 raise
@@ -149,7 +162,7 @@ class _Pipeline:
                 err.shifted(0, f"offset within the {what}")
             raise
 
-    def _apdu(self, apdu: bytes, base: int, contiguous: bool, ctx: _Context) -> list[Reading]:
+    def _apdu(self, apdu: bytes, base: int, contiguous: bool, ctx: _Context, learnt: bool = False) -> list[Reading]:
         if not apdu:
             raise IncompleteError("apdu", 0, "empty APDU (a block transfer or ciphered APDU carried no data)")
         tag = apdu[0]
@@ -187,7 +200,7 @@ class _Pipeline:
                 raise DecryptionError("dlms-security", 0, "plaintext data-notification (no ciphering, no tag) "
                                                           "while an authentication key was given: every "
                                                           "frame must be authenticated")
-            if self._templates is not None:
+            if self._templates is not None and not learnt:
                 learned = self._templates.interpret(apdu, self.profile, ctx.system_title, ctx.authenticated)
                 if learned is not None:
                     return [learned]
@@ -356,6 +369,14 @@ class DlmsStream:
         mbus = self._mbus.feed_ready(data)
         if not hdlc and not mbus:
             return []
+        if not mbus:                # HDLC alone (the common HAN port): nothing to merge
+            out_hdlc: list[Reading | DecodeError] = []
+            for _, item in hdlc:
+                if isinstance(item, DecodeError):
+                    out_hdlc.append(item)
+                else:
+                    out_hdlc.extend(self._run(self._pipe.hdlc_frame, item))
+            return out_hdlc
         merged: list[tuple[int, int, int, Any]] = [(ready, 0, k, item) for k, (ready, item) in enumerate(hdlc)]
         merged += [(ready, 1, k, item) for k, (ready, item) in enumerate(mbus)]
         merged.sort(key=lambda t: t[:3])

@@ -124,7 +124,11 @@ def parse_frame(data: bytes | bytearray, offset: int = 0, shift: int = 0) -> Hdl
     else:
         dest, dsize = _address(data, pos, limit, "destination", offset)
     pos += dsize
-    src, ssize = _address(data, pos, limit, "source", offset)
+    b = data[pos] if pos + 1 < limit else 1
+    if not b & 1 and data[pos + 1] & 1:     # a two-byte source address (most HAN meters), inline
+        src, ssize = ((b >> 1) << 7) | (data[pos + 1] >> 1), 2
+    else:
+        src, ssize = _address(data, pos, limit, "source", offset)
     pos += ssize
     if pos >= body_end - 2:
         raise FramingError(LAYER, pos, "frame ends before the control field")
