@@ -29,7 +29,11 @@ _REVERSE_BITS = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
 
 
 def _reflected_ccitt(chunk: bytes | bytearray, init: int) -> int:
-    c = binascii.crc_hqx(chunk.translate(_REVERSE_BITS), init)
+    return _unreflect(binascii.crc_hqx(chunk.translate(_REVERSE_BITS), init))
+
+
+def _unreflect(c: int) -> int:
+    """The reflected CRC from crc_hqx's register over bit-reversed bytes (its 16 bits reversed)."""
     return (_REVERSE_BITS[c & 0xFF] << 8) | _REVERSE_BITS[c >> 8]
 
 
@@ -47,8 +51,7 @@ def crc16_x25_parts(data: bytes | bytearray, start: int, middle: int, end: int) 
     rev = data[start:end].translate(_REVERSE_BITS)
     head = binascii.crc_hqx(memoryview(rev)[:middle - start], 0xFFFF)
     whole = binascii.crc_hqx(memoryview(rev)[middle - start:], head)
-    return ((_REVERSE_BITS[head & 0xFF] << 8) | _REVERSE_BITS[head >> 8]) ^ 0xFFFF, \
-        ((_REVERSE_BITS[whole & 0xFF] << 8) | _REVERSE_BITS[whole >> 8]) ^ 0xFFFF
+    return _unreflect(head) ^ 0xFFFF, _unreflect(whole) ^ 0xFFFF
 
 
 def crc16_kermit(data: bytes | bytearray | memoryview) -> int:

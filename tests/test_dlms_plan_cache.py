@@ -3,8 +3,6 @@ of the full interpretation: on every real frame of the fixtures, on generated ke
 every profile, from several threads at once; and the cache stays bounded."""
 from __future__ import annotations
 
-import json
-import pathlib
 import threading
 
 import pytest
@@ -12,25 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import smartmeter_codecs as smc
+from _dlms_frames import dlms_entries as _entries
 from smartmeter_codecs.dlms import codec as dlms_codec
 from smartmeter_codecs.dlms import interpret
 from smartmeter_codecs.dlms.axdr import decode_data
 from smartmeter_codecs.dlms.profiles import GENERIC, PROFILES, detect_profile
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "dlms"
-
-
-def _entries():
-    out = []
-    for name in ("corpus_plaintext.json", "more_real_frames.json", "corpus_encrypted.json", "trailing_noise.json"):
-        data = json.loads((ROOT / name).read_text())
-        for e in data["entries"] if isinstance(data, dict) else data:
-            if e.get("hex"):
-                keys = None
-                if e.get("encryption_key"):
-                    keys = smc.Keys(e["encryption_key"], e.get("authentication_key") or None)
-                out.append((e["id"], bytes.fromhex(e["hex"]), keys))
-    return out
 
 
 def _full(body, profile=None, system_title=None):

@@ -5,8 +5,6 @@ byte changed: the template declines and the full path decides, errors included).
 from __future__ import annotations
 
 import datetime as dt
-import json
-import pathlib
 import struct
 
 import pytest
@@ -14,25 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smartmeter_codecs as smc
+from _dlms_frames import dlms_entries as _entries
 from smartmeter_codecs.dlms import template as template_mod
 from smartmeter_codecs.dlms.codec import DlmsCodec
 from smartmeter_codecs.dlms.hdlc import split_frames
 from smartmeter_codecs.errors import DecodeError
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
-
-
-def _entries():
-    out = []
-    for name in ("corpus_plaintext.json", "more_real_frames.json", "corpus_encrypted.json", "trailing_noise.json"):
-        data = json.loads((ROOT / "dlms" / name).read_text())
-        for e in data["entries"] if isinstance(data, dict) else data:
-            if e.get("hex"):
-                keys = None
-                if e.get("encryption_key"):
-                    keys = smc.Keys(e["encryption_key"], e.get("authentication_key") or None)
-                out.append((e["id"], bytes.fromhex(e["hex"]), keys))
-    return out
 
 
 ENTRIES = _entries()

@@ -40,7 +40,7 @@ from .profiles import GENERIC, PROFILES, SIGNATURE_TOKENS, Convention, Layout, P
 from .units import UNITS
 
 __all__ = ["Interpretation", "interpret_body", "registers_to_fields", "BodyShape", "body_shape", "interpret_shaped",
-           "reading_from"]
+           "reading_from", "detected_profile"]
 
 _SIMPLE_NUMERIC = {5, 6, 13, 15, 16, 17, 18, 20, 21, 22, 23, 24}
 _PLAN_CACHE_SIZE = 1024      # bounded memo caches of interpretation plans (issue 16)
@@ -166,6 +166,17 @@ def _strings(leaves: list[Data], limit: int = 6) -> list[str]:
     return out
 
 
+def detected_profile(leaves: list[Data], system_title: bytes | None, object_list: bool) -> Profile:
+    """The profile a body names (list ids, name prefixes, the system title); ``object_list``:
+    the body starts with a push object list."""
+    profile = detect_profile(_strings(leaves), system_title)
+    if object_list and profile is GENERIC:
+        # Push-object-list pushes whose registers come without their scaler-unit are
+        # Landis+Gyr's (CH, VSE 2026); no other maker in the corpus sends them unscaled.
+        return PROFILES["landisgyr"]
+    return profile
+
+
 def interpret_body(body: Data, *, profile: Profile | None = None, system_title: bytes | None = None) -> Interpretation:
     """Registers of a notification body, with the profile that was applied.
 
@@ -176,11 +187,7 @@ def interpret_body(body: Data, *, profile: Profile | None = None, system_title: 
     pol = _push_object_list(body)
     leaves = _leaves(body)
     if profile is None:
-        profile = detect_profile(_strings(leaves), system_title)
-        if pol is not None and profile is GENERIC:
-            # Push-object-list pushes whose registers come without their scaler-unit are
-            # Landis+Gyr's (CH, VSE 2026); no other maker in the corpus sends them unscaled.
-            profile = PROFILES["landisgyr"]
+        profile = detected_profile(leaves, system_title, pol is not None)
     if pol is None and PROFILES.get(profile.name) is profile:
         planned = _interpret_planned(body, leaves, profile)
         if planned is not None:
@@ -295,9 +302,7 @@ def body_shape(body: Data, leaves: list[Data], profile: Profile | None,
     Profile object)."""
     pol = _push_object_list(body)
     if profile is None:
-        profile = detect_profile(_strings(leaves), system_title)
-        if pol is not None and profile is GENERIC:
-            profile = PROFILES["landisgyr"]        # as interpret_body
+        profile = detected_profile(leaves, system_title, pol is not None)
     if PROFILES.get(profile.name) is not profile:
         return None
     if pol is not None:

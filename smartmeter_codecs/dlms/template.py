@@ -47,14 +47,14 @@ from .interpret import (
     BodyShape,
     _fitting_layouts,
     _leaves,
-    _strings,
     body_shape,
+    detected_profile,
     interpret_shaped,
     reading_from,
 )
-from .profiles import GENERIC, PROFILES, Profile, detect_profile
+from .profiles import PROFILES, Profile
 
-__all__ = ["Template", "TemplateCache", "learn", "apply"]
+__all__ = ["Template", "TemplateCache", "learn", "apply_unpacked"]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -83,7 +83,6 @@ _LeafSpec = tuple["Data | None", int, int, int, int]
 class Template(NamedTuple):
     """One learned push layout (see the module docstring)."""
 
-    size: int                                     # the APDU length
     unpack: Callable[[bytes], tuple[Any, ...]]
     structure: Callable[[tuple[Any, ...]], Any]   # picks the structure fields of the unpacked tuple
     expected: Any                                 # ... which must equal this
@@ -192,24 +191,13 @@ def learn(apdu: bytes, profile: Profile | None, system_title: bytes | None) -> T
                                            text_fields)
     except DecodeError:             # a structure leaf the general path could not read either
         return None
-    return Template(st.size, _unpacker(st.format), _picker(tuple(structure)),
+    return Template(_unpacker(st.format), _picker(tuple(structure)),
                     tuple(expected) if len(structure) > 1 else expected[0],
                     tuple(field_of_range[k] for k in binary),
                     field_of_range[0] if dn.datetime is not None else None,
                     leaf_specs, shape, build,
                     _picker(tuple(field_of_range[k] for k in text)) if text and profile is None else None,
                     system_title, {}, tuple((field_of_range[k], enc) for k, enc in decoded))
-
-
-def apply(template: Template, apdu: bytes, authenticated: bool | None = None) -> Reading | None:
-    """The Reading of ``apdu`` through ``template``; None when the APDU does not have the
-    template's structure (or the fast path meets anything the full path must report)."""
-    if len(apdu) != template.size:
-        return None
-    fields = template.unpack(apdu)
-    if template.structure(fields) != template.expected:
-        return None
-    return apply_unpacked(template, fields, authenticated)
 
 
 def decoded(template: Template, fields: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -223,7 +211,9 @@ def decoded(template: Template, fields: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def apply_unpacked(template: Template, fields: tuple[Any, ...], authenticated: bool | None = None) -> Reading | None:
-    """:func:`apply` on an APDU already unpacked and found to have the template's structure."""
+    """The Reading of an APDU through ``template``, the APDU unpacked and found to have the
+    template's structure; None where the fast path meets anything the full path must report
+    (a binary string turned text, a text naming another profile, a DecodeError)."""
     fields = decoded(template, fields)
     for k in template.binary_strings:
         v = fields[k]
@@ -244,11 +234,16 @@ def apply_unpacked(template: Template, fields: tuple[Any, ...], authenticated: b
             reading = template.build(fields, ts, authenticated)
             if reading is not None:
                 return reading
-        leaves = [proto if proto is not None else _new(Data, (tag, fields[k], start, end))
-                  for proto, k, tag, start, end in template.leaves]
-        return reading_from(interpret_shaped(template.shape, leaves), ts, authenticated)
+        return reading_from(interpret_shaped(template.shape, _leaf_values(template, fields)), ts, authenticated)
     except DecodeError:
         return None
+
+
+def _leaf_values(template: Template, fields: tuple[Any, ...]) -> list[Data]:
+    """The body's leaves as the A-XDR walk gives them: the structure leaves as learned, the
+    others built from this APDU's fields."""
+    return [proto if proto is not None else _new(Data, (tag, fields[k], start, end))
+            for proto, k, tag, start, end in template.leaves]
 
 
 _MAX_VERIFIED = 4096
@@ -257,13 +252,9 @@ _MAX_VERIFIED = 4096
 def _selects_profile(template: Template, fields: tuple[Any, ...]) -> bool:
     """Whether this push's strings select the template's profile, as interpret_body would
     detect it (list ids, name prefixes; a push object list without either is Landis+Gyr's)."""
-    leaves = [proto if proto is not None else _new(Data, (tag, fields[k], start, end))
-              for proto, k, tag, start, end in template.leaves]
     shape = template.shape
-    found = detect_profile(_strings(leaves), template.system_title)
-    if found is GENERIC and shape.plan is not None and shape.plan.kind == "push-object-list":
-        found = PROFILES["landisgyr"]
-    return found is shape.profile
+    object_list = shape.plan is not None and shape.plan.kind == "push-object-list"
+    return detected_profile(_leaf_values(template, fields), template.system_title, object_list) is shape.profile
 
 
 class _Group(NamedTuple):

@@ -128,22 +128,18 @@ def compile_builder(t: Template, kinds: Sequence[int], no_extra: Any, status_fla
             invalid = f"i{n}"
         else:       # pragma: no cover - a reader this compiler does not know: interpret instead
             return None
-        if tail is not None:
-            combinable, mfr, more, table = tail
-            if combinable is not None:
-                lines.append(f"    {e}['combinable'] = list({const(combinable)})")
-            if mfr:
-                lines.append(f"    {e}['manufacturer_vifes'] = {const(mfr)}")
-            if invalid is not None:
-                lines.append(f"    if {invalid}:")
-                lines.append(f"        {e}['invalid'] = True")
-            if more:
-                lines.append(f"    {e}['more_records_follow'] = True")
-            if table:
-                lines.append(f"    {e}['table'] = {const(table)}")
-        elif invalid is not None:
+        combinable, mfr, more, table = tail if tail is not None else (None, None, False, None)
+        if combinable is not None:
+            lines.append(f"    {e}['combinable'] = list({const(combinable)})")
+        if mfr:
+            lines.append(f"    {e}['manufacturer_vifes'] = {const(mfr)}")
+        if invalid is not None:
             lines.append(f"    if {invalid}:")
             lines.append(f"        {e}['invalid'] = True")
+        if more:
+            lines.append(f"    {e}['more_records_follow'] = True")
+        if table:
+            lines.append(f"    {e}['table'] = {const(table)}")
         code = "None"
         if usable and (numeric or invalid is not None) and (obis is not None or action is not None):
             indent = "    "

@@ -128,9 +128,15 @@ def _current_phase(rec: DataRecord, manufacturer: str | None) -> tuple[bool, int
     Current values: storage 0, subunit 0, instantaneous, valid number, only neutral or phase
     combinable VIFEs; a manufacturer VIFE only when :data:`PHASE_CONVENTIONS` knows it.
     """
-    if not (rec.storage == 0 and rec.subunit == 0 and rec.function == "instantaneous"
-            and not rec.invalid and rec.special is None
-            and isinstance(rec.value, (int, float)) and not isinstance(rec.value, bool)
+    if rec.invalid or not isinstance(rec.value, (int, float)) or isinstance(rec.value, bool):
+        return _UNUSABLE
+    return static_phase(rec, manufacturer)
+
+
+def static_phase(rec: DataRecord, manufacturer: str | None) -> tuple[bool, int | None]:
+    """_current_phase without its per-frame part (a valid number): what the record's header
+    settles (templates compute it once per layout)."""
+    if not (rec.storage == 0 and rec.subunit == 0 and rec.function == "instantaneous" and rec.special is None
             and all(c.key in _NEUTRAL_COMBINABLES or c.phase is not None for c in rec.combinables)):
         return _UNUSABLE
     if not rec.manufacturer_vifes:

@@ -39,14 +39,13 @@ from . import vif as _vif
 from .application import CI_LONG, CI_NONE, CI_SHORT, Telegram
 from .builder import compile_builder
 from .compact import format_signature, split_format
-from .manufacturers import PHASE_CONVENTIONS
 from .reading import (
-    _NEUTRAL_COMBINABLES,
     _OBIS_CD,
     _PHASE_FIELDS,
     _header_plan,
     _jsonable,
     _status_flags,
+    static_phase,
 )
 from .records import _K_INT, _K_NONE, DataRecord, _lvar_length, decode_data, value_plan
 
@@ -367,7 +366,7 @@ def _build(ci: int, body: bytes, base: int, tg: Telegram, fmt: str, prefix: int,
         if n > 1:
             key = f"{key}#{n}"
         fast, arg = _value_reader(rec, body, base)
-        usable, phase = _static_phase(rec, manufacturer) if electricity else (False, None)
+        usable, phase = static_phase(rec, manufacturer) if electricity else (False, None)
         obis = action = None
         if usable:
             obis = _obis(rec, phase)
@@ -426,21 +425,6 @@ def _value_reader(rec: DataRecord, body: bytes, base: int) -> tuple[int, Any]:
             _, factor, _exp, p_int, q_int, _pf, _qf, _adds = scale
             return _INT_SCALED, (signed, factor, p_int, q_int, unit_kept)
     return _PLAN, plan
-
-
-def _static_phase(rec: DataRecord, manufacturer: str | None) -> tuple[bool, int | None]:
-    """reading._current_phase without its per-frame part (a valid number)."""
-    if not (rec.storage == 0 and rec.subunit == 0 and rec.function == "instantaneous" and rec.special is None
-            and all(c.key in _NEUTRAL_COMBINABLES or c.phase is not None for c in rec.combinables)):
-        return False, None
-    if not rec.manufacturer_vifes:
-        return True, rec.phase
-    conv = PHASE_CONVENTIONS.get(manufacturer or "")
-    mv = rec.manufacturer_vifes
-    if (conv is None or rec.info.key not in conv.quantities or rec.phase is not None or len(mv) != 2
-            or mv[0] & 0x7F != 0x7F or mv[1] & 0x80 or mv[1] not in conv.phases):
-        return False, None
-    return True, conv.phases[mv[1]]
 
 
 def _obis(rec: DataRecord, phase: int | None) -> ObisCode | None:

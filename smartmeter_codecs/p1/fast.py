@@ -72,6 +72,7 @@ from .mapping import (
     _line_head,
     _Num,
     combine_parts,
+    failure_start,
     reading_fields,
     register_of,
     stamp_zone,
@@ -673,13 +674,7 @@ def _failures(sent: tuple[str, ...], plan: tuple[Any, ...], key: str, o: ObisCod
             duration = int(text)
         else:
             duration = None
-        start = None
-        if end is not None and duration is not None:
-            try:
-                start = end - _dt.timedelta(seconds=duration)
-            except OverflowError:
-                start = None
-        events.append(_new(PowerFailure, (end, duration, start, texts[at])))
+        events.append(_new(PowerFailure, (end, duration, failure_start(end, duration), texts[at])))
         at += 2
     return _new(Register, (key, tuple(events), None, o, desc, extra))
 

@@ -405,14 +405,19 @@ def _failure_log(texts: tuple[str, ...], zone: Zone, extra: dict[str, Any]) -> t
             duration = int(rest[i + 1])       # unit-less entry (dsmr_parser issue #160)
         else:
             duration = None
-        start = None
-        if end is not None and duration is not None:
-            try:
-                start = end - _dt.timedelta(seconds=duration)
-            except OverflowError:
-                start = None
-        events.append(PowerFailure(end, duration, start, rest[i]))
+        events.append(PowerFailure(end, duration, failure_start(end, duration), rest[i]))
     return tuple(events)
+
+
+def failure_start(end: _dt.datetime | None, duration: int | None) -> _dt.datetime | None:
+    """When a power failure began: its end minus its duration, None when either is unknown or
+    the difference leaves the datetime range."""
+    if end is None or duration is None:
+        return None
+    try:
+        return end - _dt.timedelta(seconds=duration)
+    except OverflowError:
+        return None
 
 
 def _dsmr22_profile(texts: tuple[str, ...], zone: Zone, extra: dict[str, Any]) -> tuple[Any, str | None]:
