@@ -588,6 +588,11 @@ def main(argv: list[str] | None = None) -> int:
     print(goals(frames, results))
     print("\nWhat each library returned:\n")
     print(notes(frames, results))
+    if args.formats == ["none"]:
+        args.formats = []
+    unknown = [n for n in args.formats if n not in ("mbus", "wmbus", "p1", "streams")]
+    if unknown:
+        ap.error(f"unknown --formats {' '.join(unknown)} (mbus wmbus p1 streams, or none)")
     if args.formats:
         import formats as other  # benchmarks/formats.py
 

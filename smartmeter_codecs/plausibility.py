@@ -175,7 +175,10 @@ def _plain_check() -> Callable[[Reading], bool]:
     for i, (name, low, high) in enumerate(_FAST):
         namespace[f"L{i}"], namespace[f"H{i}"] = low, high
         lines.append(f"    v = r.{name}")
-        lines.append(f"    if v is not None and not (type(v) in NUMBER and L{i} <= v <= H{i}):")
+        # a zero_ok range (voltage: a dead or absent phase reads 0 V) admits 0 here too, so
+        # a Reading with an unused phase still takes the one-pass path
+        inside = f"(L{i} <= v <= H{i} or v == 0)" if RANGES[name].zero_ok else f"L{i} <= v <= H{i}"
+        lines.append(f"    if v is not None and not (type(v) in NUMBER and {inside}):")
         lines.append("        return False")
     lines.append("    return " + " and ".join(f"r.{name} is None" for name in _SLOW))
     exec("\n".join(lines), namespace)  # noqa: S102 - field names; bounds bound as names
