@@ -44,6 +44,11 @@ class Codec(Protocol):
     Optional attribute ``stream_needs_key_to_detect`` (default False): the format's stream has
     no start marker and no checksum, only a keyed digest, so ``StreamDecoder(format=None)``
     listens for it only when keys are given (OSGP MEP).
+
+    Optional attribute ``places_timestamps`` (default False): ``decode_all`` and ``stream``
+    also take ``placer=`` (a :class:`~smartmeter_codecs.zones.Placer`, or None) and, given
+    one, return Readings whose naive timestamps it has already placed (the ``localise`` step
+    of ``api.finish`` done while the Reading is built, not by copying it afterwards).
     """
 
     name: str
@@ -121,7 +126,6 @@ def get_codec(name: str) -> Codec:
     return codec
 
 
-@functools.cache  # imports are cached by Python anyway; this skips the lookup on the hot path
 @functools.cache
 def _load(module: str, attr: str) -> Codec | None:
     # cached: autodetection walks the table for every input (importlib.import_module costs

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from .inspection import Field, Inspection
 from .keys import KeysArg, check_authenticated
 from .model import Reading
 from .plausibility import screen
-from .zones import TzArg, localise, resolve_zone
+from .zones import Placer, TzArg, localise, resolve_zone
 
 __all__ = ["decode", "decode_all", "formats", "inspect", "encode", "FormatInfo", "to_bytes", "text_encoding"]
 
@@ -182,12 +183,31 @@ def _sniff_after_noise(data: bytes) -> Codec | None:
     return None
 
 
-def finish(reading: Reading, keys: KeysArg, tz: _dt.tzinfo | None) -> Reading:
+def finish(reading: Reading, keys: KeysArg, tz: _dt.tzinfo | None, placed: bool = False) -> Reading:
     """The post-decode steps every entry point applies, in one place: with an authentication
     key no unauthenticated frame yields a Reading (keys.py); a naive timestamp gets ``tz`` or its
-    profile's zone, or a quality note (zones.py); no implausible value reaches an SI field
-    silently (plausibility.py)."""
+    profile's zone, or a quality note (zones.py; ``placed``: the codec did that already, see
+    :func:`placer`); no implausible value reaches an SI field silently (plausibility.py)."""
+    if placed:
+        return screen(check_authenticated(reading, keys))
     return screen(localise(check_authenticated(reading, keys), tz, profile_zones(reading.format)))
+
+
+def placer(codec: Codec, tz: _dt.tzinfo | None) -> Placer | None:
+    """The Placer to hand a codec that places timestamps itself (``places_timestamps``), else
+    None (then :func:`finish` places them)."""
+    if not getattr(codec, "places_timestamps", False):
+        return None
+    try:
+        return _placer(codec.name, tz)
+    except TypeError:           # a caller's tzinfo that is not hashable: not remembered
+        return Placer(tz, profile_zones(codec.name))
+
+
+@functools.lru_cache(maxsize=64)
+def _placer(fmt: str, tz: _dt.tzinfo | None) -> Placer:
+    # one per format and zone, so its memo of fixed placements outlives one decode call
+    return Placer(tz, profile_zones(fmt))
 
 
 def _tz(tz: TzArg) -> _dt.tzinfo | None:
@@ -220,6 +240,10 @@ def decode_all(data: Data, *, format: str | None = None, keys: KeysArg = None,
     """
     zone = _tz(tz)
     raw, codec = _input(data, format, profile)
+    place = placer(codec, zone)
+    if place is not None:
+        return [finish(r, keys, zone, True)
+                for r in codec.decode_all(raw, keys=keys, profile=profile, placer=place)]  # type: ignore[call-arg]
     return [finish(r, keys, zone) for r in codec.decode_all(raw, keys=keys, profile=profile)]
 
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 import logging
 from typing import Iterator
 
-from ._registry import FrameStream, get_codec
-from .api import Data, _tz, candidate_codecs, finish, text_encoding, to_bytes
+from ._registry import Codec, FrameStream, get_codec
+from .api import Data, _tz, candidate_codecs, finish, placer, text_encoding, to_bytes
 from .errors import ChecksumError, DecodeError, DecryptionError, KeyRequiredError
 from .keys import KeysArg
 from .model import Reading
@@ -65,12 +65,13 @@ class StreamDecoder:
         self._encoding = "utf-8"     # how str chunks become bytes (latin-1 for P1: api.text_encoding)
         self._candidates: list[tuple[str, FrameStream, list[DecodeError]]] = []
         self._dropped: dict[str, int] = {}   # held errors that did not fit, per format
+        self._placing: set[FrameStream] = set()   # streams that place timestamps themselves
         if format is not None:
             try:
                 codec = get_codec(format)
             except KeyError as err:
                 raise ValueError(str(err.args[0])) from None
-            stream = codec.stream(keys=keys, profile=profile)
+            stream = self._open(codec)
             if stream is None:
                 raise ValueError(f"format {format!r} is a document format, not a byte stream: decode it whole "
                                  "(decode_all(), or 'smartmeter-codecs decode')")
@@ -89,26 +90,37 @@ class StreamDecoder:
                 # a framing without start marker or checksum (OSGP MEP) proves a message only
                 # by its keyed digest: without a key it would "detect" itself in any bytes
                 continue
-            stream = codec.stream(keys=self._keys, profile=self._profile)
+            stream = self._open(codec)
             if stream is not None:
                 out.append((codec.name, stream, []))
         return out
+
+    def _open(self, codec: Codec) -> FrameStream | None:
+        place = placer(codec, self._tz)
+        if place is None:
+            return codec.stream(keys=self._keys, profile=self._profile)
+        stream: FrameStream | None = codec.stream(keys=self._keys, profile=self._profile,  # type: ignore[call-arg]
+                                                  placer=place)
+        if stream is not None:
+            self._placing.add(stream)
+        return stream
 
     def feed(self, chunk: Data) -> Iterator[Reading | DecodeError]:
         """Feed a chunk; returns the Readings and DecodeErrors it completed, in order."""
         data = to_bytes(chunk, encoding=self._encoding) if not isinstance(chunk, bytes) else chunk
         return iter(self._feed(data))
 
-    def _checked(self, items: list[Reading | DecodeError]) -> list[Reading | DecodeError]:
+    def _checked(self, items: list[Reading | DecodeError], stream: FrameStream) -> list[Reading | DecodeError]:
         # The post-decode steps of decode_all (api.finish), before anything else looks at a
         # Reading: with an authentication key an unauthenticated frame is an error item
         # (keys.py); a naive timestamp gets tz= or its profile's zone (zones.py); no implausible
         # value reaches an SI field silently (plausibility.py).
         out: list[Reading | DecodeError] = []
+        placed = stream in self._placing
         for i in items:
             if isinstance(i, Reading):
                 try:
-                    i = finish(i, self._keys, self._tz)
+                    i = finish(i, self._keys, self._tz, placed)
                 except DecodeError as err:
                     i = err
             out.append(i)
@@ -116,7 +128,7 @@ class StreamDecoder:
 
     def _feed(self, data: bytes) -> list[Reading | DecodeError]:
         if self._locked is not None:
-            return self._checked(self._locked.feed(data))
+            return self._checked(self._locked.feed(data), self._locked)
         history = self._history
         if history is not None:
             if len(history) + len(data) > _HISTORY:
@@ -131,13 +143,14 @@ class StreamDecoder:
             # it). Fresh listeners hear the earlier bytes again, then this chunk byte by byte.
             assert history is not None
             before = bytes(history[:len(history) - len(data)])
+            self._placing.clear()
             self._candidates = self._listeners()
             self._dropped = {}
             self._listen(before, resolve=False)     # no Reading there: no listener had one
             items = []
             for k in range(len(data)):
                 if self._locked is not None:
-                    items += self._checked(self._locked.feed(data[k:]))
+                    items += self._checked(self._locked.feed(data[k:]), self._locked)
                     break
                 items += self._listen(data[k:k + 1], resolve=False) or []
         if self._locked is not None:
@@ -155,7 +168,7 @@ class StreamDecoder:
         for name, stream, held in self._candidates:
             # checked first: a Reading the authentication rule rejects proves nothing, so it never
             # locks the stream (a plaintext P1 telegram must not make a later DLMS frame be lost)
-            items = self._checked(stream.feed(data))
+            items = self._checked(stream.feed(data), stream)
             if any(isinstance(i, Reading) for i in items):
                 if resolve and self._others_read(name, data):
                     return None
@@ -188,7 +201,7 @@ class StreamDecoder:
         for other, stream, _ in self._candidates:
             if other == name:
                 after = True
-            elif after and any(isinstance(i, Reading) for i in self._checked(stream.feed(data))):
+            elif after and any(isinstance(i, Reading) for i in self._checked(stream.feed(data), stream)):
                 return True
         return False
 
@@ -204,6 +217,7 @@ class StreamDecoder:
                           len(held) + self._dropped.get(other, 0), name)
         self.format = name
         self._locked = stream
+        self._placing &= {stream}
         self._candidates = []
 
 

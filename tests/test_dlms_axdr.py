@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import smartmeter_codecs as smc
 from smartmeter_codecs.dlms.axdr import BitString, decode_data, decode_length, encode_data, encode_length
-from smartmeter_codecs.dlms.cosem_time import build_datetime, parse_datetime
+from smartmeter_codecs.dlms.cosem_time import build_datetime, datetime_of, parse_datetime
 from smartmeter_codecs.dlms.gbt import GbtAssembler, build_blocks, parse_block
 
 
@@ -148,3 +148,20 @@ def test_unknown_tag_message_lists_the_valid_ones():
     with pytest.raises(smc.FramingError) as info:
         decode_data(bytes.fromhex("07"))
     assert "unknown A-XDR data tag 7" in str(info.value) and not math.isnan(info.value.offset)
+
+
+_DT_BYTE = st.one_of(st.integers(0, 255), st.sampled_from([0xFF, 0xFE, 0xFD, 0, 1, 12, 13, 23, 24, 59, 60, 99, 100]))
+
+
+@settings(max_examples=500)
+@given(st.one_of(st.binary(min_size=12, max_size=12),
+                 st.tuples(st.integers(0, 0xFFFF) | st.sampled_from([0xFFFF, 2024]), *([_DT_BYTE] * 7),
+                           st.integers(0, 0xFFFF) | st.sampled_from([0x8000, 0xFFC4, 0xFF88, 0x02D0, 0xFCC8, 0xFCC7]),
+                           _DT_BYTE).map(lambda t: t[0].to_bytes(2, "big") + bytes(t[1:8])
+                                         + t[8].to_bytes(2, "big") + bytes([t[9]]))))
+def test_datetime_of_is_parse_then_to_datetime(b):
+    """cosem_time.datetime_of (the template path's one call) == parse_datetime(b).to_datetime()
+    for any 12 bytes: wildcards, impossible dates, deviations in and out of range, 0x8000."""
+    want = parse_datetime(b).to_datetime()
+    got = datetime_of(b)
+    assert (got, getattr(got, "tzinfo", None)) == (want, getattr(want, "tzinfo", None))

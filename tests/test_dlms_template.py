@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,6 +18,8 @@ from smartmeter_codecs.dlms import template as template_mod
 from smartmeter_codecs.dlms.codec import DlmsCodec
 from smartmeter_codecs.dlms.hdlc import split_frames
 from smartmeter_codecs.errors import DecodeError
+from smartmeter_codecs._registry import profile_zones
+from smartmeter_codecs.zones import Placer, localise
 
 
 
@@ -142,10 +145,15 @@ def test_builders_give_what_the_plans_give(data):
     fields = tuple(fields)
     ts = data.draw(st.sampled_from([None, dt.datetime(2024, 3, 31, 2, 30), dt.datetime(2024, 1, 1, tzinfo=dt.UTC)]))
     auth = data.draw(st.sampled_from([None, True, False]))
-    built = tpl.build(template_mod.decoded(tpl, fields), ts, auth)
+    built = tpl.build(template_mod.decoded(tpl, fields), ts, auth, None)
     general = template_mod.apply_unpacked(tpl._replace(build=None), fields, auth)
     if built is None:
         return
+    # with a placer, the builder places the timestamp as api.finish's localise would after it
+    zone = data.draw(st.sampled_from([None, dt.timezone(dt.timedelta(hours=1)), ZoneInfo("Europe/Berlin")]))
+    placer = Placer(zone, profile_zones("dlms"))
+    placed = tpl.build(template_mod.decoded(tpl, fields), ts, auth, placer)
+    assert _comparable(placed) == _comparable(localise(built, zone, profile_zones("dlms"))), _id
     assert general is not None
     if tpl.datetime_field is not None:
         return      # apply_unpacked took the date-time from the fields: compared on the real pushes

@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from ..model import Reading, Register
 from ..plausibility import is_plausible, plain_bounds
+from ..zones import Placer
 from .axdr import Data
 from .interpret import (
     _BY_PROFILE,
@@ -43,8 +44,9 @@ __all__ = ["compile_builder", "compile_layout_builder"]
 
 log = logging.getLogger(__name__)
 
-# (unpacked APDU fields, the notification's date-time, authenticated) -> the Reading, or None
-Builder = Callable[[tuple[Any, ...], Any, "bool | None"], "Reading | None"]
+# (unpacked APDU fields, the notification's date-time, authenticated, placer of naive
+# timestamps or None) -> the Reading, or None
+Builder = Callable[[tuple[Any, ...], Any, "bool | None", "Placer | None"], "Reading | None"]
 
 # (prebuilt Data for a structure leaf, else None; unpacked field index; tag; start; end)
 LeafSpec = tuple["Data | None", int, int, int, int]
@@ -121,7 +123,7 @@ class _Source:
     def __init__(self, text_fields: frozenset[int]) -> None:
         self.text_fields = text_fields          # unpacked fields holding printable text
         self.consts: list[Any] = []
-        self.lines = ["def build(f, ts, auth):"]
+        self.lines = ["def build(f, ts, auth, placer):"]
         self.direct_fields: list[tuple[str, str]] = []   # (Reading field, local of its float value)
         self.rest_names: tuple[str, ...] = ()
 
@@ -244,12 +246,17 @@ class _Source:
     def reading(self, profile_name: str, note: str | None) -> None:
         """The closing lines: the Reading interpret.reading_from would build (positional, in
         the dataclass's field order), with the clock register's time where the notification
-        had none."""
+        had none, placed by the placer."""
         if self.rest_names:
             self.line("    g = fields.get")
             if "clock" in self.rest_names:
                 self.line("    if ts is None:")
                 self.line("        ts = g('clock')")
+        # a naive timestamp placed in its zone as api.finish would (zones.Placer), so the
+        # Reading is not copied afterwards
+        self.line(f"    q = {self.const(note) if note else 'None'}")
+        self.line("    if placer is not None and ts is not None:")
+        self.line(f"        ts, q = placer.place(ts, q, {self.const(profile_name)}, regs)")
         direct = dict(self.direct_fields)
         args = []
         for field in dataclasses.fields(Reading):
@@ -261,7 +268,7 @@ class _Source:
             elif name == "timestamp":
                 args.append("ts")
             elif name == "quality":
-                args.append(self.const(note) if note else "None")
+                args.append("q")
             elif name == "authenticated":
                 args.append("auth")
             elif name == "registers":

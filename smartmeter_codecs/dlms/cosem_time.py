@@ -19,7 +19,7 @@ import functools
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["CosemDateTime", "CosemDate", "CosemTime", "parse_datetime", "build_datetime"]
+__all__ = ["CosemDateTime", "CosemDate", "CosemTime", "parse_datetime", "datetime_of", "build_datetime"]
 
 NOT_SPECIFIED_DEVIATION = -0x8000
 
@@ -137,6 +137,27 @@ def parse_datetime(b: bytes) -> CosemDateTime:
         None if wd == 0xFF else wd, None if h == 0xFF else h, None if mi == 0xFF else mi,
         None if s == 0xFF else s, None if hs == 0xFF else hs, None if dev == NOT_SPECIFIED_DEVIATION else dev,
         None if cs == 0xFF else cs))
+
+
+def datetime_of(b: bytes) -> _dt.datetime | None:
+    """``parse_datetime(b).to_datetime()`` without the CosemDateTime in between (a learned
+    push template reads one date-time per push; issue 16): exactly 12 bytes."""
+    y0, y1, mo, d, _, h, mi, s, hs, d0, d1, _ = b
+    if (y0 == 0xFF and y1 == 0xFF) or h == 0xFF or mi == 0xFF or not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    dev = (d0 << 8) | d1
+    tz = None
+    if dev != 0x8000:
+        if dev >= 0x8000:
+            dev -= 0x10000
+        if not -840 <= dev <= 720:      # as CosemDateTime.to_datetime
+            return None
+        tz = _zone(-dev)
+    try:
+        return _dt.datetime((y0 << 8) | y1, mo, d, h, mi, 0 if s == 0xFF else s,
+                            hs * 10000 if hs < 100 else 0, tzinfo=tz)
+    except ValueError:
+        return None
 
 
 def build_datetime(value: _dt.datetime | CosemDateTime, *, clock_status: int | None = None) -> bytes:

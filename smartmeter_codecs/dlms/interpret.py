@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 from .. import plausibility
 from ..model import Reading, Register
 from ..obis import ObisCode, parse_cached
+from ..zones import Placer
 from .axdr import TYPE_NAMES, BitString, Data
 from .cosem_time import CosemDate, CosemDateTime, parse_datetime
 from .obis_map import CLOCK_CODES, METER_ID_CODES, METER_MODEL_CODES, describe, reading_field, unit_for
@@ -370,16 +371,21 @@ def interpret_shaped(shape: BodyShape, leaves: list[Data]) -> Interpretation:
     return _interpret_values(leaves, shape.profile)
 
 
-def reading_from(interp: Interpretation, ts: _dt.datetime | None, authenticated: bool | None) -> Reading:
+def reading_from(interp: Interpretation, ts: _dt.datetime | None, authenticated: bool | None,
+                 placer: Placer | None = None) -> Reading:
     """The Reading of a push: its interpretation's registers and fields, the notification's
-    date-time (else the clock register's), the security layer's verdict."""
+    date-time (else the clock register's), the security layer's verdict; with a ``placer``, a
+    naive timestamp placed in its zone (zones.Placer: what api.finish would do after)."""
     fields = dict(interp.fields) if interp.fields is not None else \
         registers_to_fields(interp.registers, interp.recipe)
     clock = fields.pop("clock", None)
     if ts is None:
         ts = clock
+    quality = "; ".join(interp.notes) or None
+    if placer is not None and ts is not None:
+        ts, quality = placer.place(ts, quality, interp.profile.name, interp.registers)
     return Reading(format="dlms", profile=interp.profile.name, timestamp=ts, authenticated=authenticated,
-                   registers=interp.registers, quality="; ".join(interp.notes) or None, **fields)
+                   registers=interp.registers, quality=quality, **fields)
 
 
 # --- the interpretation plan of an OBIS-keyed list (issue 16) ------------------------------

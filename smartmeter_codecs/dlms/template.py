@@ -39,10 +39,11 @@ from typing import Any, Callable, NamedTuple
 
 from ..errors import DecodeError
 from ..model import Reading
+from ..zones import Placer
 from .apdu import parse_data_notification
 from .axdr import Data, decode_length
 from .builder import Builder, compile_builder, compile_layout_builder
-from .cosem_time import parse_datetime
+from .cosem_time import datetime_of
 from .interpret import (
     BodyShape,
     _fitting_layouts,
@@ -210,7 +211,8 @@ def decoded(template: Template, fields: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def apply_unpacked(template: Template, fields: tuple[Any, ...], authenticated: bool | None = None) -> Reading | None:
+def apply_unpacked(template: Template, fields: tuple[Any, ...], authenticated: bool | None = None,
+                   placer: Placer | None = None) -> Reading | None:
     """The Reading of an APDU through ``template``, the APDU unpacked and found to have the
     template's structure; None where the fast path meets anything the full path must report
     (a binary string turned text, a text naming another profile, a DecodeError)."""
@@ -229,12 +231,13 @@ def apply_unpacked(template: Template, fields: tuple[Any, ...], authenticated: b
     try:
         ts = None
         if template.datetime_field is not None:
-            ts = parse_datetime(fields[template.datetime_field]).to_datetime()
+            ts = datetime_of(fields[template.datetime_field])
         if template.build is not None:
-            reading = template.build(fields, ts, authenticated)
+            reading = template.build(fields, ts, authenticated, placer)
             if reading is not None:
                 return reading
-        return reading_from(interpret_shaped(template.shape, _leaf_values(template, fields)), ts, authenticated)
+        return reading_from(interpret_shaped(template.shape, _leaf_values(template, fields)), ts, authenticated,
+                            placer)
     except DecodeError:
         return None
 
@@ -280,7 +283,7 @@ class TemplateCache:
         self._count = 0
 
     def interpret(self, apdu: bytes, profile: Profile | None, system_title: bytes | None,
-                  authenticated: bool | None = None) -> Reading | None:
+                  authenticated: bool | None = None, placer: Placer | None = None) -> Reading | None:
         """The Reading of a data-notification APDU by a learned template, or None (the caller
         decodes it the full way); an APDU without a matching template teaches one."""
         if apdu[:1] != b"\x0f" or len(apdu) < 6:
@@ -292,7 +295,7 @@ class TemplateCache:
             fields = group.unpack(apdu)
             tpl = group.by_structure.get(group.structure(fields))
             if tpl is not None:
-                return apply_unpacked(tpl, fields, authenticated)
+                return apply_unpacked(tpl, fields, authenticated, placer)
         if key in self._declined:
             return None             # this length has shown a layout without a template
         learned = learn(apdu, profile, system_title)
