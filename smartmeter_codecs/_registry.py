@@ -149,10 +149,14 @@ def iter_codecs() -> Iterator[Codec]:
     """The available codecs in :data:`FORMATS` order, each imported only when the iteration
     reaches it: autodetection stops at the first sure sniff, so the first decode of a DLMS,
     M-Bus or P1 frame no longer imports all the formats (issue 16: about 200 ms)."""
+    if _available.cache_info().currsize:
+        yield from _available()     # every format imported already: no lookup per format
+        return
     for module, attr, _ in FORMATS.values():
         codec = _load(module, attr)
         if codec is not None:
             yield codec
+    _available()                    # the loop imported them all: the next one takes the tuple
 
 
 @functools.cache

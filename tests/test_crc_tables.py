@@ -44,3 +44,5 @@ def test_crc16_arc_equals_the_bitwise_definition(data, start):
 @given(st.binary(max_size=300))
 def test_crc16_en13757_equals_the_bitwise_definition(data):
     assert crc16_en13757(data) == _en13757_bitwise(data)
+    # the two-byte table path (16 bytes on) reads bytes-likes as the byte loop does
+    assert crc16_en13757(bytearray(data)) == crc16_en13757(memoryview(data)) == _en13757_bitwise(data)

@@ -351,6 +351,7 @@ def test_mutated_encrypted_wmbus_frames_decode_or_fail_the_same(data):
 
 # --- the sniffers' shortcuts give the scores of the plain checks --------------------------
 
+from smartmeter_codecs._crc import crc16_en13757
 from smartmeter_codecs.mbus import wireless as _wireless
 from smartmeter_codecs.mbus.application import is_dlms_ci
 
@@ -378,7 +379,9 @@ def reference_mbus_sniff(data: bytes) -> int:
 
 
 def reference_wmbus_sniff(data: bytes) -> int:
-    """WMBusCodec.sniff as it was: the DLL CRCs checked on every input."""
+    """WMBusCodec.sniff through the full DLL parse: 15 for a frame whose C and CI fit, raised to
+    90 where a CRC proves it (format B; format A by its first block's CRC alone, so a frame
+    with a later block broken is the decoder's ChecksumError, not "unknown format")."""
     if len(data) < 12:
         return 0
     try:
@@ -386,13 +389,19 @@ def reference_wmbus_sniff(data: bytes) -> int:
         return 0
     except DecodeError:
         pass
+    c_ok = data[1] in (0x44, 0x46, 0x08, 0x18, 0x28, 0x38, 0x06)
+    cis = (0x72, 0x73, 0x78, 0x79, 0x7A, 0x7B, 0x8C, 0x8D, 0x8E, 0x8F, 0x90)
+    length = data[0]
+    blocks = 1 + (length - 9 + 15) // 16
+    if length >= 10 and len(data) == 1 + length + 2 * blocks:
+        first_ok = crc16_en13757(data[:10]) == int.from_bytes(data[10:12], "big")
+        return 90 if c_ok and data[12] in cis and first_ok else 0
     try:
         frame = _wireless.parse_wireless(data)
     except DecodeError:
         return 0
-    if frame.c in (0x44, 0x46, 0x08, 0x18, 0x28, 0x38, 0x06) and frame.ci in (0x72, 0x73, 0x78, 0x79, 0x7A,
-                                                                            0x7B, 0x8C, 0x8D):
-        return 15
+    if c_ok and frame.ci in cis:
+        return 90 if frame.dll_format == "B" else 15
     return 0
 
 

@@ -42,8 +42,10 @@ MAX_TELEGRAMS = 16
 
 _DATA_CIS = {0x70, 0x72, 0x73, 0x76, 0x78, 0x79, 0x7A, 0x7B}
 # what WMBusCodec.sniff calls a wM-Bus frame: these C fields (SND_NR, SND_IR, ...) and CIs
+# (application headers, and the ELL I-IV and AFL headers wireless.skip_ell reads: a radio
+# adapter's frame opens with ELL III, OMS Annex N.2.4)
 _SNIFF_C = frozenset((0x44, 0x46, 0x08, 0x18, 0x28, 0x38, 0x06))
-_SNIFF_CI = frozenset((0x72, 0x73, 0x78, 0x79, 0x7A, 0x7B, 0x8C, 0x8D))
+_SNIFF_CI = frozenset((0x72, 0x73, 0x78, 0x79, 0x7A, 0x7B, 0x8C, 0x8D, 0x8E, 0x8F, 0x90))
 
 
 def _same_sender(a: Telegram | _Templated, b: Telegram | _Templated, a_link: int | None, b_link: int | None) -> bool:
@@ -322,26 +324,37 @@ class WMBusCodec:
     description = "Wireless M-Bus EN 13757-4 frames (format A/B, AES mode 5)"
 
     def sniff(self, data: bytes) -> int:
-        """Low confidence only: wM-Bus frames have no start byte (pass format="wmbus")."""
-        if len(data) < 12:
+        """wM-Bus frames have no start byte: certain (90) only where a DLL CRC proves the frame
+        (format A's first block, format B's CRCs), low (15) for a CRC-less frame whose length,
+        C and CI fields fit; pass format="wmbus" to skip autodetection."""
+        n = len(data)
+        if n < 12:
             return 0
         # C is the frame's second byte and CI its 11th (13th after format A's first CRC): when
         # neither could be one of ours, the answer is 0 without the CRC work below (most
         # inputs autodetection shows this sniffer are not wM-Bus: issue 16)
-        if data[1] not in _SNIFF_C or (data[10] not in _SNIFF_CI and (len(data) < 13 or data[12] not in _SNIFF_CI)):
+        if data[1] not in _SNIFF_C or (data[10] not in _SNIFF_CI and (n < 13 or data[12] not in _SNIFF_CI)):
             return 0
-        try:
-            _link.parse_frame(data)
-            return 0  # a valid wired frame
-        except DecodeError:
-            pass
-        try:
-            frame = _wireless.parse_wireless(data)
-        except DecodeError:
+        if data[0] in (0x68, 0x10, 0xE5):
+            try:
+                _link.parse_frame(data)
+                return 0  # a valid wired frame
+            except DecodeError:
+                pass
+        length = data[0]
+        if length >= 10 and n == 1 + length + 2 * (1 + (length + 6) // 16):
+            # format A (EN 13757-4 B.2.2): a 10-byte first block, then 16-byte blocks, each with
+            # its CRC. The first block's CRC and the exact length are proof enough (a chance
+            # match is about 1 in 10^8 with the C and CI checks); a later block's CRC that
+            # fails is the decoder's ChecksumError, a better answer than "unknown format"
+            if data[12] in _SNIFF_CI and _wireless.crc_ok(data, 0, 10):
+                return 90
             return 0
-        if frame.c in _SNIFF_C and frame.ci in _SNIFF_CI:
-            return 15
-        return 0
+        if n != length + 1 or data[10] not in _SNIFF_CI:
+            return 0
+        # format B (one CRC at the end, or two past 128 bytes), else a frame whose CRCs the
+        # receiver removed: plausible only (no check value)
+        return 90 if _wireless.strip_b(data) is not None else 15
 
     def _frames(self, data: bytes) -> list[tuple[bytes, int]]:
         """Split concatenated frames: one frame, or several CRC-less frames back to back."""

@@ -128,6 +128,11 @@ def _crc_ok(block: bytes, crc: bytes) -> bool:
     return crc16_en13757(block) == int.from_bytes(crc, "big")
 
 
+def crc_ok(data: bytes, start: int, end: int) -> bool:
+    """Whether ``data[start:end]`` is followed by its CRC-16/EN-13757 (big-endian, EN 13757-4)."""
+    return end + 2 <= len(data) and crc16_en13757(data[start:end]) == int.from_bytes(data[end:end + 2], "big")
+
+
 def _strip_a(data: bytes) -> tuple[bytes, list[int]] | None:
     L = data[0]
     if L < 10:
@@ -150,7 +155,7 @@ def _strip_a(data: bytes) -> tuple[bytes, list[int]] | None:
     return bytes(out), pos_map
 
 
-def _strip_b(data: bytes) -> tuple[bytes, list[int]] | None:
+def strip_b(data: bytes) -> tuple[bytes, list[int]] | None:
     L = data[0]
     if len(data) != L + 1 or L < 12:
         return None
@@ -176,7 +181,7 @@ def strip_dll(data: bytes) -> tuple[bytes, str, list[int]]:
     if a is not None:
         return a[0], "A", a[1]
     if len(data) == L + 1:
-        b = _strip_b(data)
+        b = strip_b(data)
         if b is not None:  # a CRC match by chance on a CRC-less frame is a 1 in 65536 event
             return b[0], "B", b[1]
         return bytes(data), "none", list(range(len(data)))

@@ -1,6 +1,7 @@
 """One codec object per platform format, built from the platform module's functions."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,8 @@ from ..keys import KeysArg
 from ..model import Reading
 
 __all__ = ["PlatformCodec"]
+
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class PlatformCodec:
@@ -30,10 +33,11 @@ class PlatformCodec:
 
     def sniff(self, data: bytes) -> int:
         """Confidence that ``data`` is this platform's body (header row or JSON keys)."""
-        if b"\x00" in data[:256]:
+        if _CONTROL.search(data, 0, 256) is not None:
             # a binary frame (DLMS, M-Bus, wM-Bus: autodetection asks every sniffer in turn,
-            # issue 16): no platform body has a NUL byte (the CSV reader and the JSON loader
-            # both refuse one)
+            # issue 16): a platform body is CSV or JSON text, which has no C0 control byte but
+            # tab, CR and LF (RFC 8259 section 7 escapes them in JSON strings; the CSV reader
+            # refuses NUL)
             return 0
         try:
             return self._sniff(bytes(data))
