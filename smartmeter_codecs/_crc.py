@@ -23,7 +23,7 @@ import functools
 import sys
 from array import array
 
-__all__ = ["crc16_arc", "crc16_en13757", "crc16_kermit", "crc16_x25", "crc16_x25_parts"]
+__all__ = ["crc16_arc", "crc16_en13757", "crc16_kermit", "crc16_x25", "crc16_x25_parts", "x25_checks_ok"]
 
 _REVERSE_BITS = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
 
@@ -52,6 +52,21 @@ def crc16_x25_parts(data: bytes | bytearray, start: int, middle: int, end: int) 
     head = binascii.crc_hqx(memoryview(rev)[:middle - start], 0xFFFF)
     whole = binascii.crc_hqx(memoryview(rev)[middle - start:], head)
     return _unreflect(head) ^ 0xFFFF, _unreflect(whole) ^ 0xFFFF
+
+
+# CRC-16/X.25 over a message followed by its own CRC (low byte first) leaves this register in
+# crc_hqx over the bit-reversed bytes: the reversed "good residue" 0xF0B8 of the reflected CRC
+# (Williams, "A painless guide to CRC error detection algorithms", section 17; RFC 1662 C.2)
+_X25_RESIDUE = 0x1D0F
+
+
+def x25_checks_ok(data: bytes | bytearray, start: int, middle: int, end: int) -> bool:
+    """Whether ``data[start:middle]`` ends with its CRC-16/X.25 and ``data[start:end]`` too
+    (an HDLC frame's HCS and FCS, each followed by its check sequence) in one pass, by residue:
+    no CRC value is computed, so a caller computes them (crc16_x25_parts) only to word an error."""
+    rev = data[start:end].translate(_REVERSE_BITS)
+    head = binascii.crc_hqx(rev[:middle - start], 0xFFFF)
+    return head == _X25_RESIDUE and binascii.crc_hqx(rev[middle - start:], head) == _X25_RESIDUE
 
 
 def crc16_kermit(data: bytes | bytearray | memoryview) -> int:

@@ -189,7 +189,8 @@ def finish(reading: Reading, keys: KeysArg, tz: _dt.tzinfo | None, placed: bool 
     profile's zone, or a quality note (zones.py; ``placed``: the codec did that already, see
     :func:`placer`); no implausible value reaches an SI field silently (plausibility.py)."""
     if placed:
-        return screen(check_authenticated(reading, keys))
+        # without keys there is no authentication rule to apply (keys.check_authenticated)
+        return screen(reading if keys is None else check_authenticated(reading, keys))
     return screen(localise(check_authenticated(reading, keys), tz, profile_zones(reading.format)))
 
 

@@ -216,6 +216,8 @@ def screen(reading: Reading) -> Reading:
     Returns the same object when everything is plausible (the common case costs one pass).
     Registers are left as they are: they keep what the frame carried.
     """
+    if _all_plain(reading):
+        return reading      # the common case, without the call to implausible_fields
     bad = implausible_fields(reading)
     if not bad:
         return reading

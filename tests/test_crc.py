@@ -74,6 +74,24 @@ def test_x25_parts_are_two_x25s(data: bytes, draw: st.DataObject) -> None:
             _crc.crc16_x25(data[start:middle]), _crc.crc16_x25(data[start:end]))
 
 
+@given(st.binary(max_size=40), st.binary(max_size=200), st.sampled_from(["good", "hcs", "fcs", "both"]),
+       st.integers(0, 0xFFFF))
+def test_x25_checks_ok_is_both_check_sequences_right(head: bytes, info: bytes, damage: str, noise: int) -> None:
+    """The HDLC fast check (residue, no CRC value computed) says True exactly when the HCS after
+    ``head`` and the FCS after ``head + HCS + info`` are each what crc16_x25 gives."""
+    hcs = _crc.crc16_x25(head)
+    if damage in ("hcs", "both"):
+        hcs ^= noise
+    body = head + hcs.to_bytes(2, "little") + info
+    fcs = _crc.crc16_x25(body)
+    if damage in ("fcs", "both"):
+        fcs ^= noise
+    frame = b"\x7e" + body + fcs.to_bytes(2, "little") + b"\x7e"
+    want = hcs == _crc.crc16_x25(head) and fcs == _crc.crc16_x25(body)
+    for buf in (frame, bytearray(frame)):
+        assert _crc.x25_checks_ok(buf, 1, 1 + len(head) + 2, len(frame) - 1) is want
+
+
 def test_every_format_uses_the_shared_functions() -> None:
     assert p1_crc.crc16_arc is _crc.crc16_arc
     assert mbus_crc.crc16_en13757 is _crc.crc16_en13757

@@ -235,8 +235,10 @@ class _Source:
                 self.direct_fields.append((field, f"q{n}"))
             else:
                 rest_fields.append((field, idx))
-        line(f"    fields = {{{', '.join(direct)}}}")
         if rest_fields or specials:
+            # the dict rest() fills and the closing lines read (a list of only direct numeric
+            # fields needs none: they go straight into the Reading)
+            line(f"    fields = {{{', '.join(direct)}}}")
             line(f"    rest(regs, fields, {const((tuple(rest_fields), specials))})")
         # every field rest() may set (the quantity fields it fills, meter id, model, clock, tariff)
         self.rest_names = tuple(f for f, _ in rest_fields) + (

@@ -66,7 +66,7 @@ class _Pipeline:
         self._segment_bytes = 0
         self._segment_start: int | None = None
         self._segment_frame = 0       # where the first frame of the pending segments started
-        self._gbt = GbtAssembler()
+        self._gbt: GbtAssembler | None = None     # made at the first block (most pushes have none)
         self._trace = trace
 
     # -- link layers ---------------------------------------------------------------------
@@ -172,6 +172,8 @@ class _Pipeline:
             block = parse_block(apdu)
             if block.end != len(apdu):
                 raise FramingError("gbt", block.end, f"{len(apdu) - block.end} bytes after the block data")
+            if self._gbt is None:
+                self._gbt = GbtAssembler()
             whole = self._gbt.push(block, base)
             if self._trace:
                 self._trace("gbt", block, base if contiguous else None)
@@ -489,7 +491,7 @@ class DlmsCodec:
             out.extend(pipe.link_payload(data, 0))
         else:
             out.extend(pipe.apdu(data, 0))
-        if pipe._gbt.open:
+        if pipe._gbt is not None and pipe._gbt.open:
             raise IncompleteError("gbt", last_end, "input ended inside a general-block-transfer message "
                                                    "(last block missing)")
         fill = b"\x7e" if layer == "hdlc" else b""      # extra HDLC flags are fill, not noise

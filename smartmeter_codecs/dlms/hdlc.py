@@ -21,7 +21,7 @@ import heapq
 import logging
 from typing import NamedTuple
 
-from .._crc import crc16_x25, crc16_x25_parts
+from .._crc import crc16_x25, crc16_x25_parts, x25_checks_ok
 from .._receivebuffer import ReceiveBuffer
 from ..errors import ChecksumError, DecodeError, FramingError, IncompleteError
 
@@ -143,14 +143,19 @@ def parse_frame(data: bytes | bytearray, offset: int = 0, shift: int = 0) -> Hdl
     else:
         if pos + 2 > fcs_pos:
             raise FramingError(LAYER, pos, "frame too short for HCS + FCS")
+        info_start = pos + 2
+        if x25_checks_ok(data, offset + 1, info_start, end - 1):
+            # HCS and FCS both right (by residue, one pass): the common frame
+            return _new(HdlcFrame, (bool(f0 & 0x08), length, dest, src, dsize, ssize, control,
+                                    bytes(data[info_start:fcs_pos]), offset + shift, end + shift,
+                                    info_start + shift))
         hcs = data[pos] | (data[pos + 1] << 8)
-        # both check sequences from one pass: the FCS's CRC continues the HCS's over the HCS
-        # bytes and the information field (crc16_x25_parts: the same CRC-16/X.25)
+        # which check failed, with the values (crc16_x25_parts: both CRCs in one pass; the
+        # FCS's CRC continues the HCS's over the HCS bytes and the information field)
         calc, fcs_calc = crc16_x25_parts(data, offset + 1, pos, fcs_pos)
         if hcs != calc:
             raise ChecksumError(LAYER, pos, f"HCS {hcs:#06x} does not match the header's CRC-16/X.25 "
                                             f"{calc:#06x}", expected=calc, actual=hcs)
-        info_start = pos + 2
         info = bytes(data[info_start:fcs_pos])
         calc = fcs_calc
     if fcs != calc:

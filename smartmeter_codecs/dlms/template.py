@@ -216,7 +216,8 @@ def apply_unpacked(template: Template, fields: tuple[Any, ...], authenticated: b
     """The Reading of an APDU through ``template``, the APDU unpacked and found to have the
     template's structure; None where the fast path meets anything the full path must report
     (a binary string turned text, a text naming another profile, a DecodeError)."""
-    fields = decoded(template, fields)
+    if template.decoded:
+        fields = decoded(template, fields)
     for k in template.binary_strings:
         v = fields[k]
         if 0x20 <= v[0] < 0x7F:
