@@ -25,7 +25,7 @@ from . import security
 from .apdu import APDU_NAMES, TAG_DATA_NOTIFICATION, TAG_GBT, DataNotification, parse_data_notification, validate_apdu
 from .compact import decode_compact_body
 from .gbt import GbtAssembler, parse_block
-from .hdlc import FLAG, HdlcFrame, HdlcSplitter, split_frames
+from .hdlc import FLAG, HdlcFrame, HdlcSplitter, parse_frame, split_frames
 from .interpret import interpret_body, reading_from
 from .template import TemplateCache
 from .mbus_transport import MbusApduAssembler, apdus_from_mbus, is_dlms_mbus
@@ -325,8 +325,10 @@ def _strict_frames(data: bytes) -> list[HdlcFrame] | None:
     _hdlc_frames gives None and the strict split decided anyway).
     """
     try:
+        if data[-1] == FLAG and (((data[1] & 0x07) << 8) | data[2]) + 2 == len(data):
+            return [parse_frame(data, 0)]   # one frame, the whole input (the common push)
         return split_frames(data)
-    except DecodeError:
+    except (DecodeError, IndexError):
         return None
 
 
@@ -497,6 +499,8 @@ class DlmsCodec:
         fill = b"\x7e" if layer == "hdlc" else b""      # extra HDLC flags are fill, not noise
         lead = first if data[:first].strip(fill) else 0
         tail = len(data) - last_end if data[last_end:].strip(fill) else 0
+        if not (lead or tail):
+            return out
         return note_extra_bytes(out, self.name, leading=lead, first=first, trailing=tail, last_end=last_end)
 
     def inspect(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> Inspection:
