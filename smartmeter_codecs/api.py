@@ -239,7 +239,11 @@ def decode_all(data: Data, *, format: str | None = None, keys: KeysArg = None,
             else for bad input.
         ValueError: an unknown format, profile or time zone name (the caller's mistake).
     """
-    zone = _tz(tz)
+    return _decode_all(data, format, keys, profile, tz)
+
+
+def _decode_all(data: Data, format: str | None, keys: KeysArg, profile: str | None, tz: TzArg) -> list[Reading]:
+    zone = None if tz is None else resolve_zone(tz)
     raw, codec = _input(data, format, profile)
     place = placer(codec, zone)
     if place is not None:
@@ -257,7 +261,7 @@ def decode(data: Data, *, format: str | None = None, keys: KeysArg = None,
     Raises :class:`UnsupportedError` when the input is valid but carries no reading (e.g. an
     HDLC supervisory frame). Arguments as for :func:`decode_all`.
     """
-    readings = decode_all(data, format=format, keys=keys, profile=profile, tz=tz)
+    readings = _decode_all(data, format, keys, profile, tz)
     if not readings:
         raise UnsupportedError("application", None,
                                "the input is well-formed but carries no meter reading")

@@ -73,19 +73,19 @@ class _Pipeline:
     def hdlc_frame(self, frame: HdlcFrame) -> list[Reading | DecodeError]:
         """Readings completed by one frame; an IncompleteError item first when the frame shows
         that a pending segmented message lost its last segment (the caller raises or yields it)."""
-        if not frame.carries_data:
-            return []
         templates = self._templates
-        if templates is not None and self.keys is None and not frame.segmented and not self._segments:
+        if templates is not None and self.keys is None and not self._segments:
             # the common push, one plaintext data-notification in one frame: straight to its
             # learned template (the path below would reach the same call with the same
             # arguments: no key, no sender, no pending segments); a miss goes that path
-            info = frame.information
-            if info[3:4] == b"\x0f" and info[:3] in LLC_HEADERS:
-                learned = templates.interpret(info[3:], self.profile, None, None, self.placer)
+            apdu = _plain_push(frame)
+            if apdu is not None:
+                learned = templates.interpret(apdu, self.profile, None, None, self.placer)
                 if learned is not None:
                     return [learned]
-                return list(self.link_payload(info, frame.info_start, True, learnt=True))
+                return list(self.link_payload(frame.information, frame.info_start, True, learnt=True))
+        if not frame.carries_data:
+            return []
         out: list[Reading | DecodeError] = []
         if self._segments and frame.information[:3] in LLC_HEADERS:
             # Every LLC PDU opens with the LLC header (IEC 62056-46 8.2) and only the first
@@ -317,6 +317,15 @@ def _hdlc_frames(data: bytes) -> list[HdlcFrame] | None:
     return frames
 
 
+def _plain_push(frame: HdlcFrame) -> bytes | None:
+    """The APDU of a frame that carries a whole plaintext data-notification (an I or UI frame,
+    not segmented, LLC header then tag 0x0F), or None: what a learned template may read."""
+    segmented, _, _, _, _, _, control, info, _, _, _ = frame      # one unpacking: every push
+    if segmented or not (control & 0x01 == 0 or control & 0xEF == 0x03):   # HdlcFrame.carries_data
+        return None
+    return info[3:] if info[3:4] == b"\x0f" and info[:3] in LLC_HEADERS else None
+
+
 def _strict_frames(data: bytes) -> list[HdlcFrame] | None:
     """The frames of an input that holds nothing but HDLC frames (and flags), or None.
 
@@ -444,7 +453,20 @@ class DlmsCodec:
 
     def decode_all(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None,
                    placer: Placer | None = None) -> list[Reading]:
-        return self._decode(data, keys, self._profile(profile), None, placer)
+        known = self._profile(profile)
+        if keys is None and data[:1] == b"\x7e" and self._templates is not None:
+            # the common input, one plaintext push in one HDLC frame, read by its learned
+            # template without the layers below (_decode would reach the same call: one frame
+            # from offset 0, nothing around it, no segments, no block transfer); anything else,
+            # and a push without a template, takes them
+            frames = _strict_frames(data)
+            if frames is not None and len(frames) == 1:
+                apdu = _plain_push(frames[0])
+                if apdu is not None:
+                    learned = self._templates.interpret(apdu, known, None, None, placer)
+                    if learned is not None:
+                        return [learned]
+        return self._decode(data, keys, known, None, placer)
 
     def _decode(self, data: bytes, keys: KeysArg, profile: Profile | None,
                 trace: Callable[..., None] | None, placer: Placer | None = None) -> list[Reading]:

@@ -216,25 +216,26 @@ def apply_unpacked(template: Template, fields: tuple[Any, ...], authenticated: b
     """The Reading of an APDU through ``template``, the APDU unpacked and found to have the
     template's structure; None where the fast path meets anything the full path must report
     (a binary string turned text, a text naming another profile, a DecodeError)."""
-    if template.decoded:
+    # one unpacking instead of an attribute lookup per field (each is a descriptor call on a
+    # NamedTuple; this runs for every templated push)
+    _, _, _, binary_strings, datetime_field, _, _, build, texts_of, _, verified, text_encodings = template
+    if text_encodings:
         fields = decoded(template, fields)
-    for k in template.binary_strings:
+    for k in binary_strings:
         v = fields[k]
         if 0x20 <= v[0] < 0x7F:
             return None
-    if template.texts is not None:
-        texts = template.texts(fields)
-        if texts not in template.verified:
+    if texts_of is not None:
+        texts = texts_of(fields)
+        if texts not in verified:
             if not _selects_profile(template, fields):
                 return None
-            if len(template.verified) < _MAX_VERIFIED:
-                template.verified[texts] = None
+            if len(verified) < _MAX_VERIFIED:
+                verified[texts] = None
     try:
-        ts = None
-        if template.datetime_field is not None:
-            ts = datetime_of(fields[template.datetime_field])
-        if template.build is not None:
-            reading = template.build(fields, ts, authenticated, placer)
+        ts = None if datetime_field is None else datetime_of(fields[datetime_field])
+        if build is not None:
+            reading = build(fields, ts, authenticated, placer)
             if reading is not None:
                 return reading
         return reading_from(interpret_shaped(template.shape, _leaf_values(template, fields)), ts, authenticated,
@@ -292,9 +293,9 @@ class TemplateCache:
         if profile is not None and PROFILES.get(profile.name) is not profile:
             return None             # a caller's own Profile object: keyed by name, so never cached
         key = (profile.name if profile is not None else None, system_title, len(apdu))
-        for group in self._groups.get(key, ()):
-            fields = group.unpack(apdu)
-            tpl = group.by_structure.get(group.structure(fields))
+        for unpack, structure, by_structure in self._groups.get(key, ()):
+            fields = unpack(apdu)
+            tpl = by_structure.get(structure(fields))
             if tpl is not None:
                 return apply_unpacked(tpl, fields, authenticated, placer)
         if key in self._declined:
