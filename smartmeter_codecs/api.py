@@ -148,7 +148,8 @@ def _pick_codec(data: bytes, format: str | None, profile: str | None = None) -> 
             f"no known format starts with {data[:8].hex()!r}; pass format= (one of "
             f"{', '.join(f.name for f in formats())})",
             {"first_bytes": data[:8].hex()})
-    log.debug("autodetected format %s (confidence %d)", best[1].name, best[0])
+    if log.isEnabledFor(logging.DEBUG):     # every decode passes here: no call when it is off
+        log.debug("autodetected format %s (confidence %d)", best[1].name, best[0])
     return best[1]
 
 

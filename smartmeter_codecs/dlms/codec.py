@@ -453,7 +453,7 @@ class DlmsCodec:
 
     def decode_all(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None,
                    placer: Placer | None = None) -> list[Reading]:
-        known = self._profile(profile)
+        known = get_profile(profile) if profile else None
         if keys is None and data[:1] == b"\x7e" and self._templates is not None:
             # the common input, one plaintext push in one HDLC frame, read by its learned
             # template without the layers below (_decode would reach the same call: one frame
@@ -466,10 +466,13 @@ class DlmsCodec:
                     learned = self._templates.interpret(apdu, known, None, None, placer)
                     if learned is not None:
                         return [learned]
+            return self._decode(data, keys, known, None, placer, frames)
         return self._decode(data, keys, known, None, placer)
 
     def _decode(self, data: bytes, keys: KeysArg, profile: Profile | None,
-                trace: Callable[..., None] | None, placer: Placer | None = None) -> list[Reading]:
+                trace: Callable[..., None] | None, placer: Placer | None = None,
+                strict: list[HdlcFrame] | None = None) -> list[Reading]:
+        """``strict``: what _strict_frames gave for ``data`` when the caller asked it already."""
         try:
             layer = _layer_of(data)
         except UnsupportedError:
@@ -490,7 +493,8 @@ class DlmsCodec:
         out: list[Reading] = []
         first, last_end = 0, len(data)
         if layer == "hdlc":
-            frames = _strict_frames(data)   # back-to-back frames (the common case: cheapest)
+            # back-to-back frames (the common case: cheapest)
+            frames = strict if strict is not None else _strict_frames(data)
             if frames is None:
                 frames = _hdlc_frames(data) or split_frames(data)   # the strict split says what is wrong
             first, last_end = frames[0].start, frames[-1].end

@@ -146,16 +146,16 @@ def datetime_of(b: bytes) -> _dt.datetime | None:
     if (y0 == 0xFF and y1 == 0xFF) or h == 0xFF or mi == 0xFF or not (1 <= mo <= 12 and 1 <= d <= 31):
         return None
     dev = (d0 << 8) | d1
-    tz = None
-    if dev != 0x8000:
+    try:
+        if dev == 0x8000:               # deviation not specified: local time (no tzinfo keyword,
+            return _dt.datetime((y0 << 8) | y1, mo, d, h, mi, 0 if s == 0xFF else s,   # 0.1 us less)
+                                hs * 10000 if hs < 100 else 0)
         if dev >= 0x8000:
             dev -= 0x10000
         if not -840 <= dev <= 720:      # as CosemDateTime.to_datetime
             return None
-        tz = _zone(-dev)
-    try:
         return _dt.datetime((y0 << 8) | y1, mo, d, h, mi, 0 if s == 0xFF else s,
-                            hs * 10000 if hs < 100 else 0, tzinfo=tz)
+                            hs * 10000 if hs < 100 else 0, tzinfo=_zone(-dev))
     except ValueError:
         return None
 
