@@ -261,3 +261,31 @@ def test_digest_of_empty_and_long_messages_is_stable():
     assert oma_digest(KEY, b"") == oma_digest(KEY, bytes(192))
     assert len(oma_digest(KEY, bytes(476))) == 8
     assert oma_digest(bytes(6), b"abc") != oma_digest(bytes(6), b"abd")
+
+
+def _reference_mep_sniff(data: bytes) -> int:
+    """The MEP sniffer without its length pre-check: every message through next_frame."""
+    from smartmeter_codecs.errors import DecodeError
+    from smartmeter_codecs.osgp.mep import classify
+
+    pos, n, real = 0, 0, 0
+    try:
+        while pos < len(data):
+            f = next_frame(data, pos)
+            if classify(f.body) == "unknown":
+                return 0
+            real += 0 if f.is_alert else 1
+            pos, n = f.end, n + 1
+    except DecodeError:
+        return 0
+    return 0 if real == 0 else (80 if n > 1 else 60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64) | st.binary(min_size=1, max_size=40).map(lambda b: len(b).to_bytes(2, "big") + b))
+def test_mep_sniff_precheck_changes_no_score(data: bytes) -> None:
+    """The MEP sniffer's first-length pre-check (issue 16: autodetection asks it about every
+    input) answers 0 only where the full check does."""
+    from smartmeter_codecs._registry import get_codec
+
+    assert get_codec("osgp-mep").sniff(data) == _reference_mep_sniff(data)

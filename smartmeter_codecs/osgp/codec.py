@@ -66,6 +66,8 @@ class MepCodec:
 
     def sniff(self, data: bytes) -> int:
         """60 for one well-formed MEP message that is the whole input, 80 for a chain of them."""
+        if len(data) < 2 or ((data[0] << 8) | data[1]) + 2 > len(data):
+            return 0    # what next_frame rejects first, without raising (autodetection asks every input)
         data = bytes(data)
         pos, n, real = 0, 0, 0
         try:
