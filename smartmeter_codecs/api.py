@@ -189,10 +189,11 @@ def finish(reading: Reading, keys: KeysArg, tz: _dt.tzinfo | None, placed: bool 
     key no unauthenticated frame yields a Reading (keys.py); a naive timestamp gets ``tz`` or its
     profile's zone, or a quality note (zones.py; ``placed``: the codec did that already, see
     :func:`placer`); no implausible value reaches an SI field silently (plausibility.py)."""
+    if keys is not None:        # without keys there is no authentication rule to apply
+        reading = check_authenticated(reading, keys)
     if placed:
-        # without keys there is no authentication rule to apply (keys.check_authenticated)
-        return screen(reading if keys is None else check_authenticated(reading, keys))
-    return screen(localise(check_authenticated(reading, keys), tz, profile_zones(reading.format)))
+        return screen(reading)
+    return screen(localise(reading, tz, profile_zones(reading.format)))
 
 
 def placer(codec: Codec, tz: _dt.tzinfo | None) -> Placer | None:
