@@ -8,8 +8,9 @@ clock is local time of *some* zone, and which one only the profile or the caller
 
 :func:`localise` is applied to every Reading by :func:`~smartmeter_codecs.decode`,
 ``decode_all``, ``inspect`` and ``StreamDecoder`` (after the decoder, before the plausibility
-screen); a codec that says ``places_timestamps`` (DLMS) is handed a :class:`Placer` instead and
-builds its Readings already placed, with the same result. For a naive ``timestamp`` it uses, in this order:
+screen); a codec that says ``places_timestamps`` (DLMS) is handed a :class:`Placer` instead
+and builds its Readings already placed, with the same result. For a naive ``timestamp`` it
+uses, in this order:
 
 1. ``tz=`` given by the caller (an IANA name such as ``"Europe/Oslo"``, a fixed offset
    ``"+01:00"``, ``"UTC"``, or any :class:`datetime.tzinfo`);

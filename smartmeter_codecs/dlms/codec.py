@@ -456,9 +456,9 @@ class DlmsCodec:
         known = get_profile(profile) if profile else None
         if keys is None and data[:1] == b"\x7e" and self._templates is not None:
             # the common input, one plaintext push in one HDLC frame, read by its learned
-            # template without the layers below (_decode would reach the same call: one frame
-            # from offset 0, nothing around it, no segments, no block transfer); anything else,
-            # and a push without a template, takes them
+            # template without the layers below (_decode would reach the same call: one frame,
+            # nothing but flags around it, no segments, no block transfer); anything else, and
+            # a push without a template, takes them
             frames = _strict_frames(data)
             if frames is not None and len(frames) == 1:
                 apdu = _plain_push(frames[0])
