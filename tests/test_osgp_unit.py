@@ -3,6 +3,8 @@ sources from BT27/BT22 or the DG order, CT/VT ratios from BT15, energy register 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import smartmeter_codecs as smc
 from smartmeter_codecs.osgp import (
@@ -13,7 +15,7 @@ from smartmeter_codecs.osgp.c1218 import RESPONSE_CODES, data_checksum
 from smartmeter_codecs.osgp.mapping import build_reading
 from smartmeter_codecs.osgp.optical import build_packet
 from smartmeter_codecs.osgp.tables import (
-    BT23, BT28, Constants, PresentSelection, RegisterDimensions, table_fields,
+    BT23, BT28, Constants, PresentSelection, RegisterDimensions, parse_dimensions, table_fields,
 )
 
 KEY = bytes([7] * 16)
@@ -302,3 +304,21 @@ def test_tls_mode_terminate_and_bare_status_answers():
     hello = build_tls(0x58, bytes.fromhex("1603030004") + b"\x01\x00\x00\x00")
     rc4 = _exchange(TableRequest(0x3F, 52, 0, 6), Response(0, bytes([26, 1, 2, 3, 4, 5]), 6))
     assert smc.decode(hello + b"\x00\x01\x00" + cap + rc4, format="osgp-mep", keys=KEYS).timestamp.year == 2026
+
+
+@given(st.binary(min_size=10, max_size=10), st.integers(0, 400), st.sampled_from([BT23, BT28]))
+@settings(max_examples=200, deadline=None)
+def test_table_fields_of_a_partial_read_are_the_first_fields(bt21, until, table):
+    """A read of a table's first ``until`` bytes gets the fields that start there, in order,
+    without making the rest: a BT21 of 255s describes billions of BT23 fields (fuzzing found one
+    MEP conversation of 563 bytes taking 7 s), and each field is at least one byte long."""
+    dims = parse_dimensions(bt21)
+    config = MeterConfig(dimensions=dims)
+    bounded = table_fields(table, config, until=until)
+    assert bounded is not None and len(bounded) <= until
+    assert all(f.offset < until for f in bounded)
+    assert [f.offset for f in bounded] == sorted(f.offset for f in bounded)
+    small = all(v <= 8 for v in bt21)      # the whole layout is small enough to list
+    if small:
+        whole = table_fields(table, config)
+        assert bounded == [f for f in whole if f.offset < until]

@@ -91,10 +91,10 @@ def table_registers(table: int, offset: int, data: bytes, config: MeterConfig) -
     name = table_name(table)
     notes: list[str] = []
     if table in (BT23, BT28):
-        fields = table_fields(table, config)
+        end = offset + len(data)
+        fields = table_fields(table, config, until=end)
         if fields is None:
             return [_raw(name, table, offset, data, "BT21 not read: layout unknown")], notes
-        end = offset + len(data)
         regs = []
         for f in fields:
             if f.offset < offset or f.offset + f.size > end:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -539,14 +539,30 @@ BT28_FIXED_SOURCES: tuple[int, ...] = (
     *range(216, 232), 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243, 244)
 
 
-def table_fields(table: int, config: MeterConfig) -> list[TableField] | None:
+def table_fields(table: int, config: MeterConfig, until: int | None = None) -> list[TableField] | None:
     """The value fields of BT23 or BT28 under ``config``; ``None`` when BT21 is not known (the
-    layout depends on it: demand-reset byte, time-remaining fields, counts)."""
-    dims = config.dimensions
-    if dims is None:
+    layout depends on it: demand-reset byte, time-remaining fields, counts).
+
+    ``until``: only the fields that start before this offset (the end of the bytes read). The
+    counts come from the meter's BT21, up to 255 each, so a corrupt or hostile BT21 describes
+    billions of BT23 fields (fuzzing: 7 s for one 563-byte conversation); every field is at
+    least one byte long, so at most ``until`` fields are made.
+    """
+    if config.dimensions is None or table not in (BT23, BT28):
         return None
-    n1, n2 = ni_size(config.ni1), ni_size(config.ni2)
     out: list[TableField] = []
+    for f in _table_fields(table, config):
+        if until is not None and f.offset >= until:
+            break           # offsets only grow: no later field starts inside the read
+        out.append(f)
+    return out
+
+
+def _table_fields(table: int, config: MeterConfig) -> Iterator[TableField]:
+    """The fields of BT23/BT28 in offset order (table_fields)."""
+    dims = config.dimensions
+    assert dims is not None
+    n1, n2 = ni_size(config.ni1), ni_size(config.ni2)
     if table == BT28:
         # DG p.215: PresDmdRcd = [TIME if BT21.0.6] + NI_FMAT2; then PRESENT_VALUES NI_FMAT1.
         # The DG prints the offset as (A+4)*BT21.8 + "Present Value Number": the x4 (NI size)
@@ -556,9 +572,9 @@ def table_fields(table: int, config: MeterConfig) -> list[TableField] | None:
         for i in range(dims.present_demands):
             src, origin = (psel.demand_sources[i], "BT27") if psel else (None, "unknown (BT27 not read)")
             if dims.time_remaining:
-                out.append(TableField(f"BT28.present_demand[{i}].time_remaining", pos, 3, "time", None, "BT21"))
+                yield TableField(f"BT28.present_demand[{i}].time_remaining", pos, 3, "time", None, "BT21")
                 pos += 3
-            out.append(TableField(f"BT28.present_demand[{i}]", pos, n2, "ni2", src, origin))
+            yield TableField(f"BT28.present_demand[{i}]", pos, n2, "ni2", src, origin)
             pos += n2
         for i in range(dims.present_values):
             if psel:
@@ -567,14 +583,14 @@ def table_fields(table: int, config: MeterConfig) -> list[TableField] | None:
                 src, origin = BT28_FIXED_SOURCES[i], "DG fixed NES order (BT27 not read; its VCI is F)"
             else:
                 src, origin = None, "unknown (BT27 not read, beyond the documented order)"
-            out.append(TableField(f"BT28.present_value[{i}]", pos, n1, "ni1", src, origin))
+            yield TableField(f"BT28.present_value[{i}]", pos, n1, "ni1", src, origin)
             pos += n1
-        return out
+        return
     if table == BT23:
         sel = config.selection
         pos = 0
         if dims.demand_reset_counter:
-            out.append(TableField("BT23.demand_resets", 0, 1, "u8", None, "BT21"))
+            yield TableField("BT23.demand_resets", 0, 1, "u8", None, "BT21")
             pos = 1
         occ = dims.occurrences
         for block in range(1 + dims.tiers):
@@ -587,33 +603,31 @@ def table_fields(table: int, config: MeterConfig) -> list[TableField] | None:
                     src, origin = BT23_FIXED_SOURCES[i], "DG fixed NES summation order (BT22 not read)"
                 else:
                     src, origin = None, "unknown (BT22 not read, beyond the documented order)"
-                out.append(TableField(f"{prefix}.summation[{i}]", pos, n1, "ni1", src, origin, dict(tier)))
+                yield TableField(f"{prefix}.summation[{i}]", pos, n1, "ni1", src, origin, dict(tier))
                 pos += n1
             for d in range(dims.demands):
                 src = sel.demand_sources[d] if sel else None
                 origin = "BT22" if sel else "unknown (BT22 not read)"
                 for o in range(occ if dims.date_time else 0):
-                    out.append(TableField(f"{prefix}.demand[{d}].event_time[{o}]", pos, 5, "stime", None, "BT21"))
+                    yield TableField(f"{prefix}.demand[{d}].event_time[{o}]", pos, 5, "stime", None, "BT21")
                     pos += 5
                 if dims.cumulative_demand:
-                    out.append(TableField(f"{prefix}.demand[{d}].cumulative", pos, n1, "ni1", src, origin, dict(tier)))
+                    yield TableField(f"{prefix}.demand[{d}].cumulative", pos, n1, "ni1", src, origin, dict(tier))
                     pos += n1
                 if dims.cont_cumulative_demand:
-                    out.append(TableField(f"{prefix}.demand[{d}].continuous_cumulative", pos, n1, "ni1", src,
-                                          origin, dict(tier)))
+                    yield TableField(f"{prefix}.demand[{d}].continuous_cumulative", pos, n1, "ni1", src,
+                                          origin, dict(tier))
                     pos += n1
                 for o in range(occ):
-                    out.append(TableField(f"{prefix}.demand[{d}].value[{o}]", pos, n2, "ni2", src, origin, dict(tier)))
+                    yield TableField(f"{prefix}.demand[{d}].value[{o}]", pos, n2, "ni2", src, origin, dict(tier))
                     pos += n2
             for c in range(dims.coincident_values):
                 src = sel.coincident_sources[c] if sel else None
                 origin = "BT22" if sel else "unknown (BT22 not read)"
                 for o in range(occ):
-                    out.append(TableField(f"{prefix}.coincident[{c}].value[{o}]", pos, n2, "ni2", src, origin,
-                                          dict(tier)))
+                    yield TableField(f"{prefix}.coincident[{c}].value[{o}]", pos, n2, "ni2", src, origin,
+                                          dict(tier))
                     pos += n2
-        return out
-    return None
 
 
 def read_field(f: TableField, data: bytes, pos: int, config: MeterConfig) -> Any:
