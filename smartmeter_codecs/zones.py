@@ -8,7 +8,7 @@ clock is local time of *some* zone, and which one only the profile or the caller
 
 :func:`localise` is applied to every Reading by :func:`~smartmeter_codecs.decode`,
 ``decode_all``, ``inspect`` and ``StreamDecoder`` (after the decoder, before the plausibility
-screen); a codec that says ``places_timestamps`` (DLMS) is handed a :class:`Placer` instead
+screen); a codec that says ``places_timestamps`` (DLMS, M-Bus) is handed a :class:`Placer` instead
 and builds its Readings already placed, with the same result. For a naive ``timestamp`` it
 uses, in this order:
 

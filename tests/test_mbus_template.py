@@ -295,7 +295,8 @@ SOURCES = [d for _, d in TEMPLATED if d[6] == 0x72 and 8 < len(d) - 21 <= 200][:
 def _through_template(m: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = _template.Template.reading
-    m.setattr(_template.Template, "reading", lambda self, body: calls.append(1) or real(self, body))
+    m.setattr(_template.Template, "reading",
+              lambda self, body, placer=None: calls.append(1) or real(self, body, placer))
     return calls
 
 

@@ -466,7 +466,7 @@ def test_wmbus_frame_with_crcs_and_trailing_noise():
     keys = smc.Keys(encryption_key=e["key"])
     clean = smc.decode(frame, format="wmbus", keys=keys)
     noisy = smc.decode(frame + b"\x29\x12\x13", format="wmbus", keys=keys)
-    assert noisy.quality.split("; ")[0] == f"trailing bytes: 3 after offset {len(frame)}"
+    assert f"trailing bytes: 3 after offset {len(frame)}" in noisy.quality.split("; ")
     assert noisy.registers == clean.registers and noisy.meter_id == "12345678"
     plain = bytes.fromhex(annex["oms-annexN:N.2.1-wmbus-profile-A"]["hex"])
     with pytest.raises(smc.DecodeError):

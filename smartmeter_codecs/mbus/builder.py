@@ -35,7 +35,8 @@ __all__ = ["compile_builder"]
 
 log = logging.getLogger(__name__)
 
-Builder = Callable[[bytes], Reading]
+# (application data, zones.Placer or None) -> the Reading
+Builder = Callable[..., Reading]
 
 
 def compile_builder(t: Template, kinds: Sequence[int], no_extra: Any, status_flags: Any) -> Builder | None:
@@ -48,7 +49,7 @@ def compile_builder(t: Template, kinds: Sequence[int], no_extra: Any, status_fla
         consts.append(value)
         return f"c{len(consts) - 1}"
 
-    lines = ["    def build(body):"]
+    lines = ["    def build(body, placer=None):"]
     if t.records:
         lines.append("    hx = body.hex()")
     out: list[str] = []
@@ -170,11 +171,19 @@ def compile_builder(t: Template, kinds: Sequence[int], no_extra: Any, status_fla
     if sums:
         lines.append("    for name, total in sums.items():")
         lines.append("        fields.setdefault(name, total)")
-    regs = f"({', '.join(out)}{',' if len(out) == 1 else ''})"
+    lines.append(f"    regs = ({', '.join(out)}{',' if len(out) == 1 else ''})")
     tail_fields = ", **fields" if electricity else ""
+    quality = "None"
+    if stamps:
+        # a type F/I date-time is local time without an offset: placed as api.finish would
+        # (zones.Placer; Template.interpret does the same)
+        lines.append("    q = None")
+        lines.append("    if placer is not None and ts is not None:")
+        lines.append("        ts, q = placer.place(ts, None, None, regs)")
+        quality = "q"
     lines.append(f"    return Reading(format={const(t.fmt)}, timestamp={'ts' if stamps else 'None'}, "
                  f"meter_id={meter_id}, meter_model={const(model)}, authenticated={const(t.authenticated)}, "
-                 f"registers={regs}{tail_fields})")
+                 f"quality={quality}, registers=regs{tail_fields})")
     # the constants and helpers become closure variables of build (faster than globals)
     names = [f"c{i}" for i in range(len(consts))] + list(_HELPERS)
     source = "\n".join(["def make(C, H):", f"    {', '.join(names)}, = C + H", lines[0],

@@ -14,6 +14,7 @@ from ..errors import ChecksumError, DecodeError, UnsupportedError
 from ..inspection import Inspection
 from ..keys import KeysArg, authentication_required
 from ..model import Reading
+from ..zones import Placer
 from . import link as _link
 from . import template as _template
 from . import wireless as _wireless
@@ -88,8 +89,9 @@ class _Templated:
 class _Joiner:
     """Collects telegrams of a multi-telegram sequence (DIF 1F = more records follow)."""
 
-    def __init__(self, fmt: str) -> None:
+    def __init__(self, fmt: str, placer: Placer | None = None) -> None:
         self.fmt = fmt
+        self.placer = placer        # places the timestamps of the Readings it gives (zones.Placer)
         # (telegram, link address, the frame when its layout may be learned as a template)
         self.pending: list[tuple[Telegram | _Templated, int | None, _link.LinkFrame | None]] = []
 
@@ -110,13 +112,19 @@ class _Joiner:
         if len(pending) == 1:
             tg, _, frame = pending[0]
             if isinstance(tg, _Templated):
-                return [tg.template.reading(tg.frame.data)]
+                return [tg.template.reading(tg.frame.data, self.placer)]
             reading = telegrams_to_reading([tg], self.fmt)
-            if frame is not None:
+            if frame is not None:       # learned from the Reading as decoded, before placing
                 _template.learn(frame.ci, frame.ci, frame.data, frame.start + 7, tg, reading, self.fmt)
-            return [reading]
+            return [_placed(reading, self.placer)]
         tgs = [t.telegram() if isinstance(t, _Templated) else t for t, _, _ in pending]
-        return [telegrams_to_reading(tgs, self.fmt)]
+        return [_placed(telegrams_to_reading(tgs, self.fmt), self.placer)]
+
+
+def _placed(reading: Reading, placer: Placer | None) -> Reading:
+    """A Reading of the full path with its timestamp placed (a copy, as api.finish would make;
+    the template paths place while they build)."""
+    return reading if placer is None else placer.localise(reading)
 
 
 def _unknown_format(err: DecodeError) -> bool:
@@ -181,6 +189,9 @@ class MBusCodec:
 
     name = "mbus"
     description = "Wired M-Bus EN 13757-2/-3 telegrams (sub-meters, heat/water meters)"
+    # decode_all/stream take placer=: type F/I date-times are local time without an offset,
+    # and the template paths build their Readings with it placed (no copy after decoding)
+    places_timestamps = True
 
     def sniff(self, data: bytes) -> int:
         """Confidence that ``data`` is wired M-Bus; 0 for DLMS transport CIs (format "dlms")."""
@@ -211,8 +222,10 @@ class MBusCodec:
             return 0
         return 90 if frame.ci in _DATA_CIS else 40
 
-    def decode_all(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> list[Reading]:
+    def decode_all(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None,
+                   placer: Placer | None = None) -> list[Reading]:
         """Every Reading of consecutive M-Bus frames; multi-telegram sequences are joined.
+        With a ``placer`` (zones.Placer), naive timestamps come placed in their zone.
 
         Raises DecodeError subclasses: FramingError/ChecksumError/IncompleteError (link),
         ApplicationError (CI 0x70), UnsupportedError (e.g. DLMS transport CI), FramingError
@@ -222,7 +235,7 @@ class MBusCodec:
         if keys is None:
             # a frame of a layout decoded before: the template's Reading (issue 16); anything
             # unusual returns None and takes the full path below
-            fast = _template.decode_wired(data)
+            fast = _template.decode_wired(data, placer)
             if fast is not None:
                 return [fast]
         first, last_end = _frame_span(data)
@@ -250,6 +263,7 @@ class MBusCodec:
         if keys is None and len(frames) == 1 and len(wanted) == 1 and len(out) == 1 and not first \
                 and last_end == len(data):
             _template.learn(wanted[0].ci, wanted[0].ci, wanted[0].data, wanted[0].start + 7, tgs[0], out[0], self.name)
+        out = [_placed(r, placer) for r in out]     # after learning, which compares the Reading as decoded
         return note_extra_bytes(out, self.name, leading=first, first=first, trailing=len(data) - last_end,
                                 last_end=last_end)
 
@@ -262,9 +276,10 @@ class MBusCodec:
         carrying the reading's registers/fields."""
         return build_frame(reading)
 
-    def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> MBusStream:
+    def stream(self, *, keys: KeysArg = None, profile: str | None = None,
+               placer: Placer | None = None) -> MBusStream:
         """A stream decoder built on :class:`~smartmeter_codecs.mbus.link.LinkFrameSplitter`."""
-        return MBusStream(keys=keys)
+        return MBusStream(keys=keys, placer=placer)
 
 
 class MBusStream:
@@ -275,10 +290,11 @@ class MBusStream:
     A telegram announcing more records (DIF 1F) is held until its sequence ends.
     """
 
-    def __init__(self, *, keys: KeysArg = None) -> None:
+    def __init__(self, *, keys: KeysArg = None, placer: Placer | None = None) -> None:
         self._keys = keys
+        self._placer = placer
         self._splitter = _link.LinkFrameSplitter(allow_16bit_length=True)
-        self._joiner = _Joiner("mbus")
+        self._joiner = _Joiner("mbus", placer)
         self.formats = FormatStore()   # compact-frame formats learned from this stream's full frames
 
     def feed(self, data: bytes) -> list[Reading | DecodeError]:
@@ -302,7 +318,7 @@ class MBusStream:
                     if t.learned is not None:
                         self.formats.remember(*t.learned)
                     if not t.more and not self._joiner.pending:
-                        out.append(t.reading(item.data))    # what the joiner would give at once
+                        out.append(t.reading(item.data, self._placer))   # what the joiner would give at once
                     else:
                         out += self._joiner.add(_Templated(t, item), item.a)
                     continue
@@ -322,6 +338,7 @@ class WMBusCodec:
 
     name = "wmbus"
     description = "Wireless M-Bus EN 13757-4 frames (format A/B, AES mode 5)"
+    places_timestamps = True    # decode_all takes placer= (see MBusCodec)
 
     def sniff(self, data: bytes) -> int:
         """wM-Bus frames have no start byte: certain (90) only where a DLL CRC proves the frame
@@ -372,7 +389,8 @@ class WMBusCodec:
                 pos += size
             return out
 
-    def decode_all(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> list[Reading]:
+    def decode_all(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None,
+                   placer: Placer | None = None) -> list[Reading]:
         """Every Reading of one (or several CRC-less, concatenated) wM-Bus frames.
 
         Compact frames (CI 0x79/0x7B/0x73) decode when their format is documented
@@ -385,12 +403,12 @@ class WMBusCodec:
         """
         data = bytes(data)
         try:
-            return WMBusDecoder(keys=keys).decode_all(data)
+            return WMBusDecoder(keys=keys).decode_all(data, placer=placer)
         except DecodeError:
             end = _crc_frame_end(data)
             if end is None:
                 raise
-        return note_extra_bytes(WMBusDecoder(keys=keys).decode_all(data[:end]), self.name,
+        return note_extra_bytes(WMBusDecoder(keys=keys).decode_all(data[:end], placer=placer), self.name,
                                 trailing=len(data) - end, last_end=end)
 
     def inspect(self, data: bytes, *, keys: KeysArg = None, profile: str | None = None) -> Inspection:
@@ -404,7 +422,7 @@ class WMBusCodec:
         address_raw = header[4:6] + header[0:4] + header[6:8]
         return _wireless.build_wireless(0x44, address_raw, 0x72, header + records)
 
-    def stream(self, *, keys: KeysArg = None, profile: str | None = None) -> None:
+    def stream(self, *, keys: KeysArg = None, profile: str | None = None, placer: Placer | None = None) -> None:
         """None: wM-Bus frames have no start byte; feed whole frames to decode_all()."""
         return
 
@@ -438,9 +456,10 @@ class WMBusDecoder:
         from ..plausibility import screen
         return screen(telegrams_to_reading([self.telegram(to_bytes(frame))], "wmbus"))
 
-    def decode_all(self, data: bytes) -> list[Reading]:
+    def decode_all(self, data: bytes, *, placer: Placer | None = None) -> list[Reading]:
         """Every Reading of one or several concatenated CRC-less frames (as the codec's
-        ``decode_all``; a compact frame may use a full frame that comes later in ``data``)."""
+        ``decode_all``; a compact frame may use a full frame that comes later in ``data``).
+        With a ``placer`` (zones.Placer), naive timestamps come placed in their zone."""
         data = bytes(data)
         try:
             single = _wireless.parse_wireless(data)
@@ -459,15 +478,15 @@ class WMBusDecoder:
                 if t is not None and t.fmt == "wmbus":
                     if t.learned is not None:
                         self.formats.remember(*t.learned)
-                    return [t.reading(body)]
+                    return [t.reading(body, placer)]
             tg = _finish_wireless(pre, start, self.keys, self.formats, ell_decrypted)
             reading = telegrams_to_reading([tg], "wmbus")
             if shape is not None:
                 _template.learn(shape, pre.ci, body, start, tg, reading, "wmbus", prefix=8)
-            return [reading]
+            return [_placed(reading, placer)]
         chunks = WMBUS_CODEC._frames(data)
         tgs = _decode_in_order(chunks, lambda c: self.telegram(c[0], c[1]))
-        joiner = _Joiner("wmbus")
+        joiner = _Joiner("wmbus", placer)
         out: list[Reading] = []
         for tg in tgs:
             out += joiner.add(tg, None)

@@ -35,6 +35,7 @@ from typing import Any
 from ..errors import FramingError, IncompleteError
 from ..model import Reading, Register
 from ..obis import ObisCode
+from ..zones import Placer
 from . import vif as _vif
 from .application import CI_LONG, CI_NONE, CI_SHORT, Telegram
 from .builder import compile_builder
@@ -111,18 +112,19 @@ class Template:
         self.learned = learned          # (signature, DIB+VIB bytes) FormatStore.learn keeps
         self.fmt = fmt
         self.authenticated = authenticated      # Reading.authenticated (False: decrypted, no MAC)
-        self.build: Callable[[bytes], Reading] | None = None     # interpret, written out (.builder)
+        self.build: Callable[..., Reading] | None = None     # interpret, written out (.builder)
         self.uses = 0       # telegrams interpreted so far (approximate under threads: harmless)
 
-    def reading(self, body: bytes) -> Reading:
-        """The Reading of application data ``body`` (the bytes after the CI) of this layout."""
+    def reading(self, body: bytes, placer: Placer | None = None) -> Reading:
+        """The Reading of application data ``body`` (the bytes after the CI) of this layout;
+        with a ``placer``, its timestamp placed in its zone as api.finish would (zones.Placer)."""
         build = self.build
         if build is not None:
-            return build(body)
+            return build(body, placer)
         self.uses += 1
         if self.uses == COMPILE_AFTER and self.compile(body):
-            return self.build(body)     # type: ignore[misc]
-        return self.interpret(body)
+            return self.build(body, placer)     # type: ignore[misc]
+        return self.interpret(body, placer)
 
     def compile(self, body: bytes) -> bool:
         """Write :meth:`interpret` out as a straight-line builder (:mod:`.builder`), kept when
@@ -136,7 +138,7 @@ class Template:
         log.debug("M-Bus layout of CI 0x%02X, %d bytes: interpreted (no builder)", self.ci, self.size)
         return False
 
-    def interpret(self, body: bytes) -> Reading:
+    def interpret(self, body: bytes, placer: Placer | None = None) -> Reading:
         """:meth:`reading` by walking the record list (the reference for the builder)."""
         registers: list[Register] = []
         append = registers.append
@@ -221,8 +223,12 @@ class Template:
             append(_new(Register, (key, value, unit, code, description, extra)))
         for name, total in sums.items():
             fields.setdefault(name, total)
+        regs = tuple(registers)
+        quality = None
+        if placer is not None and timestamp is not None:
+            timestamp, quality = placer.place(timestamp, None, None, regs)
         return Reading(format=self.fmt, timestamp=timestamp, meter_id=meter_id, meter_model=model,
-                       authenticated=self.authenticated, registers=tuple(registers), **fields)
+                       authenticated=self.authenticated, quality=quality, registers=regs, **fields)
 
 
 _NO_EXTRA = Register("x", None).extra     # the default extra of a Register (read-only, empty)
@@ -250,7 +256,7 @@ def wireless_shape(ci: int, decrypted: bool) -> tuple[str, int, bool]:
     return ("wmbus", ci, decrypted)
 
 
-def decode_wired(data: bytes) -> Reading | None:
+def decode_wired(data: bytes, placer: Placer | None = None) -> Reading | None:
     """The Reading of ``data`` when it is exactly one checksum-valid long frame of a known
     layout that ``MBusCodec.decode_all`` would read as that one frame; else None (the caller
     takes the full path)."""
@@ -272,7 +278,7 @@ def decode_wired(data: bytes) -> Reading | None:
     t = find(data[6], data[7:n - 2])
     if t is None or t.fmt != "mbus":
         return None
-    return t.reading(data[7:n - 2])
+    return t.reading(data[7:n - 2], placer)
 
 
 def learn(shape: Any, ci: int | None, body: bytes, base: int, tg: Telegram, reading: Reading, fmt: str,
