@@ -162,8 +162,9 @@ def _import_as_reached() -> Iterator[Codec]:
     _available()                    # the loop imported them all: later calls take the tuple
 
 
-@functools.cache
 def _available() -> tuple[Codec, ...]:
+    if _ALL:
+        return _ALL[0]
     out = []
     for module, attr, _ in FORMATS.values():
         codec = _load(module, attr)
@@ -175,7 +176,7 @@ def _available() -> tuple[Codec, ...]:
 
 
 # the tuple of _available() once it has been computed (a computed constant, like the caches
-# above; iter_codecs reads it without asking functools.cache: cache_info() cost 0.4 us a call)
+# above; iter_codecs reads it directly: functools.cache's cache_info() cost 0.4 us a call)
 _ALL: list[tuple[Codec, ...]] = []
 
 

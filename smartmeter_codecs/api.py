@@ -245,7 +245,7 @@ def decode_all(data: Data, *, format: str | None = None, keys: KeysArg = None,
 
 
 def _decode_all(data: Data, format: str | None, keys: KeysArg, profile: str | None, tz: TzArg) -> list[Reading]:
-    zone = None if tz is None else resolve_zone(tz)
+    zone = _tz(tz)
     raw, codec = _input(data, format, profile)
     place = placer(codec, zone)
     if place is not None:

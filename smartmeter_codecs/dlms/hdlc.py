@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import heapq
 import logging
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 from .._crc import crc16_x25, crc16_x25_parts, x25_checks_ok
 from .._receivebuffer import ReceiveBuffer
@@ -135,34 +135,40 @@ def parse_frame(data: bytes | bytearray, offset: int = 0, shift: int = 0) -> Hdl
     control = data[pos]
     pos += 1
     fcs_pos = body_end - 2
-    fcs = data[fcs_pos] | (data[fcs_pos + 1] << 8)
     if pos == fcs_pos:  # header-only frame: the FCS is the only check sequence
         info_start = pos
         info = b""
         calc = crc16_x25(data, offset + 1, fcs_pos)
+        if data[fcs_pos] | (data[fcs_pos + 1] << 8) != calc:
+            _check_sequences_failed(data, offset, None, fcs_pos)
     else:
         if pos + 2 > fcs_pos:
             raise FramingError(LAYER, pos, "frame too short for HCS + FCS")
         info_start = pos + 2
-        if x25_checks_ok(data, offset + 1, info_start, end - 1):
-            # HCS and FCS both right (by residue, one pass): the common frame
-            return _new(HdlcFrame, (bool(f0 & 0x08), length, dest, src, dsize, ssize, control,
-                                    bytes(data[info_start:fcs_pos]), offset + shift, end + shift,
-                                    info_start + shift))
-        hcs = data[pos] | (data[pos + 1] << 8)
-        # which check failed, with the values (crc16_x25_parts: both CRCs in one pass; the
-        # FCS's CRC continues the HCS's over the HCS bytes and the information field)
-        calc, fcs_calc = crc16_x25_parts(data, offset + 1, pos, fcs_pos)
-        if hcs != calc:
-            raise ChecksumError(LAYER, pos, f"HCS {hcs:#06x} does not match the header's CRC-16/X.25 "
-                                            f"{calc:#06x}", expected=calc, actual=hcs)
+        # HCS and FCS both right, by residue in one pass (the values only to word an error)
+        if not x25_checks_ok(data, offset + 1, info_start, end - 1):
+            _check_sequences_failed(data, offset, pos, fcs_pos)
         info = bytes(data[info_start:fcs_pos])
-        calc = fcs_calc
-    if fcs != calc:
-        raise ChecksumError(LAYER, fcs_pos, f"FCS {fcs:#06x} does not match the frame's CRC-16/X.25 "
-                                            f"{calc:#06x}", expected=calc, actual=fcs)
     return _new(HdlcFrame, (bool(f0 & 0x08), length, dest, src, dsize, ssize, control, info,
                             offset + shift, end + shift, info_start + shift))
+
+
+def _check_sequences_failed(data: bytes | bytearray, offset: int, hcs_pos: int | None, fcs_pos: int) -> NoReturn:
+    """Raise the ChecksumError of a frame whose HCS (at ``hcs_pos``; None: header-only frame)
+    or FCS does not match, with the expected and the sent values."""
+    if hcs_pos is None:
+        calc = crc16_x25(data, offset + 1, fcs_pos)
+    else:
+        # both CRCs in one pass: the FCS's CRC continues the HCS's over the HCS bytes and the
+        # information field
+        hcs_calc, calc = crc16_x25_parts(data, offset + 1, hcs_pos, fcs_pos)
+        hcs = data[hcs_pos] | (data[hcs_pos + 1] << 8)
+        if hcs != hcs_calc:
+            raise ChecksumError(LAYER, hcs_pos, f"HCS {hcs:#06x} does not match the header's CRC-16/X.25 "
+                                                f"{hcs_calc:#06x}", expected=hcs_calc, actual=hcs)
+    fcs = data[fcs_pos] | (data[fcs_pos + 1] << 8)
+    raise ChecksumError(LAYER, fcs_pos, f"FCS {fcs:#06x} does not match the frame's CRC-16/X.25 "
+                                        f"{calc:#06x}", expected=calc, actual=fcs)
 
 
 def split_frames(data: bytes, offset: int = 0) -> list[HdlcFrame]:
